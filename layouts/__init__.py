@@ -1,0 +1,1 @@
+"""Page layouts: functions returning Dash components; ids live in ids.py."""

@@ -1,0 +1,1 @@
+"""Redis streams: key names, codecs, producer, consumer-group workers, simulator."""
