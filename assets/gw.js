@@ -1,0 +1,195 @@
+/* Gridwatch browser glue: Leaflet styling functions and clientside callbacks.
+ * Deltas from Socket.IO are merged here, in the browser, so a tick never costs
+ * a server round trip. */
+(function () {
+  "use strict";
+
+  var STATE_COLORS = {
+    online: "#22c55e",
+    low_battery: "#f59e0b",
+    offline: "#64748b",
+  };
+  var STATE_LABELS = {
+    online: "在线",
+    low_battery: "低电量",
+    offline: "离线",
+    never: "未上报",
+  };
+  var STATE_ORDER = ["online", "low_battery", "offline", "never"];
+
+  window.gw = {
+    staffMarker: function (feature, latlng) {
+      var state = feature.properties.state;
+      return L.circleMarker(latlng, {
+        radius: state === "offline" ? 4 : 6,
+        color: "#0b1220",
+        weight: 1,
+        fillColor: STATE_COLORS[state] || "#94a3b8",
+        fillOpacity: state === "offline" ? 0.6 : 0.95,
+      });
+    },
+    staffTooltip: function (feature, layer) {
+      var p = feature.properties;
+      var battery = p.battery == null ? "" : " · 电量 " + Math.round(p.battery) + "%";
+      layer.bindTooltip(p.name + "（" + p.post + "）" + STATE_LABELS[p.state] + battery);
+    },
+    boundaryStyle: function (feature) {
+      var focus = feature.properties.role === "focus";
+      return {
+        color: focus ? "#38bdf8" : "#1e88e5",
+        weight: focus ? 3 : 1.2,
+        opacity: 0.9,
+        fillColor: "#0ea5e9",
+        fillOpacity: focus ? 0.0 : 0.06,
+        dashArray: focus ? null : "4 3",
+      };
+    },
+    boundaryLabel: function (feature, layer) {
+      var p = feature.properties;
+      layer.bindTooltip(p.kind + " " + p.name + " · " + p.staff + " 人", { sticky: true });
+    },
+  };
+
+  // Per-page browser state lives on window, never on the server.
+  var live = { focus: null, byId: {}, fixTimes: [], meta: null };
+
+  function feature(row) {
+    return {
+      type: "Feature",
+      geometry: { type: "Point", coordinates: [row[2], row[1]] },
+      properties: {
+        id: row[0], ts: row[3], state: row[4], battery: row[5],
+        name: row[6], post: row[7], grid: row[8],
+      },
+    };
+  }
+
+  function applyRow(row) {
+    var current = live.byId[row[0]];
+    if (row[1] === null) {            // a state change without a position
+      if (current) { current.properties.state = row[4]; }
+      return false;
+    }
+    if (current && current.properties.ts > row[3]) { return false; }
+    live.byId[row[0]] = feature(row);
+    return true;
+  }
+
+  function pad(n) { return n < 10 ? "0" + n : "" + n; }
+  function hhmmss(date) {
+    return pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds());
+  }
+
+  function stateCounts() {
+    var counts = { online: 0, low_battery: 0, offline: 0, never: 0 };
+    var perChild = {};
+    var childOf = (live.meta && live.meta.child_of_grid) || {};
+    Object.keys(live.byId).forEach(function (id) {
+      var p = live.byId[id].properties;
+      counts[p.state] = (counts[p.state] || 0) + 1;
+      if (p.state !== "offline") {
+        var child = childOf[p.grid];
+        if (child !== undefined) { perChild[child] = (perChild[child] || 0) + 1; }
+      }
+    });
+    var total = live.meta ? live.meta.total : 0;
+    counts.never = Math.max(0, total - counts.online - counts.low_battery - counts.offline);
+    return { counts: counts, perChild: perChild, total: total };
+  }
+
+  function bar(counts, total) {
+    return STATE_ORDER.map(function (key) {
+      var share = total ? (100 * counts[key]) / total : 0;
+      return {
+        namespace: "dash_html_components", type: "Div",
+        props: { className: "gw-bar-seg gw-bg-" + key, style: { width: share + "%" },
+                 title: STATE_LABELS[key] + " " + counts[key] },
+      };
+    });
+  }
+
+  function legend(counts) {
+    return STATE_ORDER.map(function (key) {
+      return {
+        namespace: "dash_html_components", type: "Li",
+        props: { children: [
+          { namespace: "dash_html_components", type: "Span", props: { className: "gw-dot gw-dot-" + key } },
+          { namespace: "dash_html_components", type: "Span", props: { className: "gw-state-label", children: STATE_LABELS[key] } },
+          { namespace: "dash_html_components", type: "Span", props: { className: "gw-state-count", children: String(counts[key]), "data-state": key } },
+        ] },
+      };
+    });
+  }
+
+  function childList(perChild) {
+    var children = (live.meta && live.meta.children) || [];
+    if (!children.length) {
+      return { namespace: "dash_html_components", type: "Div",
+               props: { className: "gw-empty", children: "已是最小网格，无下级单位" } };
+    }
+    return children.map(function (c) {
+      var online = perChild[c.id] || 0;
+      var share = c.total ? Math.round((100 * online) / c.total) : 0;
+      return {
+        namespace: "dash_html_components", type: "Div",
+        props: { className: "gw-child", children: [
+          { namespace: "dash_html_components", type: "Span", props: { className: "gw-child-name", children: c.name } },
+          { namespace: "dash_html_components", type: "Span", props: { className: "gw-child-count", children: online + " / " + c.total } },
+          { namespace: "dash_html_components", type: "Div", props: { className: "gw-child-bar", children:
+            { namespace: "dash_html_components", type: "Div", props: { className: "gw-child-fill", style: { width: share + "%" } } } } },
+        ] },
+      };
+    });
+  }
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.gw = {
+    mergeStaff: function (snapshot, delta) {
+      var nu = window.dash_clientside.no_update;
+      var trigger = (window.dash_clientside.callback_context.triggered || [])[0];
+      var prop = trigger ? trigger.prop_id : "";
+      var now = Date.now();
+      if (prop.indexOf("data-pos") === -1) {
+        if (!snapshot) {
+          live = { focus: null, byId: {}, fixTimes: [], meta: null };
+          return [{ type: "FeatureCollection", features: [] }, "0", "0", "0", "—",
+                  bar({ online: 0, low_battery: 0, offline: 0, never: 0 }, 0),
+                  legend({ online: 0, low_battery: 0, offline: 0, never: 0 }), childList({})];
+        }
+        if (live.focus !== snapshot.focus) { live.fixTimes = []; }
+        live.focus = snapshot.focus;
+        live.meta = snapshot;
+        live.byId = {};
+        snapshot.staff.forEach(applyRow);
+      } else if (delta && live.meta) {
+        var moved = 0;
+        (delta.d || []).forEach(function (row) { if (applyRow(row)) { moved += 1; } });
+        live.fixTimes.push([now, moved]);
+        live.lastUpdate = new Date(delta.t * 1000);
+      } else {
+        return [nu, nu, nu, nu, nu, nu, nu, nu];
+      }
+      live.fixTimes = live.fixTimes.filter(function (e) { return now - e[0] < 60000; });
+      var perMinute = live.fixTimes.reduce(function (sum, e) { return sum + e[1]; }, 0);
+      var summary = stateCounts();
+      var online = summary.counts.online + summary.counts.low_battery;
+      var features = Object.keys(live.byId).map(function (id) { return live.byId[id]; });
+      return [
+        { type: "FeatureCollection", features: features },
+        String(online),
+        String(summary.total),
+        String(perMinute),
+        live.lastUpdate ? hhmmss(live.lastUpdate) : "—",
+        bar(summary.counts, summary.total),
+        legend(summary.counts),
+        childList(summary.perChild),
+      ];
+    },
+    clock: function () {
+      return hhmmss(new Date());
+    },
+    connection: function (connected) {
+      return connected ? ["● 实时连接", "gw-conn gw-conn-ok"] : ["○ 连接中断，重连中…", "gw-conn gw-conn-bad"];
+    },
+  };
+})();

@@ -1,0 +1,106 @@
+"""What the wall needs when its focus changes: boundaries, roster and latest fixes.
+
+Built on the server in one callback; afterwards only deltas arrive over Socket.IO.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.org_tree import NodeInfo, OrgTree
+from data.queries import boundaries, staff_count_per_node, staff_in_subtree
+from streams.live_state import LiveState
+
+
+def polygon_bounds(geometry: dict[str, Any]) -> list[list[float]]:
+    """[[south, west], [north, east]] of a GeoJSON Polygon/MultiPolygon."""
+    coords: list[list[float]] = []
+
+    def walk(value: Any) -> None:
+        if value and isinstance(value[0], int | float):
+            coords.append(value)
+        else:
+            for item in value:
+                walk(item)
+
+    walk(geometry["coordinates"])
+    lons = [c[0] for c in coords]
+    lats = [c[1] for c in coords]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def _feature(node: NodeInfo, geometry: dict[str, Any], role: str, staff: int) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {
+            "id": node.id,
+            "name": node.name,
+            "kind": node.kind_label,
+            "role": role,
+            "staff": staff,
+        },
+    }
+
+
+def build_snapshot(session: Session, tree: OrgTree, live: LiveState, focus: NodeInfo) -> dict:
+    children = tree.children_of(focus.id)
+    shapes = boundaries(session, [focus.id] + [c.id for c in children])
+    per_node = staff_count_per_node(session, focus.path)
+
+    child_totals: dict[int, int] = {c.id: 0 for c in children}
+    child_of_grid: dict[int, int] = {}
+    focus_depth = focus.depth
+    for node_id, count in per_node.items():
+        node = tree.get(node_id)
+        if node is None:
+            continue
+        ancestors = node.ancestor_ids
+        if len(ancestors) > focus_depth + 1:
+            child_id = ancestors[focus_depth + 1]
+            child_totals[child_id] = child_totals.get(child_id, 0) + count
+            child_of_grid[node_id] = child_id
+
+    features = [
+        _feature(c, shapes[c.id], "child", child_totals.get(c.id, 0))
+        for c in children
+        if c.id in shapes
+    ]
+    features.append(_feature(focus, shapes[focus.id], "focus", sum(per_node.values())))
+
+    roster = staff_in_subtree(session, focus.path)
+    latest = live.latest([s.id for s in roster])
+    staff_rows = []
+    for card in roster:
+        found = latest.get(card.id)
+        if found is None:
+            continue
+        fix, state = found
+        staff_rows.append(
+            [
+                card.id,
+                round(fix.lat, 6),
+                round(fix.lon, 6),
+                fix.ts,
+                state,
+                fix.battery,
+                card.name,
+                card.post_label,
+                card.node_id,
+            ]
+        )
+    return {
+        "focus": focus.id,
+        "title": " · ".join(n.name for n in tree.breadcrumb(focus.id)),
+        "total": len(roster),
+        "bounds": polygon_bounds(shapes[focus.id]),
+        "boundaries": {"type": "FeatureCollection", "features": features},
+        "staff": staff_rows,
+        "children": [
+            {"id": c.id, "name": c.name, "kind": c.kind_label, "total": child_totals.get(c.id, 0)}
+            for c in children
+        ],
+        "child_of_grid": {str(k): v for k, v in child_of_grid.items()},
+    }

@@ -1,0 +1,171 @@
+"""The app factory: one call builds Flask, Dash, Socket.IO and the background work."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dash import Dash
+from flask import Flask, Response, jsonify
+from flask_socketio import SocketIO
+
+from dashboard.api_positions import positions_blueprint
+from dashboard.embedded_redis import EmbeddedRedis
+from dashboard.openapi import openapi_blueprint
+from dashboard.realtime import RealtimeBridge
+from dashboard.services import Services, make_services
+from dashboard.settings import Settings
+from dashboard.sockets import register_socket_handlers
+from data import devices as device_records
+from data.db import upgrade
+from data.org_tree import OrgTree
+from data.queries import staff_roster
+from streams import device_registry
+from streams.live_state import StateRules
+from streams.position_consumer import PositionConsumer
+
+log = logging.getLogger(__name__)
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+
+
+@dataclass
+class TreeCache:
+    """The org tree of this app instance, reloaded on demand (not module state)."""
+
+    services: Services
+    _tree: OrgTree | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self) -> OrgTree:
+        with self._lock:
+            if self._tree is None:
+                with self.services.sessions() as session:
+                    self._tree = OrgTree.load(session)
+            return self._tree
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._tree = None
+
+
+@dataclass
+class GridwatchApp:
+    server: Flask
+    dash: Dash
+    socketio: SocketIO
+    services: Services
+    tree: TreeCache
+    embedded_redis: EmbeddedRedis | None = None
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    _started: bool = False
+
+    @property
+    def rules(self) -> StateRules:
+        s = self.services.settings
+        return StateRules(offline_after_s=s.offline_after_s, low_battery_pct=s.low_battery_pct)
+
+    def start_background(self) -> None:
+        """Start the position consumer and the realtime bridge (once)."""
+        if self._started:
+            return
+        self._started = True
+        consumer_name = f"{socket.gethostname()}-{os.getpid()}"
+        consumer = PositionConsumer(self.services.redis, self.rules, consumer_name)
+        bridge = RealtimeBridge(
+            self.socketio,
+            self.services.redis,
+            load_tree=self._load_tree,
+            load_roster=self._load_roster,
+            rules=self.rules,
+            interval_s=self.services.settings.push_interval_s,
+        )
+        if self.services.settings.run_workers:
+            self.socketio.start_background_task(consumer.run, self.stop_event)
+        self.socketio.start_background_task(bridge.run, self.stop_event)
+
+    def _load_tree(self) -> OrgTree:
+        self.tree.invalidate()
+        return self.tree.get()
+
+    def _load_roster(self) -> dict:
+        with self.services.sessions() as session:
+            return staff_roster(session)
+
+    def close(self) -> None:
+        self.stop_event.set()
+        self.services.redis.close()
+        self.services.engine.dispose()
+        if self.embedded_redis is not None:
+            self.embedded_redis.stop()
+            self.embedded_redis = None
+
+
+def create_app(settings: Settings) -> GridwatchApp:
+    """Build a complete Gridwatch instance from ``settings`` (nothing global)."""
+    embedded: EmbeddedRedis | None = None
+    redis_url = settings.redis_url
+    if settings.embedded_redis:
+        embedded = EmbeddedRedis(settings.var_dir / "redis").start()
+        atexit.register(embedded.stop)
+        redis_url = embedded.url
+    services = make_services(settings, redis_url)
+    upgrade(services.engine)
+    with services.sessions() as session:
+        device_registry.sync_all(services.redis, device_records.active_devices(session))
+
+    server = Flask("gridwatch")
+    server.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_AS_ASCII=False,
+    )
+    server.json.ensure_ascii = False  # type: ignore[attr-defined]
+    server.register_blueprint(positions_blueprint(services))
+    server.register_blueprint(openapi_blueprint())
+    _register_http_errors(server)
+
+    @server.get("/healthz")
+    def healthz() -> Response:
+        services.redis.ping()
+        return jsonify({"status": "ok"})
+
+    socketio = SocketIO(server, async_mode="threading", cors_allowed_origins=None)
+    tree = TreeCache(services)
+    register_socket_handlers(socketio, tree.get)
+
+    from dashboard.dash_app import build_dash  # Dash pages import heavy modules
+
+    dash_app = build_dash(server, services, tree)
+    return GridwatchApp(
+        server=server,
+        dash=dash_app,
+        socketio=socketio,
+        services=services,
+        tree=tree,
+        embedded_redis=embedded,
+    )
+
+
+def _register_http_errors(server: Flask) -> None:
+    """API paths answer errors in JSON (oversized bodies included)."""
+    from werkzeug.exceptions import HTTPException
+
+    from dashboard.api_errors import api_error
+
+    @server.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        from flask import request
+
+        if request.path.startswith(("/api/", "/osmand")):
+            code = (exc.name or "error").lower().replace(" ", "_")
+            message = exc.description or exc.name or "error"
+            if exc.code == 413:
+                message = "请求体过大 (request body too large)"
+            return api_error(exc.code or 500, code, message)
+        return exc.get_response()  # type: ignore[return-value]

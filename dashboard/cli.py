@@ -1,0 +1,183 @@
+"""The ``gridwatch`` command: serve, demo, seed, devices, simulate, bench."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from dashboard.settings import Settings, load_settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+@click.group()
+@click.option("--log-level", default="INFO", show_default=True)
+@click.pass_context
+def main(ctx: click.Context, log_level: str) -> None:
+    """Gridwatch: real-time command center for grid-based community governance."""
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("werkzeug", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = load_settings()
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default GRIDWATCH_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default GRIDWATCH_PORT).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Run the web server (dashboard, API, Socket.IO) and its background workers."""
+    from dashboard.server import serve_forever
+
+    settings = _settings(ctx)
+    serve_forever(settings, host or settings.host, port or settings.port)
+
+
+@main.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Bring the database schema to the newest migration."""
+    from data.db import make_engine, upgrade
+
+    upgrade(make_engine(_settings(ctx).resolved_database_url()))
+    click.echo("数据库结构已是最新 (schema up to date)")
+
+
+@main.command()
+@click.option("--scale", type=click.Choice(["small", "city", "zhengzhou"]), default="city")
+@click.option("--seed", "seed_value", type=int, default=1, show_default=True)
+@click.pass_context
+def seed(ctx: click.Context, scale: str, seed_value: int) -> None:
+    """Generate the demo city (deterministic for a seed) into the database."""
+    from dashboard.seeding import seed_with_progress
+
+    report = seed_with_progress(_settings(ctx), scale, seed_value)
+    click.echo(report)
+
+
+@main.group()
+def device() -> None:
+    """Register terminals and manage their tokens."""
+
+
+@device.command("add")
+@click.argument("identifier")
+@click.option("--staff", "staff_id", type=int, required=True, help="Staff id of the holder.")
+@click.pass_context
+def device_add(ctx: click.Context, identifier: str, staff_id: int) -> None:
+    """Register a terminal; prints its token once."""
+    from dashboard.device_admin import add
+
+    _run_device_command(lambda: add(_settings(ctx), identifier, staff_id))
+
+
+@device.command("rotate")
+@click.argument("identifier")
+@click.pass_context
+def device_rotate(ctx: click.Context, identifier: str) -> None:
+    """Issue a new token; the old one stops working at once."""
+    from dashboard.device_admin import rotate
+
+    _run_device_command(lambda: rotate(_settings(ctx), identifier))
+
+
+@device.command("revoke")
+@click.argument("identifier")
+@click.pass_context
+def device_revoke(ctx: click.Context, identifier: str) -> None:
+    """Revoke a terminal; its token and identifier are refused at once."""
+    from dashboard.device_admin import revoke
+
+    _run_device_command(lambda: revoke(_settings(ctx), identifier))
+
+
+@device.command("list")
+@click.pass_context
+def device_list(ctx: click.Context) -> None:
+    """List registered terminals."""
+    from dashboard.device_admin import list_all
+
+    _run_device_command(lambda: list_all(_settings(ctx)))
+
+
+def _run_device_command(action: object) -> None:
+    from data.devices import DeviceError
+
+    try:
+        for line in action():  # type: ignore[operator]
+            click.echo(line)
+    except DeviceError as exc:
+        click.echo(f"错误: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--url", default=None, help="Server base URL (default http://HOST:PORT).")
+@click.option("--staff", "staff_count", type=int, default=300, show_default=True)
+@click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds per fix.")
+@click.option("--osmand-share", type=float, default=0.2, show_default=True)
+@click.option("--seed", "seed_value", type=int, default=1, show_default=True)
+@click.option("--duration", type=float, default=0.0, help="Stop after N seconds (0: never).")
+@click.pass_context
+def simulate(
+    ctx: click.Context,
+    url: str | None,
+    staff_count: int,
+    interval: float,
+    osmand_share: float,
+    seed_value: int,
+    duration: float,
+) -> None:
+    """Move staff along patrol paths in their grids, reporting through the HTTP API."""
+    from streams.simulator import run_simulator
+
+    settings = _settings(ctx)
+    run_simulator(
+        settings,
+        base_url=url or f"http://{settings.host}:{settings.port}",
+        staff_count=staff_count,
+        interval_s=interval,
+        osmand_share=osmand_share,
+        seed=seed_value,
+        duration_s=duration,
+    )
+
+
+@main.command()
+@click.option("--scale", type=click.Choice(["small", "city", "zhengzhou"]), default="city")
+@click.option("--simulated-staff", type=int, default=600, show_default=True)
+@click.option("--port", type=int, default=None)
+@click.pass_context
+def demo(ctx: click.Context, scale: str, simulated_staff: int, port: int | None) -> None:
+    """Embedded Redis + SQLite + demo city + simulator + server, all in one."""
+    from dashboard.demo import run_demo
+
+    run_demo(_settings(ctx), scale=scale, simulated_staff=simulated_staff, port=port)
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks that print figures."""
+
+
+@bench.command("ingest")
+@click.option("--seconds", type=float, default=10.0, show_default=True)
+@click.option("--batch", type=int, default=1000, show_default=True)
+@click.option("--clients", type=int, default=2, show_default=True)
+@click.pass_context
+def bench_ingest_cmd(ctx: click.Context, seconds: float, batch: int, clients: int) -> None:
+    """Fixes/s through POST /api/v1/positions vs raw pipelined XADD/s."""
+    from dashboard.bench import bench_ingest
+
+    bench_ingest(_settings(ctx), seconds=seconds, batch=batch, clients=clients)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""The Dash app on the Flask server: shell layout, local assets, page callbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dash import Dash
+from flask import Flask
+
+from callbacks import router, wall
+from dashboard.app_context import AppContext
+from dashboard.services import Services
+from layouts.shell import INDEX_STRING, shell
+
+if TYPE_CHECKING:
+    from dashboard.app import TreeCache
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+
+
+def build_dash(server: Flask, services: Services, tree: TreeCache) -> Dash:
+    app = Dash(
+        "gridwatch",
+        server=server,
+        url_base_pathname="/",
+        assets_folder=str(ASSETS_DIR),
+        serve_locally=True,
+        title="Gridwatch 网格化指挥中心",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        index_string=INDEX_STRING,
+    )
+    app.layout = shell
+    context = AppContext(services=services, tree=tree)
+    router.register(app, context)
+    wall.register(app, context)
+    return app

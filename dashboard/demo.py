@@ -1,0 +1,58 @@
+"""``gridwatch demo``: everything on one machine, stopped cleanly by Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from rich.console import Console
+
+from dashboard.app import create_app
+from dashboard.processes import die_with_parent
+from dashboard.seeding import seed_with_progress
+from dashboard.server import _sigterm_as_interrupt, run_app
+from dashboard.settings import Settings
+from data.db import is_empty, make_engine
+
+console = Console()
+
+
+def _start_simulator(settings: Settings, redis_url: str, base_url: str, staff: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "GRIDWATCH_REDIS_URL": redis_url,
+        "GRIDWATCH_DATABASE_URL": settings.resolved_database_url(),
+    }
+    args = [sys.executable, "-m", "dashboard.cli", "simulate", "--url", base_url, "--staff", str(staff)]
+    return subprocess.Popen(args, env=env, preexec_fn=die_with_parent, stdin=subprocess.DEVNULL)
+
+
+def run_demo(settings: Settings, scale: str, simulated_staff: int, port: int | None) -> None:
+    port = port or settings.port
+    engine = make_engine(settings.resolved_database_url())
+    if is_empty(engine):
+        console.print(f"[bold]首次运行：生成演示城市（规模 {scale}）…[/bold]")
+        seed_with_progress(settings, scale, seed=1)
+    engine.dispose()
+
+    app = create_app(settings)
+    redis_url = app.embedded_redis.url if app.embedded_redis else settings.redis_url
+    base_url = f"http://{settings.host}:{port}"
+    simulator = _start_simulator(settings, redis_url, base_url, simulated_staff)
+    console.print(f"[bold green]Gridwatch 演示已启动[/bold green]  指挥大屏: {base_url}/wall")
+    console.print(f"Redis: {redis_url}   数据库: {settings.resolved_database_url()}")
+    console.print("按 Ctrl-C 停止全部进程。")
+    _sigterm_as_interrupt()
+    try:
+        run_app(app, settings.host, port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.terminate()
+        try:
+            simulator.wait(10)
+        except subprocess.TimeoutExpired:
+            simulator.kill()
+        app.close()
+        console.print("已停止：服务、模拟终端和 Redis 均已退出。")

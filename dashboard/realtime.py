@@ -1,0 +1,186 @@
+"""Realtime bridge: position and state streams in, batched deltas to Socket.IO rooms out.
+
+Every server process runs its own bridge and emits only to its own clients
+(``ignore_queue``): each process reads the streams itself, so no Socket.IO
+message queue is needed and a delta is never delivered twice. Rooms are named
+after org nodes; a browser focused on a street joins that street's room and
+gets every fix from its subtree, a few times a second, in one message per tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import redis
+from flask_socketio import SocketIO
+
+from data.models import POST_LABELS, Post
+from data.org_tree import OrgTree
+from streams.codec import StreamFix, decode_stream_fix
+from streams.keys import POSITIONS_STREAM, STAFF_STATE_STREAM
+from streams.live_state import StateRules
+
+log = logging.getLogger(__name__)
+
+POSITION_EVENT = "pos"
+
+#: one marker delta: [staff, lat, lon, ts, state, battery, name, post label, grid]
+Delta = list[Any]
+
+
+def room_of(node_id: int) -> str:
+    return f"org:{node_id}"
+
+
+def fix_delta(fix: StreamFix, state: str, roster: dict[int, tuple[str, Post, int]]) -> Delta:
+    name, post, _node = roster.get(fix.staff, ("", Post.ASSISTANT, fix.grid))
+    return [
+        fix.staff,
+        round(fix.lat, 6),
+        round(fix.lon, 6),
+        fix.ts,
+        state,
+        fix.battery,
+        name,
+        POST_LABELS[post],
+        fix.grid,
+    ]
+
+
+class RealtimeBridge:
+    def __init__(
+        self,
+        socketio: SocketIO,
+        r: redis.Redis,
+        load_tree: Callable[[], OrgTree],
+        load_roster: Callable[[], dict[int, tuple[str, Post, int]]],
+        rules: StateRules,
+        interval_s: float,
+    ) -> None:
+        self.socketio = socketio
+        self.r = r
+        self.load_tree = load_tree
+        self.load_roster = load_roster
+        self.rules = rules
+        self.interval_s = interval_s
+        self.tree = OrgTree()
+        self.roster: dict[int, tuple[str, Post, int]] = {}
+        self._reloaded_at = 0.0
+
+    def reload(self, *, force: bool = False) -> None:
+        """Refresh tree and roster; at most every 30 s unless forced."""
+        now = time.monotonic()
+        if not force and now - self._reloaded_at < 30:
+            return
+        self._reloaded_at = now
+        self.tree = self.load_tree()
+        self.roster = self.load_roster()
+
+    def _active_rooms(self) -> set[str]:
+        rooms = self.socketio.server.manager.rooms.get("/", {})
+        return {room for room in list(rooms) if isinstance(room, str) and room.startswith("org:")}
+
+    def route(self, deltas: list[tuple[int, Delta]]) -> dict[str, list[Delta]]:
+        """Group deltas by the rooms (ancestor nodes of their grid) that have listeners."""
+        active = self._active_rooms()
+        out: dict[str, list[Delta]] = defaultdict(list)
+        if not active:
+            return out
+        for grid_id, delta in deltas:
+            node = self.tree.get(grid_id)
+            if node is None:
+                self.reload()
+                node = self.tree.get(grid_id)
+                if node is None:
+                    continue
+            for ancestor in node.ancestor_ids:
+                room = room_of(ancestor)
+                if room in active:
+                    out[room].append(delta)
+        return out
+
+    def _collect(
+        self, reply: list[Any], last_ids: dict[str, bytes | str]
+    ) -> list[tuple[int, Delta]]:
+        now = time.time()
+        deltas: list[tuple[int, Delta]] = []
+        latest: dict[int, tuple[int, Delta]] = {}
+        for stream, entries in reply:
+            name = stream.decode() if isinstance(stream, bytes) else stream
+            for entry_id, fields in entries:
+                last_ids[name] = entry_id
+                if name == POSITIONS_STREAM:
+                    try:
+                        fix = decode_stream_fix(fields[b"f"])
+                    except (KeyError, msgspec.DecodeError, msgspec.ValidationError):
+                        continue
+                    if fix.staff not in self.roster:
+                        self.reload()
+                    prev = latest.get(fix.staff)
+                    if prev is None or prev[1][3] <= fix.ts:
+                        latest[fix.staff] = (
+                            fix.grid,
+                            fix_delta(fix, self.rules.state_of(fix, now), self.roster),
+                        )
+                else:
+                    staff_id = int(fields.get(b"s", b"0"))
+                    entry = self.roster.get(staff_id)
+                    if entry is None:
+                        continue
+                    name, post, grid = entry
+                    state = fields.get(b"state", b"offline").decode()
+                    deltas.append(
+                        (
+                            grid,
+                            [
+                                staff_id,
+                                None,
+                                None,
+                                None,
+                                state,
+                                None,
+                                name,
+                                POST_LABELS[post],
+                                grid,
+                            ],
+                        )
+                    )
+        # one delta per staff member per tick: the newest fix wins
+        return list(latest.values()) + deltas
+
+    def emit(self, routed: dict[str, list[Delta]]) -> None:
+        server_time = time.time()
+        for room, items in routed.items():
+            self.socketio.emit(
+                POSITION_EVENT, {"t": server_time, "d": items}, to=room, ignore_queue=True
+            )
+
+    def run(self, stop: threading.Event) -> None:
+        self.reload(force=True)
+        last_ids: dict[str, bytes | str] = {POSITIONS_STREAM: "$", STAFF_STATE_STREAM: "$"}
+        pending: list[tuple[int, Delta]] = []
+        next_flush = time.monotonic() + self.interval_s
+        while not stop.is_set():
+            try:
+                wait_ms = max(1, int((next_flush - time.monotonic()) * 1000))
+                reply = self.r.xread(last_ids, count=10_000, block=wait_ms)  # type: ignore[arg-type]
+                if reply:
+                    pending.extend(self._collect(reply, last_ids))
+                if time.monotonic() >= next_flush:
+                    next_flush = time.monotonic() + self.interval_s
+                    if pending:
+                        self.emit(self.route(pending))
+                        pending = []
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                log.warning("realtime bridge: redis unavailable (%s); retrying", exc)
+                stop.wait(1.0)
+            except Exception:  # keep the wall alive whatever one batch did
+                log.exception("realtime bridge: tick failed")
+                pending = []
+                stop.wait(0.5)

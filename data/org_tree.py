@@ -1,0 +1,83 @@
+"""The organisation tree held in memory: ancestors, children and subtree tests.
+
+Loaded once per process (a few tens of thousands of rows at Zhengzhou scale)
+and reloaded when an unknown node shows up; boundaries are not kept here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.models import NODE_KIND_LABELS, NodeKind, OrgNode
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    id: int
+    parent_id: int | None
+    kind: NodeKind
+    grid_level: int | None
+    name: str
+    path: str
+    depth: int
+    center_lat: float
+    center_lon: float
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Root first, self last."""
+        return [int(part) for part in self.path.strip("/").split("/")]
+
+    @property
+    def kind_label(self) -> str:
+        return NODE_KIND_LABELS[self.kind]
+
+
+@dataclass
+class OrgTree:
+    nodes: dict[int, NodeInfo] = field(default_factory=dict)
+    children: dict[int | None, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> OrgTree:
+        tree = cls()
+        rows = session.execute(
+            select(
+                OrgNode.id,
+                OrgNode.parent_id,
+                OrgNode.kind,
+                OrgNode.grid_level,
+                OrgNode.name,
+                OrgNode.path,
+                OrgNode.depth,
+                OrgNode.center_lat,
+                OrgNode.center_lon,
+            ).order_by(OrgNode.depth, OrgNode.code)
+        ).all()
+        for row in rows:
+            info = NodeInfo(*row)
+            tree.nodes[info.id] = info
+            tree.children.setdefault(info.parent_id, []).append(info.id)
+        return tree
+
+    @property
+    def root(self) -> NodeInfo | None:
+        roots = self.children.get(None, [])
+        return self.nodes[roots[0]] if roots else None
+
+    def get(self, node_id: int | None) -> NodeInfo | None:
+        return None if node_id is None else self.nodes.get(node_id)
+
+    def children_of(self, node_id: int) -> list[NodeInfo]:
+        return [self.nodes[c] for c in self.children.get(node_id, [])]
+
+    def is_within(self, node_id: int, root_id: int) -> bool:
+        node, root = self.nodes.get(node_id), self.nodes.get(root_id)
+        return node is not None and root is not None and node.path.startswith(root.path)
+
+    def breadcrumb(self, node_id: int) -> list[NodeInfo]:
+        node = self.nodes.get(node_id)
+        return [] if node is None else [self.nodes[i] for i in node.ancestor_ids]

@@ -1,0 +1,160 @@
+"""The video-wall page: live staff map with KPIs, for 16:9 walls and no mouse."""
+
+from __future__ import annotations
+
+import dash_leaflet as dl
+from dash import dcc, html
+from dash_socketio import DashSocketIO
+
+from layouts import ids
+
+STATE_LEGEND = [
+    ("online", "在线"),
+    ("low_battery", "低电量"),
+    ("offline", "离线"),
+    ("never", "未上报"),
+]
+
+
+def _kpi(label: str, value_id: str, initial: str = "—", suffix: str = "") -> html.Div:
+    return html.Div(
+        [
+            html.Div(label, className="gw-kpi-label"),
+            html.Div(
+                [html.Span(initial, id=value_id, className="gw-kpi-value"), html.Span(suffix)],
+                className="gw-kpi-line",
+            ),
+        ],
+        className="gw-kpi",
+    )
+
+
+def _picker(component_id: str, placeholder: str) -> dcc.Dropdown:
+    return dcc.Dropdown(
+        id=component_id,
+        placeholder=placeholder,
+        clearable=True,
+        searchable=True,
+        className="gw-picker",
+    )
+
+
+def wall_layout(focus_id: int | None, tile_url: str, tile_attribution: str) -> html.Div:
+    layers: list = []
+    if tile_url:
+        layers.append(
+            dl.TileLayer(
+                id=ids.WALL_TILES,
+                url=tile_url,
+                attribution=tile_attribution,
+                errorTileUrl="/assets/blank-tile.png",
+            )
+        )
+    layers += [
+        dl.GeoJSON(
+            id=ids.WALL_BOUNDARIES,
+            style={"variable": "gw.boundaryStyle"},
+            onEachFeature={"variable": "gw.boundaryLabel"},
+        ),
+        dl.GeoJSON(
+            id=ids.WALL_STAFF,
+            pointToLayer={"variable": "gw.staffMarker"},
+            onEachFeature={"variable": "gw.staffTooltip"},
+        ),
+    ]
+    header = html.Header(
+        [
+            html.Div(
+                [
+                    html.Div("网格化社会管理指挥中心", className="gw-title"),
+                    html.Div("实时态势", id=ids.WALL_TITLE, className="gw-subtitle"),
+                ],
+                className="gw-brand",
+            ),
+            html.Div(
+                [
+                    _kpi("在线人员", ids.KPI_ONLINE),
+                    _kpi("在册人员", ids.KPI_TOTAL),
+                    _kpi("每分钟定位", ids.KPI_FIXES_PER_MIN, "0"),
+                    _kpi("最后更新", ids.KPI_UPDATED),
+                ],
+                className="gw-kpis",
+            ),
+            html.Div(
+                [
+                    html.Div("--:--:--", id=ids.WALL_CLOCK, className="gw-clock"),
+                    html.Div("连接中…", id=ids.WALL_CONNECTION, className="gw-conn"),
+                ],
+                className="gw-clock-box",
+            ),
+        ],
+        className="gw-header",
+    )
+    side = html.Aside(
+        [
+            html.Section(
+                [
+                    html.H2("关注范围"),
+                    _picker(ids.WALL_PICK_DISTRICT, "全部区"),
+                    _picker(ids.WALL_PICK_STREET, "全部街道"),
+                    _picker(ids.WALL_PICK_COMMUNITY, "全部社区"),
+                    _picker(ids.WALL_PICK_GRID, "全部网格"),
+                ],
+                className="gw-panel",
+            ),
+            html.Section(
+                [
+                    html.H2("人员状态"),
+                    html.Div(id=ids.WALL_STATE_BAR, className="gw-state-bar"),
+                    html.Ul(
+                        [
+                            html.Li(
+                                [
+                                    html.Span(className=f"gw-dot gw-dot-{key}"),
+                                    html.Span(label, className="gw-state-label"),
+                                    html.Span(
+                                        "0", className="gw-state-count", **{"data-state": key}
+                                    ),
+                                ]
+                            )
+                            for key, label in STATE_LEGEND
+                        ],
+                        id=ids.WALL_STATE_COUNTS,
+                        className="gw-legend",
+                    ),
+                ],
+                className="gw-panel",
+            ),
+            html.Section(
+                [html.H2("下级单位"), html.Div(id=ids.WALL_CHILDREN, className="gw-children")],
+                className="gw-panel gw-panel-grow",
+            ),
+        ],
+        className="gw-side",
+    )
+    return html.Div(
+        [
+            dcc.Store(id=ids.WALL_FOCUS, data=focus_id),
+            dcc.Store(id=ids.WALL_SNAPSHOT),
+            dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=1000),
+            DashSocketIO(id=ids.WALL_SOCKET, eventNames=["pos"], options={"auth": {}}),
+            header,
+            html.Main(
+                [
+                    dl.Map(
+                        layers,
+                        id=ids.WALL_MAP,
+                        center=[34.78, 113.68],
+                        zoom=12,
+                        preferCanvas=True,
+                        zoomControl=False,
+                        attributionControl=bool(tile_url),
+                        className="gw-map",
+                    ),
+                    side,
+                ],
+                className="gw-main",
+            ),
+        ],
+        className="gw-wall",
+    )

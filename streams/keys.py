@@ -1,0 +1,33 @@
+"""Redis key and stream names, in one place so every process agrees on them."""
+
+from __future__ import annotations
+
+POSITIONS_STREAM = "gw:pos"
+POSITIONS_GROUP = "positions"
+
+#: token hash -> device record (JSON); the live copy of the device table
+DEVICE_BY_TOKEN = "gw:dev:token"
+#: device identifier -> device record (JSON), for the OsmAnd protocol
+DEVICE_BY_IDENTIFIER = "gw:dev:ident"
+
+#: staff id -> latest fix (JSON)
+STAFF_LAST_FIX = "gw:staff:last"
+#: staff id scored by the timestamp of the latest fix (seconds)
+STAFF_SEEN = "gw:staff:seen"
+#: GEO set of staff latest positions
+STAFF_GEO = "gw:staff:geo"
+
+#: ingest counter per minute bucket (fixes accepted), for the wall KPI
+INGEST_COUNT_PREFIX = "gw:ingest:min:"
+
+
+def ingest_minute_key(epoch_minute: int) -> str:
+    return f"{INGEST_COUNT_PREFIX}{epoch_minute}"
+
+
+#: staff id -> "online" | "low_battery" | "offline"
+STAFF_STATE = "gw:staff:state"
+#: staff currently online, scored by last fix time; the offline sweep reads its low end
+STAFF_ONLINE = "gw:staff:online"
+#: state changes that no fix carries (going offline), for the browser bridge
+STAFF_STATE_STREAM = "gw:staffstate"

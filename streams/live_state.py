@@ -1,0 +1,127 @@
+"""Latest fix and state per staff member, kept in Redis by the position consumer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import msgspec
+import redis
+
+from streams.codec import StreamFix, decode_stream_fix
+from streams.keys import (
+    STAFF_GEO,
+    STAFF_LAST_FIX,
+    STAFF_ONLINE,
+    STAFF_SEEN,
+    STAFF_STATE,
+    STAFF_STATE_STREAM,
+)
+
+ONLINE = "online"
+LOW_BATTERY = "low_battery"
+OFFLINE = "offline"
+
+# Apply one fix per staff member unless an equal-or-newer one is already stored,
+# so a late batch from a terminal's offline buffer never moves anyone backwards.
+_APPLY_FIXES = """
+local applied = 0
+for i = 1, #ARGV, 6 do
+  local staff, ts = ARGV[i], tonumber(ARGV[i + 1])
+  local prev = redis.call('ZSCORE', KEYS[2], staff)
+  if (not prev) or tonumber(prev) < ts then
+    redis.call('HSET', KEYS[1], staff, ARGV[i + 5])
+    redis.call('ZADD', KEYS[2], ts, staff)
+    redis.call('GEOADD', KEYS[3], ARGV[i + 2], ARGV[i + 3], staff)
+    redis.call('HSET', KEYS[4], staff, ARGV[i + 4])
+    redis.call('ZADD', KEYS[5], ts, staff)
+    applied = applied + 1
+  end
+end
+return applied
+"""
+
+# Move everyone not heard from since the cutoff to "offline", once, and say so
+# on the state stream for the browser bridge.
+_SWEEP_OFFLINE = """
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1000)
+for _, staff in ipairs(gone) do
+  redis.call('ZREM', KEYS[1], staff)
+  redis.call('HSET', KEYS[2], staff, 'offline')
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 's', staff, 'state', 'offline')
+end
+return #gone
+"""
+
+
+@dataclass(frozen=True)
+class StateRules:
+    offline_after_s: float
+    low_battery_pct: float
+
+    def state_of(self, fix: StreamFix, now: float) -> str:
+        if now - fix.ts > self.offline_after_s:
+            return OFFLINE
+        if fix.battery is not None and fix.battery < self.low_battery_pct:
+            return LOW_BATTERY
+        return ONLINE
+
+
+_encoder = msgspec.json.Encoder()
+
+
+class LiveState:
+    def __init__(self, r: redis.Redis, rules: StateRules) -> None:
+        self.r = r
+        self.rules = rules
+        self._apply = r.register_script(_APPLY_FIXES)
+        self._sweep = r.register_script(_SWEEP_OFFLINE)
+
+    def apply(self, fixes: Iterable[StreamFix], now: float | None = None) -> int:
+        """Store the newest fix per staff member; returns how many changed."""
+        now = time.time() if now is None else now
+        newest: dict[int, StreamFix] = {}
+        for fix in fixes:
+            seen = newest.get(fix.staff)
+            if seen is None or fix.ts > seen.ts:
+                newest[fix.staff] = fix
+        args: list[object] = []
+        for fix in newest.values():
+            state = self.rules.state_of(fix, now)
+            args += [fix.staff, repr(fix.ts), fix.lon, fix.lat, state, _encoder.encode(fix)]
+        if not args:
+            return 0
+        keys = [STAFF_LAST_FIX, STAFF_SEEN, STAFF_GEO, STAFF_STATE, STAFF_ONLINE]
+        return int(self._apply(keys=keys, args=args))
+
+    def sweep_offline(self, now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        cutoff = now - self.rules.offline_after_s
+        return int(
+            self._sweep(
+                keys=[STAFF_ONLINE, STAFF_STATE, STAFF_STATE_STREAM], args=[repr(cutoff), 10_000]
+            )
+        )
+
+    def latest(self, staff_ids: Sequence[int]) -> dict[int, tuple[StreamFix, str]]:
+        """Latest fix and state of each staff member that has reported."""
+        if not staff_ids:
+            return {}
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hmget(STAFF_LAST_FIX, list(staff_ids))
+        pipe.hmget(STAFF_STATE, list(staff_ids))
+        fixes, states = pipe.execute()
+        now = time.time()
+        out: dict[int, tuple[StreamFix, str]] = {}
+        for staff_id, raw, state in zip(staff_ids, fixes, states, strict=True):
+            if raw is None:
+                continue
+            fix = decode_stream_fix(raw)
+            current = self.rules.state_of(fix, now)
+            # the stored state lags the clock between sweeps; trust the clock for offline
+            out[staff_id] = (
+                fix,
+                OFFLINE if current == OFFLINE else (state or b"").decode() or current,
+            )
+        return out
