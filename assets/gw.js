@@ -21,6 +21,7 @@
     staffMarker: function (feature, latlng) {
       var state = feature.properties.state;
       return L.circleMarker(latlng, {
+        className: "gw-staff gw-staff-" + feature.properties.id + " gw-state-" + state,
         radius: state === "offline" ? 4 : 6,
         color: "#0b1220",
         weight: 1,
@@ -34,7 +35,11 @@
       layer.bindTooltip(p.name + "（" + p.post + "）" + STATE_LABELS[p.state] + battery);
     },
     boundaryStyle: function (feature) {
-      var focus = feature.properties.role === "focus";
+      var role = feature.properties.role;
+      if (role === "grid") {
+        return { color: "#1e3a5f", weight: 0.6, opacity: 0.9, fillOpacity: 0, interactive: false };
+      }
+      var focus = role === "focus";
       return {
         color: focus ? "#38bdf8" : "#1e88e5",
         weight: focus ? 3 : 1.2,
@@ -46,6 +51,7 @@
     },
     boundaryLabel: function (feature, layer) {
       var p = feature.properties;
+      if (p.role === "grid") { return; }
       layer.bindTooltip(p.kind + " " + p.name + " · " + p.staff + " 人", { sticky: true });
     },
   };

@@ -11,6 +11,9 @@ from dashboard.app_context import AppContext
 from layouts import ids
 from streams.live_state import LiveState
 
+#: a picker lists at most this many nodes; above it, choose the level above first
+MAX_PICKER_OPTIONS = 1000
+
 PICKERS = [
     ids.WALL_PICK_DISTRICT,
     ids.WALL_PICK_STREET,
@@ -44,15 +47,16 @@ def register(app: Dash, context: AppContext) -> None:
             changed = PICKERS.index(ctx.triggered_id)
             values = values[: changed + 1] + [None] * (3 - changed)
         options: list[list[dict[str, Any]]] = []
-        parent = root.id
+        anchor = root
         for level in range(4):
-            children = tree.children_of(parent) if parent is not None else []
-            options.append([{"label": c.name, "value": c.id} for c in children])
+            choices = tree.descendants_at_depth(anchor.id, level + 1, limit=MAX_PICKER_OPTIONS)
+            options.append([{"label": c.name, "value": c.id} for c in choices])
             chosen = values[level]
-            if chosen is not None and chosen not in {c.id for c in children}:
+            if chosen is not None and chosen not in {c.id for c in choices}:
                 values[level:] = [None] * (4 - level)
                 chosen = None
-            parent = chosen
+            if chosen is not None:
+                anchor = tree.nodes[chosen]
         deepest = next((v for v in reversed(values) if v is not None), root.id)
         return [*options, *values, deepest]
 
@@ -71,7 +75,7 @@ def register(app: Dash, context: AppContext) -> None:
             return None, None, no_update, no_update, "尚无组织数据：请先运行 gridwatch seed"
         with context.services.sessions() as session:
             snapshot = build_snapshot(session, tree, live, focus)
-        viewport = {"bounds": snapshot["bounds"], "transition": "flyToBounds"}
+        viewport = {"bounds": snapshot["bounds"], "transition": "fitBounds"}
         socket_options = {"auth": {"focus": focus.id}}
         return snapshot, snapshot["boundaries"], viewport, socket_options, snapshot["title"]
 

@@ -31,6 +31,11 @@ def polygon_bounds(geometry: dict[str, Any]) -> list[list[float]]:
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
+def _grid_depth(tree: OrgTree) -> int:
+    """Depth of the level-3 grids (the leaves of the tree)."""
+    return max((n.depth for n in tree.nodes.values()), default=0)
+
+
 def _feature(node: NodeInfo, geometry: dict[str, Any], role: str, staff: int) -> dict[str, Any]:
     return {
         "type": "Feature",
@@ -45,9 +50,18 @@ def _feature(node: NodeInfo, geometry: dict[str, Any], role: str, staff: int) ->
     }
 
 
+#: beyond this many level-3 grids the wall draws only the focus and its children
+MAX_GRID_OUTLINES = 3000
+
+
 def build_snapshot(session: Session, tree: OrgTree, live: LiveState, focus: NodeInfo) -> dict:
     children = tree.children_of(focus.id)
-    shapes = boundaries(session, [focus.id] + [c.id for c in children])
+    grids = [
+        g
+        for g in tree.descendants_at_depth(focus.id, _grid_depth(tree), limit=MAX_GRID_OUTLINES)
+        if g.id not in {c.id for c in children}
+    ]
+    shapes = boundaries(session, [focus.id] + [c.id for c in children] + [g.id for g in grids])
     per_node = staff_count_per_node(session, focus.path)
 
     child_totals: dict[int, int] = {c.id: 0 for c in children}
@@ -63,7 +77,8 @@ def build_snapshot(session: Session, tree: OrgTree, live: LiveState, focus: Node
             child_totals[child_id] = child_totals.get(child_id, 0) + count
             child_of_grid[node_id] = child_id
 
-    features = [
+    features = [_feature(g, shapes[g.id], "grid", per_node.get(g.id, 0)) for g in grids]
+    features += [
         _feature(c, shapes[c.id], "child", child_totals.get(c.id, 0))
         for c in children
         if c.id in shapes

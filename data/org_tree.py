@@ -74,6 +74,18 @@ class OrgTree:
     def children_of(self, node_id: int) -> list[NodeInfo]:
         return [self.nodes[c] for c in self.children.get(node_id, [])]
 
+    def descendants_at_depth(self, node_id: int, depth: int, limit: int) -> list[NodeInfo]:
+        """Nodes at absolute ``depth`` below ``node_id``; empty when more than ``limit``."""
+        level = [node_id]
+        node = self.nodes.get(node_id)
+        if node is None or depth <= node.depth:
+            return []
+        for _ in range(depth - node.depth):
+            level = [c for parent in level for c in self.children.get(parent, [])]
+            if len(level) > limit:
+                return []
+        return [self.nodes[n] for n in level]
+
     def is_within(self, node_id: int, root_id: int) -> bool:
         node, root = self.nodes.get(node_id), self.nodes.get(root_id)
         return node is not None and root is not None and node.path.startswith(root.path)

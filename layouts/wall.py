@@ -146,7 +146,7 @@ def wall_layout(focus_id: int | None, tile_url: str, tile_attribution: str) -> h
                         id=ids.WALL_MAP,
                         center=[34.78, 113.68],
                         zoom=12,
-                        preferCanvas=True,
+                        preferCanvas=False,
                         zoomControl=False,
                         attributionControl=bool(tile_url),
                         className="gw-map",

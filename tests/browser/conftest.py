@@ -1,0 +1,88 @@
+"""Browser tests: a real `gridwatch serve` process and Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from dashboard.processes import free_port
+from dashboard.settings import Settings
+from tests.support.browser import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def live_server(redis_url: str, small_city_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "GRIDWATCH_REDIS_URL": redis_url,
+        "GRIDWATCH_DATABASE_URL": small_city_url,
+        "GRIDWATCH_VAR_DIR": str(tmp_path),
+        "GRIDWATCH_PUSH_INTERVAL_S": "0.2",
+    }
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).ok:
+                break
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.time() > deadline:
+            process.kill()
+            raise RuntimeError((tmp_path / "server.log").read_text())
+        time.sleep(0.2)
+    settings = Settings(redis_url=redis_url, database_url=small_city_url, var_dir=tmp_path)
+    yield LiveServer(url, settings, process)
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} missing: run `make test` (it installs chromium via apt)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def wall_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+

@@ -1,0 +1,92 @@
+"""The video wall as an operator sees it: markers appear and move by push."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from dashboard.device_admin import add
+from data.db import make_engine, make_sessionmaker
+from data.models import OrgNode, Staff
+
+from tests.support.browser import LiveServer, screenshot
+
+
+def _register(server: LiveServer, identifier: str) -> tuple[str, int, OrgNode]:
+    engine = make_engine(server.settings.resolved_database_url())
+    with make_sessionmaker(engine)() as session:
+        staff = session.scalars(select(Staff).order_by(Staff.id)).first()
+        grid = session.get(OrgNode, staff.node_id)
+        staff_id = staff.id
+    engine.dispose()
+    lines = list(add(server.settings, identifier, staff_id))
+    token = lines[-1].rsplit(" ", 1)[-1]
+    return token, staff_id, grid
+
+
+def _post_fix(server: LiveServer, token: str, lat: float, lon: float) -> None:
+    response = requests.post(
+        f"{server.url}/api/v1/positions",
+        json={"fixes": [{"lat": lat, "lon": lon, "ts": time.time(), "battery": 77}]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_wall_shows_a_fix_and_moves_the_marker(live_server: LiveServer, wall_page: Page):
+    token, staff_id, grid = _register(live_server, "wall-1")
+    lat, lon = grid.center_lat, grid.center_lon
+    page = wall_page
+    page.goto(f"{live_server.url}/wall")
+    expect(page.locator(".gw-title")).to_have_text("网格化社会管理指挥中心")
+    expect(page.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
+    expect(page.locator("#kpi-total")).not_to_have_text("0", timeout=15_000)
+    expect(page.locator("#kpi-online")).to_have_text("0")
+
+    _post_fix(live_server, token, lat, lon)
+    marker = page.locator(f".gw-staff-{staff_id}")
+    expect(marker).to_have_count(1, timeout=5_000)
+    expect(page.locator("#kpi-online")).to_have_text("1")
+    first = marker.bounding_box()
+
+    _post_fix(live_server, token, lat + 0.002, lon + 0.002)  # ~250 m north-east
+    page.wait_for_function(
+        """([id, y]) => {
+            const el = document.querySelector('.gw-staff-' + id);
+            return el && Math.abs(el.getBoundingClientRect().y - y) > 3;
+        }""",
+        arg=[staff_id, first["y"]],
+        timeout=5_000,
+    )
+    moved = marker.bounding_box()
+    assert moved["y"] < first["y"] and moved["x"] > first["x"]  # north-east on screen
+    screenshot(page, "wall-1920x1080")
+
+
+def test_wall_focus_on_a_community_via_the_pickers(live_server: LiveServer, wall_page: Page):
+    page = wall_page
+    page.goto(f"{live_server.url}/wall")
+    expect(page.locator("#wall-children .gw-child")).not_to_have_count(0, timeout=15_000)
+    first_child = page.locator("#wall-children .gw-child-name").first.inner_text()
+    page.locator("#wall-pick-street").click()
+    page.get_by_role("option").first.click()
+    expect(page.locator("#wall-title")).to_contain_text(" · ", timeout=10_000)
+    page.locator("#wall-pick-community").click()
+    community = page.get_by_role("option").first
+    name = community.inner_text()
+    community.click()
+    expect(page.locator("#wall-title")).to_contain_text(name, timeout=10_000)
+    expect(page.locator("#wall-children .gw-child-name").first).to_contain_text("网格")
+    assert first_child
+
+
+def test_wall_at_tablet_size(live_server: LiveServer, browser):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/wall")
+    expect(page.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
+    screenshot(page, "wall-tablet-1024x768")
+    context.close()

@@ -1,0 +1,25 @@
+"""A running Gridwatch (real HTTP server thread, real Redis, seeded SQLite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dashboard.app import create_app
+from dashboard.server import ServerThread
+from dashboard.settings import Settings
+from tests.support.running import Running
+
+
+@pytest.fixture
+def running(redis_url: str, small_city_url: str, tmp_path: Path) -> Iterator[Running]:
+    settings = Settings(
+        redis_url=redis_url, database_url=small_city_url, var_dir=tmp_path, push_interval_s=0.1
+    )
+    app = create_app(settings)
+    app.start_background()
+    server = ServerThread(app).start()
+    yield Running(app, server)
+    server.stop()
+    app.close()
