@@ -18,13 +18,16 @@ from data.db import is_empty, make_engine
 console = Console()
 
 
-def _start_simulator(settings: Settings, redis_url: str, base_url: str, staff: int) -> subprocess.Popen[bytes]:
+def _start_simulator(
+    settings: Settings, redis_url: str, base_url: str, staff: int
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "GRIDWATCH_REDIS_URL": redis_url,
         "GRIDWATCH_DATABASE_URL": settings.resolved_database_url(),
     }
-    args = [sys.executable, "-m", "dashboard.cli", "simulate", "--url", base_url, "--staff", str(staff)]
+    args = [sys.executable, "-m", "dashboard.cli", "simulate", "--url", base_url]
+    args += ["--staff", str(staff)]
     return subprocess.Popen(args, env=env, preexec_fn=die_with_parent, stdin=subprocess.DEVNULL)
 
 

@@ -47,7 +47,8 @@ def add(settings: Settings, identifier: str, staff_id: int) -> Iterator[str]:
 def rotate(settings: Settings, identifier: str) -> Iterator[str]:
     with _sessions(settings).begin() as session:
         issued, old_hash = devices.rotate_token(session, identifier)
-    yield f"设备 {identifier} 已更换令牌，旧令牌立即失效 {_mirror(settings, issued.device, old_hash)}"
+    mirrored = _mirror(settings, issued.device, old_hash)
+    yield f"设备 {identifier} 已更换令牌，旧令牌立即失效 {mirrored}"
     yield f"新令牌（只显示这一次）: {issued.token}"
 
 
@@ -65,4 +66,5 @@ def list_all(settings: Settings) -> Iterator[str]:
         return
     yield f"{'标识':<20} {'状态':<8} {'人员':<10} 登记时间"
     for device, staff in rows:
-        yield f"{device.identifier:<20} {device.status.value:<8} {staff.name:<10} {device.created_at:%Y-%m-%d %H:%M}"
+        created = f"{device.created_at:%Y-%m-%d %H:%M}"
+        yield f"{device.identifier:<20} {device.status.value:<8} {staff.name:<10} {created}"

@@ -84,5 +84,3 @@ def wall_page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
-
-

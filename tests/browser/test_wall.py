@@ -11,7 +11,6 @@ from sqlalchemy import select
 from dashboard.device_admin import add
 from data.db import make_engine, make_sessionmaker
 from data.models import OrgNode, Staff
-
 from tests.support.browser import LiveServer, screenshot
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from dashboard.app import create_app
 from dashboard.server import ServerThread
 from dashboard.settings import Settings

@@ -7,10 +7,9 @@ import time
 import redis
 import requests
 
-from tests.support.running import Running
-
 from streams.codec import decode_stream_fix
 from streams.keys import POSITIONS_STREAM
+from tests.support.running import Running
 
 
 def _fix(lat: float = 34.78, lon: float = 113.66, **extra: object) -> dict[str, object]:
@@ -96,7 +95,8 @@ def test_revoked_device_is_refused_at_once(running):
     assert _post(running.url, token, {"fixes": [_fix()]}).status_code == 200
     list(revoke(running.app.services.settings, "t-103"))
     assert _post(running.url, token, {"fixes": [_fix()]}).status_code == 401
-    osmand = requests.get(f"{running.url}/osmand", params={"id": "t-103", "lat": 34.7, "lon": 113.6})
+    params = {"id": "t-103", "lat": 34.7, "lon": 113.6}
+    osmand = requests.get(f"{running.url}/osmand", params=params)
     assert osmand.status_code == 403
 
 
@@ -105,18 +105,31 @@ def test_osmand_query_and_json_forms(running, r):
     now = int(time.time())
     query = requests.get(
         f"{running.url}/osmand",
-        params={"id": "t-104", "lat": 34.77, "lon": 113.65, "timestamp": now, "speed": 2,
-                "bearing": 45, "accuracy": 8, "batt": 55},
+        params={
+            "id": "t-104",
+            "lat": 34.77,
+            "lon": 113.65,
+            "timestamp": now,
+            "speed": 2,
+            "bearing": 45,
+            "accuracy": 8,
+            "batt": 55,
+        },
     )
     assert query.status_code == 200, query.text
     traccar_json = {
         "device_id": "t-104",
         "location": {
-            "timestamp": "2026-11-29T08:00:00Z" if False else time.strftime(
-                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)
-            ),
-            "coords": {"latitude": 34.771, "longitude": 113.651, "speed": 1.5, "heading": -1,
-                       "accuracy": 6},
+            "timestamp": "2026-11-29T08:00:00Z"
+            if False
+            else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+            "coords": {
+                "latitude": 34.771,
+                "longitude": 113.651,
+                "speed": 1.5,
+                "heading": -1,
+                "accuracy": 6,
+            },
             "battery": {"level": 0.42},
         },
     }
@@ -160,8 +173,11 @@ def test_redis_down_answers_503_with_retry_after(small_city_url, tmp_path):
 def test_position_consumer_keeps_latest_fix_and_state(running, r):
     token, staff_id = running.add_device("t-106")
     now = time.time()
-    _post(running.url, token, {"fixes": [_fix(ts=now - 10, lat=34.70), _fix(ts=now, lat=34.71,
-                                                                           battery=10)]})
+    _post(
+        running.url,
+        token,
+        {"fixes": [_fix(ts=now - 10, lat=34.70), _fix(ts=now, lat=34.71, battery=10)]},
+    )
     _post(running.url, token, {"fixes": [_fix(ts=now - 60, lat=34.60)]})  # late, older fix
     deadline = time.time() + 5
     while time.time() < deadline and not r.hexists("gw:staff:last", staff_id):

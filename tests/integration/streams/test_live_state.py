@@ -17,7 +17,7 @@ def test_newest_fix_wins_whatever_the_arrival_order(r):
     now = 10_000.0
     assert live.apply([fix(1, now - 5, lat=34.71), fix(1, now - 1, lat=34.72)], now) == 1
     assert live.apply([fix(1, now - 50, lat=34.60)], now) == 0  # late buffered fix
-    (stored, state) = live.latest([1])[1]
+    stored, _state = live.latest([1])[1]
     assert stored.lat == 34.72
     assert r.geopos("gw:staff:geo", 1)[0] is not None
 

@@ -105,7 +105,13 @@ def test_rfc3339_timestamps_are_accepted():
 
 def test_osmand_query_units_and_errors():
     parsed = parse_osmand_query(
-        {"id": "a", "lat": "34.7", "lon": "113.6", "timestamp": str(int(NOW * 1000)), "speed": "10"},
+        {
+            "id": "a",
+            "lat": "34.7",
+            "lon": "113.6",
+            "timestamp": str(int(NOW * 1000)),
+            "speed": "10",
+        },
         NOW,
     )
     assert parsed.identifier == "a"
