@@ -1,0 +1,90 @@
+"""Socket.IO push: batched deltas, only to the rooms of the focused subtree."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import requests
+import socketio
+from sqlalchemy import select
+
+from data.models import NodeKind, OrgNode, Staff
+
+
+def _staff_in_two_communities(running) -> tuple[OrgNode, int, OrgNode, int]:
+    with running.app.services.sessions() as session:
+        communities = session.scalars(
+            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
+        ).all()
+        picked = []
+        for community in communities[:2]:
+            staff_id = session.scalar(
+                select(Staff.id)
+                .join(OrgNode, OrgNode.id == Staff.node_id)
+                .where(OrgNode.path.startswith(community.path))
+                .order_by(Staff.id)
+            )
+            picked += [community, staff_id]
+    return tuple(picked)  # type: ignore[return-value]
+
+
+def _listen(url: str, focus: int) -> tuple[socketio.Client, list[dict]]:
+    received: list[dict] = []
+    client = socketio.Client(reconnection=False)
+    client.on("pos", received.append)
+    client.connect(url, auth={"focus": focus}, transports=["websocket"], wait_timeout=10)
+    return client, received
+
+
+def test_a_community_room_gets_its_own_staff_only_in_batches(running):
+    community_a, staff_a, _community_b, staff_b = _staff_in_two_communities(running)
+    ident_a, ident_b = f"room-{staff_a}", f"room-{staff_b}"
+    from data import devices
+    from streams import device_registry
+
+    tokens = {}
+    with running.app.services.sessions.begin() as session:
+        for ident, staff_id in ((ident_a, staff_a), (ident_b, staff_b)):
+            issued = devices.add_device(session, ident, staff_id)
+            tokens[staff_id] = issued
+    for issued in tokens.values():
+        device_registry.publish(running.app.services.redis, issued.device)
+
+    client_a, got_a = _listen(running.url, community_a.id)
+    client_root, got_root = _listen(running.url, running.app.tree.get().root.id)
+    time.sleep(0.3)
+    try:
+        stop = threading.Event()
+
+        def report(staff_id: int) -> None:
+            n = 0
+            while not stop.is_set() and n < 20:
+                requests.post(
+                    f"{running.url}/api/v1/positions",
+                    json={"fixes": [{"lat": 34.78, "lon": 113.68, "ts": time.time()}]},
+                    headers={"Authorization": f"Bearer {tokens[staff_id].token}"},
+                )
+                n += 1
+                time.sleep(0.02)
+
+        threads = [threading.Thread(target=report, args=(s,)) for s in (staff_a, staff_b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        deadline = time.time() + 5
+        while time.time() < deadline and not (got_a and got_root):
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        client_a.disconnect()
+        client_root.disconnect()
+
+    staff_seen_a = {row[0] for msg in got_a for row in msg["d"]}
+    staff_seen_root = {row[0] for msg in got_root for row in msg["d"]}
+    assert staff_seen_a == {staff_a}
+    assert staff_seen_root == {staff_a, staff_b}
+    # 40 fixes in ~0.5 s arrive as a handful of batched messages, not one per fix
+    assert len(got_root) < 20
+    assert all(len({row[0] for row in msg["d"]}) == len(msg["d"]) for msg in got_root)
