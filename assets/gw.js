@@ -37,7 +37,7 @@
     boundaryStyle: function (feature) {
       var role = feature.properties.role;
       if (role === "grid") {
-        return { color: "#1e3a5f", weight: 0.6, opacity: 0.9, fillOpacity: 0, interactive: false };
+        return { color: "#2f5b8f", weight: 1, opacity: 0.8, fillOpacity: 0, interactive: false };
       }
       var focus = role === "focus";
       return {

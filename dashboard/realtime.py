@@ -105,26 +105,28 @@ class RealtimeBridge:
                     out[room].append(delta)
         return out
 
-    def _collect(
-        self, reply: list[Any], last_ids: dict[str, bytes | str]
-    ) -> list[tuple[int, Delta]]:
+    def collect(
+        self,
+        reply: list[Any],
+        last_ids: dict[str, bytes | str],
+        pending: dict[int, tuple[int, Delta]],
+    ) -> None:
+        """Fold stream entries into ``pending``: one delta per staff member per tick."""
         now = time.time()
-        deltas: list[tuple[int, Delta]] = []
-        latest: dict[int, tuple[int, Delta]] = {}
         for stream, entries in reply:
-            name = stream.decode() if isinstance(stream, bytes) else stream
+            stream_name = stream.decode() if isinstance(stream, bytes) else stream
             for entry_id, fields in entries:
-                last_ids[name] = entry_id
-                if name == POSITIONS_STREAM:
+                last_ids[stream_name] = entry_id
+                if stream_name == POSITIONS_STREAM:
                     try:
                         fix = decode_stream_fix(fields[b"f"])
                     except (KeyError, msgspec.DecodeError, msgspec.ValidationError):
                         continue
                     if fix.staff not in self.roster:
                         self.reload()
-                    prev = latest.get(fix.staff)
-                    if prev is None or prev[1][3] <= fix.ts:
-                        latest[fix.staff] = (
+                    prev = pending.get(fix.staff)
+                    if prev is None or prev[1][3] is None or prev[1][3] <= fix.ts:
+                        pending[fix.staff] = (
                             fix.grid,
                             fix_delta(fix, self.rules.state_of(fix, now), self.roster),
                         )
@@ -133,26 +135,13 @@ class RealtimeBridge:
                     entry = self.roster.get(staff_id)
                     if entry is None:
                         continue
-                    name, post, grid = entry
+                    staff_name, post, grid = entry
                     state = fields.get(b"state", b"offline").decode()
-                    deltas.append(
-                        (
-                            grid,
-                            [
-                                staff_id,
-                                None,
-                                None,
-                                None,
-                                state,
-                                None,
-                                name,
-                                POST_LABELS[post],
-                                grid,
-                            ],
-                        )
+                    label = POST_LABELS[post]
+                    pending[staff_id] = (
+                        grid,
+                        [staff_id, None, None, None, state, None, staff_name, label, grid],
                     )
-        # one delta per staff member per tick: the newest fix wins
-        return list(latest.values()) + deltas
 
     def emit(self, routed: dict[str, list[Delta]]) -> None:
         server_time = time.time()
@@ -164,23 +153,23 @@ class RealtimeBridge:
     def run(self, stop: threading.Event) -> None:
         self.reload(force=True)
         last_ids: dict[str, bytes | str] = {POSITIONS_STREAM: "$", STAFF_STATE_STREAM: "$"}
-        pending: list[tuple[int, Delta]] = []
+        pending: dict[int, tuple[int, Delta]] = {}
         next_flush = time.monotonic() + self.interval_s
         while not stop.is_set():
             try:
                 wait_ms = max(1, int((next_flush - time.monotonic()) * 1000))
                 reply = self.r.xread(last_ids, count=10_000, block=wait_ms)  # type: ignore[arg-type]
                 if reply:
-                    pending.extend(self._collect(reply, last_ids))
+                    self.collect(reply, last_ids, pending)
                 if time.monotonic() >= next_flush:
                     next_flush = time.monotonic() + self.interval_s
                     if pending:
-                        self.emit(self.route(pending))
-                        pending = []
+                        self.emit(self.route(list(pending.values())))
+                        pending = {}
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 log.warning("realtime bridge: redis unavailable (%s); retrying", exc)
                 stop.wait(1.0)
             except Exception:  # keep the wall alive whatever one batch did
                 log.exception("realtime bridge: tick failed")
-                pending = []
+                pending = {}
                 stop.wait(0.5)
