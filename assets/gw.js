@@ -56,6 +56,18 @@
     },
   };
 
+  // A Dash request answered 401 means the session ended: go to the login page.
+  var plainFetch = window.fetch;
+  window.fetch = function (input, init) {
+    return plainFetch(input, init).then(function (response) {
+      var url = typeof input === "string" ? input : (input && input.url) || "";
+      if (response.status === 401 && url.indexOf("/_dash-") !== -1) {
+        window.location.assign("/login?notice=expired");
+      }
+      return response;
+    });
+  };
+
   // Per-page browser state lives on window, never on the server.
   var live = { focus: null, byId: {}, fixTimes: [], meta: null };
 

@@ -8,6 +8,8 @@ from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.wall_snapshot import build_snapshot
 from dashboard.app_context import AppContext
+from dashboard.auth.current import node_in_scope, scope_root, user
+from dashboard.auth.permissions import Perm
 from layouts import ids
 from streams.live_state import LiveState
 
@@ -28,28 +30,36 @@ def register(app: Dash, context: AppContext) -> None:
     @app.callback(
         [Output(p, "options") for p in PICKERS]
         + [Output(p, "value") for p in PICKERS]
+        + [Output(p, "disabled") for p in PICKERS]
         + [Output(ids.WALL_FOCUS, "data")],
         [Input(p, "value") for p in PICKERS],
         State(ids.WALL_FOCUS, "data"),
     )
     def pick_focus(*args: Any) -> list[Any]:
-        values: list[int | None] = list(args[:4])
-        focus_state = args[4]
+        who = user()
         tree = context.tree.get()
-        root = tree.root
-        if root is None:
-            return [[]] * 4 + [None] * 4 + [None]
+        scope = scope_root(tree, who) if who else None
+        if scope is None:
+            return [[]] * 4 + [None] * 4 + [True] * 4 + [None]
+        values: list[int | None] = list(args[:4])
         if ctx.triggered_id is None:
-            # first render: the pickers follow the focus named in the URL
-            chain = tree.breadcrumb(int(focus_state)) if focus_state else []
-            values = [n.id for n in chain[1:5]] + [None] * (4 - len(chain[1:5]))
+            # first render: the pickers follow the focus the router put in the store
+            start = node_in_scope(tree, who, args[4]) or scope
+            chain = tree.breadcrumb(start.id)
+            values = [n.id for n in chain[1:5]] + [None] * (5 - len(chain))
         else:
             changed = PICKERS.index(ctx.triggered_id)
             values = values[: changed + 1] + [None] * (3 - changed)
+        locked = {n.depth: n for n in tree.breadcrumb(scope.id)}
         options: list[list[dict[str, Any]]] = []
-        anchor = root
+        anchor = scope
         for level in range(4):
-            choices = tree.descendants_at_depth(anchor.id, level + 1, limit=MAX_PICKER_OPTIONS)
+            depth = level + 1
+            if depth in locked:  # at or above the user's own node: fixed
+                choices = [locked[depth]]
+                values[level] = locked[depth].id
+            else:
+                choices = tree.descendants_at_depth(anchor.id, depth, limit=MAX_PICKER_OPTIONS)
             options.append([{"label": c.name, "value": c.id} for c in choices])
             chosen = values[level]
             if chosen is not None and chosen not in {c.id for c in choices}:
@@ -57,8 +67,9 @@ def register(app: Dash, context: AppContext) -> None:
                 chosen = None
             if chosen is not None:
                 anchor = tree.nodes[chosen]
-        deepest = next((v for v in reversed(values) if v is not None), root.id)
-        return [*options, *values, deepest]
+        disabled = [level + 1 in locked for level in range(4)]
+        deepest = next((v for v in reversed(values) if v is not None), scope.id)
+        return [*options, *values, *disabled, deepest]
 
     @app.callback(
         Output(ids.WALL_SNAPSHOT, "data"),
@@ -69,10 +80,15 @@ def register(app: Dash, context: AppContext) -> None:
         Input(ids.WALL_FOCUS, "data"),
     )
     def load_focus(focus_id: int | None) -> tuple[Any, ...]:
+        who = user()
         tree = context.tree.get()
-        focus = tree.get(focus_id) if focus_id is not None else tree.root
-        if focus is None:
+        if tree.root is None:
             return None, None, no_update, no_update, "尚无组织数据：请先运行 gridwatch seed"
+        if who is None or not who.can(Perm.VIEW_STAFF_POSITIONS):
+            return None, None, no_update, no_update, "无权查看人员位置"
+        focus = node_in_scope(tree, who, focus_id) if focus_id is not None else None
+        if focus is None:
+            return None, None, no_update, no_update, "无权查看该范围"
         with context.services.sessions() as session:
             snapshot = build_snapshot(session, tree, live, focus)
         viewport = {"bounds": snapshot["bounds"], "transition": "fitBounds"}

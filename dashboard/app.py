@@ -15,6 +15,7 @@ from flask import Flask, Response, jsonify
 from flask_socketio import SocketIO
 
 from dashboard.api_positions import positions_blueprint
+from dashboard.auth.setup import init_auth
 from dashboard.embedded_redis import EmbeddedRedis
 from dashboard.openapi import openapi_blueprint
 from dashboard.realtime import RealtimeBridge
@@ -126,6 +127,7 @@ def create_app(settings: Settings) -> GridwatchApp:
         JSON_AS_ASCII=False,
     )
     server.json.ensure_ascii = False  # type: ignore[attr-defined]
+    init_auth(server, services)
     server.register_blueprint(positions_blueprint(services))
     server.register_blueprint(openapi_blueprint())
     _register_http_errors(server)
@@ -135,9 +137,14 @@ def create_app(settings: Settings) -> GridwatchApp:
         services.redis.ping()
         return jsonify({"status": "ok"})
 
-    socketio = SocketIO(server, async_mode="threading", cors_allowed_origins=None)
+    socketio = SocketIO(
+        server,
+        async_mode="threading",
+        manage_session=False,  # server-side sessions: Socket.IO reads the same one
+        cors_allowed_origins=settings.allowed_origins or None,  # None: same origin only
+    )
     tree = TreeCache(services)
-    register_socket_handlers(socketio, tree.get)
+    register_socket_handlers(socketio, tree.get, settings)
 
     from dashboard.dash_app import build_dash  # Dash pages import heavy modules
 

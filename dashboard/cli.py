@@ -8,6 +8,7 @@ import sys
 import click
 
 from dashboard.settings import Settings, load_settings
+from data.models import Role
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -114,6 +115,94 @@ def _run_device_command(action: object) -> None:
         for line in action():  # type: ignore[operator]
             click.echo(line)
     except DeviceError as exc:
+        click.echo(f"错误: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.group()
+def user() -> None:
+    """Accounts: add, change password, disable, list."""
+
+
+def _new_password(password: str | None) -> str:
+    if password:
+        return password
+    return click.prompt("新密码", hide_input=True, confirmation_prompt=True)
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--node", "node_id", type=int, required=True, help="Org node the user governs.")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--password", default=None, help="Prompted for when omitted.")
+@click.pass_context
+def user_add(
+    ctx: click.Context,
+    username: str,
+    role: str,
+    node_id: int,
+    display_name: str,
+    password: str | None,
+) -> None:
+    """Create an account scoped to an org node."""
+    from dashboard.user_admin import add
+
+    _run_user_command(
+        lambda: add(
+            _settings(ctx), username, Role(role), node_id, display_name, _new_password(password)
+        )
+    )
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password", default=None, help="Prompted for when omitted.")
+@click.pass_context
+def user_passwd(ctx: click.Context, username: str, password: str | None) -> None:
+    """Set a new password."""
+    from dashboard.user_admin import passwd
+
+    _run_user_command(lambda: passwd(_settings(ctx), username, _new_password(password)))
+
+
+@user.command("disable")
+@click.argument("username")
+@click.pass_context
+def user_disable(ctx: click.Context, username: str) -> None:
+    """Disable an account; its sessions end at their next request."""
+    from dashboard.user_admin import set_active
+
+    _run_user_command(lambda: set_active(_settings(ctx), username, False))
+
+
+@user.command("enable")
+@click.argument("username")
+@click.pass_context
+def user_enable(ctx: click.Context, username: str) -> None:
+    """Enable a disabled account again."""
+    from dashboard.user_admin import set_active
+
+    _run_user_command(lambda: set_active(_settings(ctx), username, True))
+
+
+@user.command("list")
+@click.pass_context
+def user_list(ctx: click.Context) -> None:
+    """List accounts."""
+    from dashboard.user_admin import list_all
+
+    _run_user_command(lambda: list_all(_settings(ctx)))
+
+
+def _run_user_command(action: object) -> None:
+    from data.passwords import PasswordPolicyError
+    from data.users import UserError
+
+    try:
+        for line in action():  # type: ignore[operator]
+            click.echo(line)
+    except (UserError, PasswordPolicyError) as exc:
         click.echo(f"错误: {exc}", err=True)
         sys.exit(2)
 

@@ -7,13 +7,16 @@ import subprocess
 import sys
 
 from rich.console import Console
+from rich.table import Table
 
 from dashboard.app import create_app
+from dashboard.demo_accounts import DemoAccount, ensure_demo_accounts
 from dashboard.processes import die_with_parent
 from dashboard.seeding import seed_with_progress
 from dashboard.server import _sigterm_as_interrupt, run_app
 from dashboard.settings import Settings
 from data.db import is_empty, make_engine
+from data.models import ROLE_LABELS
 
 console = Console()
 
@@ -31,6 +34,15 @@ def _start_simulator(
     return subprocess.Popen(args, env=env, preexec_fn=die_with_parent, stdin=subprocess.DEVNULL)
 
 
+def _print_accounts(accounts: list[DemoAccount]) -> None:
+    table = Table(title="演示账号（每次启动重新生成密码）")
+    for column in ("用户名", "密码", "角色", "管辖范围"):
+        table.add_column(column)
+    for a in accounts:
+        table.add_row(a.username, a.password, ROLE_LABELS[a.role], a.node_name)
+    console.print(table)
+
+
 def run_demo(settings: Settings, scale: str, simulated_staff: int, port: int | None) -> None:
     port = port or settings.port
     engine = make_engine(settings.resolved_database_url())
@@ -40,11 +52,14 @@ def run_demo(settings: Settings, scale: str, simulated_staff: int, port: int | N
     engine.dispose()
 
     app = create_app(settings)
+    with app.services.sessions.begin() as session:
+        accounts = ensure_demo_accounts(session)
     redis_url = app.embedded_redis.url if app.embedded_redis else settings.redis_url
     base_url = f"http://{settings.host}:{port}"
     simulator = _start_simulator(settings, redis_url, base_url, simulated_staff)
     console.print(f"[bold green]Gridwatch 演示已启动[/bold green]  指挥大屏: {base_url}/wall")
     console.print(f"Redis: {redis_url}   数据库: {settings.resolved_database_url()}")
+    _print_accounts(accounts)
     console.print("按 Ctrl-C 停止全部进程。")
     _sigterm_as_interrupt()
     try:

@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     low_battery_pct: float = 20.0
     push_interval_s: float = Field(default=0.25, gt=0.01, le=5.0)
 
+    # Accounts and sessions (PIPL: least privilege, bounded sessions, audit).
+    session_idle_minutes: float = 30.0
+    session_absolute_hours: float = 12.0
+    wall_session_hours: float = 7 * 24.0
+    login_max_failures_account: int = 5
+    login_max_failures_address: int = 20
+    login_failure_window_minutes: float = 15.0
+    login_lockout_minutes: float = 15.0
+    #: extra browser origins allowed to open Socket.IO (same origin is always allowed)
+    allowed_origins: list[str] = Field(default_factory=list)
+    audit_retention_days: int = Field(default=3 * 366, ge=3 * 365)
+
     # Background work inside the server process (tests and single-box deployments).
     run_workers: bool = True
 

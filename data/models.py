@@ -222,6 +222,67 @@ class Resident(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
+class Role(enum.StrEnum):
+    """Who a user is; what each role may do is the table in dashboard/auth/permissions.py."""
+
+    ADMIN = "admin"
+    LEADER = "leader"
+    DUTY_OFFICER = "duty_officer"
+    GRID_STAFF = "grid_staff"
+    WALL = "wall"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: "系统管理员",
+    Role.LEADER: "领导",
+    Role.DUTY_OFFICER: "值班员",
+    Role.GRID_STAFF: "网格员",
+    Role.WALL: "大屏显示",
+}
+
+
+class User(Base):
+    """A person (or a wall display) who logs in; sees only the subtree under ``node_id``."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    node_id: Mapped[int] = mapped_column(ForeignKey("org_node.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow
+    )
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    node: Mapped[OrgNode] = relationship()
+
+
+class AuditLog(Base):
+    """Append-only record of who did what to which record, when and from where.
+
+    A database trigger refuses UPDATE; rows are deleted only by the retention purge.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    node_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class Meta(Base):
     """Small key/value facts about the database (e.g. which demo seed built it)."""
 

@@ -2,6 +2,7 @@
 
 URL = "url"
 PAGE = "page"
+LOGOUT = "logout"
 
 # /wall
 WALL_MAP = "wall-map"

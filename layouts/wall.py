@@ -6,6 +6,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 from dash_socketio import DashSocketIO
 
+from dashboard.auth.current import SessionUser
 from layouts import ids
 
 STATE_LEGEND = [
@@ -39,7 +40,9 @@ def _picker(component_id: str, placeholder: str) -> dcc.Dropdown:
     )
 
 
-def wall_layout(focus_id: int | None, tile_url: str, tile_attribution: str) -> html.Div:
+def wall_layout(
+    focus_id: int | None, tile_url: str, tile_attribution: str, who: SessionUser
+) -> html.Div:
     layers: list = []
     if tile_url:
         layers.append(
@@ -84,6 +87,13 @@ def wall_layout(focus_id: int | None, tile_url: str, tile_attribution: str) -> h
                 [
                     html.Div("--:--:--", id=ids.WALL_CLOCK, className="gw-clock"),
                     html.Div("连接中…", id=ids.WALL_CONNECTION, className="gw-conn"),
+                    html.Div(
+                        [
+                            html.Span(f"{who.display_name}（{who.role_label}）"),
+                            html.A("退出", href="/logout", id=ids.LOGOUT, className="gw-logout"),
+                        ],
+                        className="gw-user",
+                    ),
                 ],
                 className="gw-clock-box",
             ),

@@ -15,7 +15,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from dashboard.processes import free_port
 from dashboard.settings import Settings
-from tests.support.browser import LiveServer
+from data.models import Role
+from tests.support.browser import LiveServer, login_in_browser
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -79,8 +80,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def wall_page(browser: Browser) -> Iterator[Page]:
+def wall_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A 1920x1080 page logged in as a wall display account of the whole city."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     page = context.new_page()
+    login_in_browser(page, live_server, Role.WALL)
     yield page
     context.close()

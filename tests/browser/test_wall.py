@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from dashboard.device_admin import add
 from data.db import make_engine, make_sessionmaker
-from data.models import OrgNode, Staff
-from tests.support.browser import LiveServer, screenshot
+from data.models import OrgNode, Role, Staff
+from tests.support.browser import LiveServer, login_in_browser, screenshot
 
 
 def _register(server: LiveServer, identifier: str) -> tuple[str, int, OrgNode]:
@@ -85,7 +85,7 @@ def test_wall_focus_on_a_community_via_the_pickers(live_server: LiveServer, wall
 def test_wall_at_tablet_size(live_server: LiveServer, browser):
     context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{live_server.url}/wall")
+    login_in_browser(page, live_server, Role.LEADER)
     expect(page.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
     screenshot(page, "wall-tablet-1024x768")
     context.close()

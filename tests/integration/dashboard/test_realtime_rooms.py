@@ -9,7 +9,8 @@ import requests
 import socketio
 from sqlalchemy import select
 
-from data.models import NodeKind, OrgNode, Staff
+from data.models import NodeKind, OrgNode, Role, Staff
+from tests.support.accounts import cookie_header, login, make_user
 
 
 def _staff_in_two_communities(running) -> tuple[OrgNode, int, OrgNode, int]:
@@ -29,11 +30,17 @@ def _staff_in_two_communities(running) -> tuple[OrgNode, int, OrgNode, int]:
     return tuple(picked)  # type: ignore[return-value]
 
 
-def _listen(url: str, focus: int) -> tuple[socketio.Client, list[dict]]:
+def _listen(url: str, focus: int, cookie: str) -> tuple[socketio.Client, list[dict]]:
     received: list[dict] = []
     client = socketio.Client(reconnection=False)
     client.on("pos", received.append)
-    client.connect(url, auth={"focus": focus}, transports=["websocket"], wait_timeout=10)
+    client.connect(
+        url,
+        auth={"focus": focus},
+        headers={"Cookie": cookie},
+        transports=["websocket"],
+        wait_timeout=10,
+    )
     return client, received
 
 
@@ -51,8 +58,10 @@ def test_a_community_room_gets_its_own_staff_only_in_batches(running):
     for issued in tokens.values():
         device_registry.publish(running.app.services.redis, issued.device)
 
-    client_a, got_a = _listen(running.url, community_a.id)
-    client_root, got_root = _listen(running.url, running.app.tree.get().root.id)
+    root_id = running.app.tree.get().root.id
+    leader = login(running.url, *make_user(running.app.services.sessions, Role.LEADER, root_id))
+    client_a, got_a = _listen(running.url, community_a.id, cookie_header(leader))
+    client_root, got_root = _listen(running.url, root_id, cookie_header(leader))
     time.sleep(0.3)
     try:
         stop = threading.Event()

@@ -1,0 +1,1 @@
+"""Accounts, roles, org scope, sessions and the audit trail."""

@@ -1,0 +1,76 @@
+"""What each role may see and do: written once, here, as data.
+
+docs/security.md shows this table; tests read it rather than repeating it.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from data.models import Role
+
+
+class Perm(enum.StrEnum):
+    VIEW_WALL = "view_wall"
+    VIEW_STAFF_POSITIONS = "view_staff_positions"
+    VIEW_RESIDENTS = "view_residents"
+    REVEAL_PERSONAL_DATA = "reveal_personal_data"
+    EXPORT_RESIDENTS = "export_residents"
+    MANAGE_USERS = "manage_users"
+    MANAGE_DEVICES = "manage_devices"
+    VIEW_AUDIT = "view_audit"
+    SUBMIT_CITIZEN_REPORT = "submit_citizen_report"
+
+
+PERM_LABELS: dict[Perm, str] = {
+    Perm.VIEW_WALL: "查看指挥大屏",
+    Perm.VIEW_STAFF_POSITIONS: "查看人员实时位置",
+    Perm.VIEW_RESIDENTS: "查看居民信息（脱敏）",
+    Perm.REVEAL_PERSONAL_DATA: "逐条查看完整身份证号/手机号（留痕）",
+    Perm.EXPORT_RESIDENTS: "导出居民信息（脱敏）",
+    Perm.MANAGE_USERS: "管理用户与角色",
+    Perm.MANAGE_DEVICES: "管理终端与令牌",
+    Perm.VIEW_AUDIT: "查询与导出审计日志",
+    Perm.SUBMIT_CITIZEN_REPORT: "市民上报问题",
+}
+
+#: The public (citizen, not logged in) is not a Role of a stored user.
+PUBLIC = "public"
+
+ROLE_PERMISSIONS: dict[Role | str, frozenset[Perm]] = {
+    Role.ADMIN: frozenset(
+        {
+            Perm.VIEW_WALL,
+            Perm.VIEW_STAFF_POSITIONS,
+            Perm.VIEW_RESIDENTS,
+            Perm.EXPORT_RESIDENTS,
+            Perm.MANAGE_USERS,
+            Perm.MANAGE_DEVICES,
+            Perm.VIEW_AUDIT,
+        }
+    ),
+    Role.LEADER: frozenset(
+        {
+            Perm.VIEW_WALL,
+            Perm.VIEW_STAFF_POSITIONS,
+            Perm.VIEW_RESIDENTS,
+            Perm.REVEAL_PERSONAL_DATA,
+            Perm.EXPORT_RESIDENTS,
+        }
+    ),
+    Role.DUTY_OFFICER: frozenset(
+        {
+            Perm.VIEW_WALL,
+            Perm.VIEW_STAFF_POSITIONS,
+            Perm.VIEW_RESIDENTS,
+            Perm.REVEAL_PERSONAL_DATA,
+        }
+    ),
+    Role.GRID_STAFF: frozenset({Perm.VIEW_WALL, Perm.VIEW_RESIDENTS}),
+    Role.WALL: frozenset({Perm.VIEW_WALL, Perm.VIEW_STAFF_POSITIONS}),
+    PUBLIC: frozenset({Perm.SUBMIT_CITIZEN_REPORT}),
+}
+
+
+def permissions_of(role: Role | str) -> frozenset[Perm]:
+    return ROLE_PERMISSIONS.get(role, frozenset())
