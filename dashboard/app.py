@@ -120,7 +120,7 @@ def create_app(settings: Settings) -> GridwatchApp:
     with services.sessions() as session:
         device_registry.sync_all(services.redis, device_records.active_devices(session))
 
-    server = Flask("gridwatch")
+    server = Flask("gridwatch", static_folder=None)  # assets are served by Dash only
     server.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

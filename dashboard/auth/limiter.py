@@ -52,10 +52,9 @@ class LoginLimiter:
             ("address", address, self.limits.max_failures_address),
         ):
             fail_key, lock_key = self._keys(kind, value)
-            pipe = self.r.pipeline(transaction=True)
-            pipe.incr(fail_key)
-            pipe.expire(fail_key, int(self.limits.window_s), nx=True)
-            count = pipe.execute()[0]
+            count = self.r.incr(fail_key)
+            if count == 1:  # the window starts at the first failure (EXPIRE NX needs Redis 7)
+                self.r.expire(fail_key, int(self.limits.window_s))
             if count >= limit:
                 until = now + self.limits.lockout_s
                 self.r.set(lock_key, until, ex=int(self.limits.lockout_s) + 1)

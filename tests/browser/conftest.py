@@ -30,23 +30,27 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def live_server(redis_url: str, small_city_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+def start_server(
+    redis_url: str, database_url: str, tmp_path: Path, extra_env: dict[str, str] | None = None
+) -> LiveServer:
+    """Run `gridwatch serve` as its own process, as in production, and wait for health."""
     port = free_port()
     env = {
         **os.environ,
         "GRIDWATCH_REDIS_URL": redis_url,
-        "GRIDWATCH_DATABASE_URL": small_city_url,
+        "GRIDWATCH_DATABASE_URL": database_url,
         "GRIDWATCH_VAR_DIR": str(tmp_path),
         "GRIDWATCH_PUSH_INTERVAL_S": "0.2",
+        **(extra_env or {}),
     }
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while True:
@@ -57,16 +61,41 @@ def live_server(redis_url: str, small_city_url: str, tmp_path: Path) -> Iterator
             pass
         if process.poll() is not None or time.time() > deadline:
             process.kill()
-            raise RuntimeError((tmp_path / "server.log").read_text())
+            raise RuntimeError(log_path.read_text())
         time.sleep(0.2)
-    settings = Settings(redis_url=redis_url, database_url=small_city_url, var_dir=tmp_path)
-    yield LiveServer(url, settings, process)
-    process.terminate()
+    settings = Settings(redis_url=redis_url, database_url=database_url, var_dir=tmp_path)
+    return LiveServer(url, settings, process)
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
     try:
-        process.wait(10)
+        server.process.wait(10)
     except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        server.process.kill()
+
+
+@pytest.fixture
+def live_server(redis_url: str, small_city_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    server = start_server(redis_url, small_city_url, tmp_path)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture
+def strict_server(redis_url: str, small_city_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """A server with a 3-second idle timeout and a lockout after 3 failed logins."""
+    server = start_server(
+        redis_url,
+        small_city_url,
+        tmp_path,
+        {
+            "GRIDWATCH_SESSION_IDLE_MINUTES": "0.05",
+            "GRIDWATCH_LOGIN_MAX_FAILURES_ACCOUNT": "3",
+        },
+    )
+    yield server
+    stop_server(server)
 
 
 @pytest.fixture(scope="session")
