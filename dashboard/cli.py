@@ -6,6 +6,7 @@ import logging
 import sys
 
 import click
+from pydantic import ValidationError
 
 from dashboard.settings import Settings, load_settings
 from data.models import Role
@@ -23,10 +24,19 @@ def main(ctx: click.Context, log_level: str) -> None:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from dashboard.log_masking import install_on_root_handlers
+
+    install_on_root_handlers()  # identity and mobile numbers are masked in every log line
     for noisy in ("werkzeug", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.ensure_object(dict)
-    ctx.obj["settings"] = load_settings()
+    try:
+        ctx.obj["settings"] = load_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "GRIDWATCH_" + "_".join(str(p) for p in error["loc"]).upper()
+            click.echo(f"配置错误 {name}: {error['msg']}", err=True)
+        sys.exit(2)
 
 
 @main.command()
@@ -249,6 +259,32 @@ def demo(ctx: click.Context, scale: str, simulated_staff: int, port: int | None)
     from dashboard.demo import run_demo
 
     run_demo(_settings(ctx), scale=scale, simulated_staff=simulated_staff, port=port)
+
+
+@main.group()
+def audit() -> None:
+    """The audit log (kept GRIDWATCH_AUDIT_RETENTION_DAYS, at least 3 years)."""
+
+
+@audit.command("purge")
+@click.pass_context
+def audit_purge(ctx: click.Context) -> None:
+    """Delete audit rows older than the configured retention; nothing younger."""
+    from data import audit as audit_records
+    from data.db import make_engine, make_sessionmaker, upgrade
+
+    settings = _settings(ctx)
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    with make_sessionmaker(engine).begin() as db:
+        removed = audit_records.purge_older_than(db, settings.audit_retention_days)
+        audit_records.record(
+            db,
+            actor="cli:purge",
+            action="audit_purge",
+            detail={"removed": removed, "retention_days": settings.audit_retention_days},
+        )
+    click.echo(f"已删除 {removed} 条超过 {settings.audit_retention_days} 天的审计记录")
 
 
 @main.group()

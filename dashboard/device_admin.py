@@ -9,7 +9,8 @@ import redis
 from dashboard.embedded_redis import running_embedded_url
 from dashboard.services import make_redis
 from dashboard.settings import Settings
-from data import devices
+from dashboard.user_admin import CLI_ACTOR
+from data import audit, devices
 from data.db import make_engine, make_sessionmaker, upgrade
 from streams import device_registry
 
@@ -37,9 +38,22 @@ def _mirror(settings: Settings, info: devices.DeviceInfo, old_hash: str | None =
     return "（已即时生效）"
 
 
+def _audit(session, action: str, info: devices.DeviceInfo) -> None:  # type: ignore[no-untyped-def]
+    audit.record(
+        session,
+        actor=CLI_ACTOR,
+        action=action,
+        target_type="device",
+        target_id=info.identifier,
+        node_id=info.grid_id,
+        detail={"staff_id": info.staff_id},
+    )
+
+
 def add(settings: Settings, identifier: str, staff_id: int) -> Iterator[str]:
     with _sessions(settings).begin() as session:
         issued = devices.add_device(session, identifier, staff_id)
+        _audit(session, "device_add", issued.device)
     yield f"设备 {identifier} 已登记给人员 {staff_id} {_mirror(settings, issued.device)}"
     yield f"令牌（只显示这一次，请妥善保存）: {issued.token}"
 
@@ -47,6 +61,7 @@ def add(settings: Settings, identifier: str, staff_id: int) -> Iterator[str]:
 def rotate(settings: Settings, identifier: str) -> Iterator[str]:
     with _sessions(settings).begin() as session:
         issued, old_hash = devices.rotate_token(session, identifier)
+        _audit(session, "device_rotate", issued.device)
     mirrored = _mirror(settings, issued.device, old_hash)
     yield f"设备 {identifier} 已更换令牌，旧令牌立即失效 {mirrored}"
     yield f"新令牌（只显示这一次）: {issued.token}"
@@ -55,6 +70,7 @@ def rotate(settings: Settings, identifier: str) -> Iterator[str]:
 def revoke(settings: Settings, identifier: str) -> Iterator[str]:
     with _sessions(settings).begin() as session:
         info = devices.revoke_device(session, identifier)
+        _audit(session, "device_revoke", info)
     yield f"设备 {identifier} 已注销 {_mirror(settings, info)}"
 
 

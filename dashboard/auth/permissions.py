@@ -66,7 +66,7 @@ ROLE_PERMISSIONS: dict[Role | str, frozenset[Perm]] = {
             Perm.REVEAL_PERSONAL_DATA,
         }
     ),
-    Role.GRID_STAFF: frozenset({Perm.VIEW_WALL, Perm.VIEW_RESIDENTS}),
+    Role.GRID_STAFF: frozenset({Perm.VIEW_WALL, Perm.VIEW_STAFF_POSITIONS, Perm.VIEW_RESIDENTS}),
     Role.WALL: frozenset({Perm.VIEW_WALL, Perm.VIEW_STAFF_POSITIONS}),
     PUBLIC: frozenset({Perm.SUBMIT_CITIZEN_REPORT}),
 }
@@ -74,3 +74,16 @@ ROLE_PERMISSIONS: dict[Role | str, frozenset[Perm]] = {
 
 def permissions_of(role: Role | str) -> frozenset[Perm]:
     return ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def markdown_table() -> str:
+    """The role → permission table as docs/security.md shows it (a test keeps them equal)."""
+    from data.models import ROLE_LABELS
+
+    roles: list[Role | str] = [*Role, PUBLIC]
+    header = ["权限"] + [ROLE_LABELS[r] if isinstance(r, Role) else "公众（未登录）" for r in roles]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for perm in Perm:
+        marks = ["✓" if perm in permissions_of(r) else "" for r in roles]
+        lines.append(f"| {PERM_LABELS[perm]} (`{perm.value}`) | " + " | ".join(marks) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,178 @@
+"""The only ways resident data leaves the server: masked lists, audited one-record reveals.
+
+Every function takes the logged-in user (from the session, never from the
+browser), checks the permission itself and bounds the query by the user's
+subtree; an id outside it is answered with nothing and a ``gridwatch.scope``
+log line. Full identity and phone numbers leave only through :func:`reveal`,
+which writes the audit row in the same transaction as the read.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from dashboard.auth.current import SessionUser, node_in_scope, scope_root
+from dashboard.auth.permissions import Perm
+from dashboard.services import Services
+from data import audit
+from data.masking import mask_id_number, mask_phone
+from data.org_tree import NodeInfo, OrgTree
+from data.resident_queries import (
+    ResidentRow,
+    count_in_subtree,
+    household_in_subtree,
+    page_in_subtree,
+    resident_in_subtree,
+)
+
+log = logging.getLogger("gridwatch.scope")
+
+PAGE_SIZE = 50
+REVEAL_ACTION = "reveal_personal_data"
+
+
+@dataclass(frozen=True)
+class MaskedResident:
+    """What a list, a household view and an export show: no full numbers."""
+
+    id: int
+    household_id: int
+    name: str
+    gender: str
+    age: int
+    relation: str
+    address: str
+    tags: list[str]
+    id_number: str
+    phone: str
+    grid: str
+
+
+@dataclass(frozen=True)
+class ResidentPage:
+    node: NodeInfo
+    rows: list[MaskedResident]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class Revealed:
+    resident_id: int
+    name: str
+    id_number: str
+    phone: str
+
+
+def masked(row: ResidentRow) -> MaskedResident:
+    return MaskedResident(
+        id=row.id,
+        household_id=row.household_id,
+        name=row.name,
+        gender=row.gender_label,
+        age=row.age(),
+        relation=row.relation,
+        address=row.address,
+        tags=row.tag_labels,
+        id_number=mask_id_number(row.id_number),
+        phone=mask_phone(row.phone) or "—",
+        grid=row.grid,
+    )
+
+
+def _scope_path(tree: OrgTree, who: SessionUser) -> str | None:
+    scope = scope_root(tree, who)
+    return scope.path if scope else None
+
+
+def list_page(
+    services: Services,
+    tree: OrgTree,
+    who: SessionUser,
+    node_id: int | None,
+    page: int,
+    name: str | None = None,
+) -> ResidentPage | None:
+    """One page of the node's residents, masked; None without permission or outside scope."""
+    if not who.can(Perm.VIEW_RESIDENTS):
+        return None
+    node = node_in_scope(tree, who, node_id)
+    if node is None:
+        return None
+    with services.sessions() as db:
+        total = count_in_subtree(db, node.path, name)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(page, 0), pages - 1)
+        rows = page_in_subtree(db, node.path, page * PAGE_SIZE, PAGE_SIZE, name)
+    return ResidentPage(node, [masked(r) for r in rows], total, page, pages)
+
+
+def household(
+    services: Services, tree: OrgTree, who: SessionUser, household_id: int
+) -> list[MaskedResident]:
+    """A household's members, masked; empty without permission or outside scope."""
+    path = _scope_path(tree, who)
+    if path is None or not who.can(Perm.VIEW_RESIDENTS):
+        return []
+    with services.sessions() as db:
+        rows = household_in_subtree(db, path, household_id)
+    if not rows:
+        log.warning(
+            "scope: user %s asked for household %s outside node %s",
+            who.username,
+            household_id,
+            who.node_id,
+        )
+    return [masked(r) for r in rows]
+
+
+def reveal(
+    services: Services, tree: OrgTree, who: SessionUser, resident_id: int, address: str
+) -> Revealed | None:
+    """One resident's full numbers, read and audited in one transaction; None when refused."""
+    path = _scope_path(tree, who)
+    allowed = path is not None and who.can(Perm.REVEAL_PERSONAL_DATA)
+    with services.sessions.begin() as db:
+        row = resident_in_subtree(db, path, resident_id) if allowed and path else None
+        if row is None:
+            _refused(db, who, resident_id, address, "no_permission" if not allowed else "scope")
+            return None
+        audit.record(
+            db,
+            actor=who.username,
+            actor_id=who.id,
+            action=REVEAL_ACTION,
+            target_type="resident",
+            target_id=row.id,
+            node_id=row.node_id,
+            address=address,
+            detail={"fields": ["id_number", "phone"]},
+        )
+    return Revealed(row.id, row.name, row.id_number, row.phone or "—")
+
+
+def _refused(db: Session, who: SessionUser, resident_id: int, address: str, reason: str) -> None:
+    """A refused reveal is logged and leaves a ``denied`` audit row at the asker's node."""
+    log.warning(
+        "scope: user %s refused reveal of resident %s (%s, node %s)",
+        who.username,
+        resident_id,
+        reason,
+        who.node_id,
+    )
+    audit.record(
+        db,
+        actor=who.username,
+        actor_id=who.id,
+        action=REVEAL_ACTION,
+        target_type="resident",
+        target_id=resident_id,
+        node_id=who.node_id,
+        address=address,
+        outcome="denied",
+        detail={"reason": reason},
+    )
