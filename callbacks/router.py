@@ -1,17 +1,34 @@
-"""URL → page. Pages are plain functions in layouts/; their callbacks register once."""
+"""URL → page. Pages are plain functions in layouts/; their callbacks register once.
+
+Every page names the permission it needs (layouts/shell.py NAV_ITEMS); a user
+without it gets the "无权访问此页面" state, never the page or a crash.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output
 from dash.development.base_component import Component
 
+from dashboard.admin_devices import devices_in_scope, staff_options
+from dashboard.admin_users import users_in_scope
 from dashboard.app_context import AppContext
-from dashboard.auth.current import node_in_scope, scope_root, user
+from dashboard.audit_view import ACTION_LABELS
+from dashboard.auth.current import SessionUser, node_in_scope, scope_root, user
+from data.audit_queries import actions_seen
 from layouts import ids
-from layouts.shell import not_found
+from layouts.admin_audit import audit_layout
+from layouts.admin_devices import devices_layout
+from layouts.admin_users import users_layout
+from layouts.pickers import node_options
+from layouts.residents import residents_layout
+from layouts.shell import NAV_ITEMS, forbidden, not_found
+from layouts.tables import empty_state
 from layouts.wall import wall_layout
+
+PAGE_PERMS = {item.path: item.perm for item in NAV_ITEMS} | {"/": NAV_ITEMS[0].perm}
 
 
 def _node_param(search: str | None) -> int | None:
@@ -22,6 +39,49 @@ def _node_param(search: str | None) -> int | None:
 def register(app: Dash, context: AppContext) -> None:
     settings = context.services.settings
 
+    def wall(who: SessionUser, search: str | None) -> Component:
+        tree = context.tree.get()
+        scope = scope_root(tree, who)
+        wanted = _node_param(search)
+        focus = (node_in_scope(tree, who, wanted) if wanted is not None else None) or scope
+        return wall_layout(
+            focus.id if focus else None, settings.tile_url, settings.tile_attribution, who
+        )
+
+    def residents(who: SessionUser, search: str | None) -> Component:
+        tree = context.tree.get()
+        scope = scope_root(tree, who)
+        if scope is None:
+            return empty_state("尚无组织数据：请先运行 gridwatch seed")
+        return residents_layout(who, scope, node_options(tree, scope))
+
+    def admin_users(who: SessionUser, search: str | None) -> Component:
+        tree = context.tree.get()
+        scope = scope_root(tree, who)
+        if scope is None:
+            return empty_state("尚无组织数据：请先运行 gridwatch seed")
+        rows = users_in_scope(context.services, tree, who)
+        return users_layout(who, rows, node_options(tree, scope), scope.id)
+
+    def admin_devices(who: SessionUser, search: str | None) -> Component:
+        tree = context.tree.get()
+        rows = devices_in_scope(context.services, tree, who)
+        return devices_layout(who, rows, staff_options(context.services, tree, who))
+
+    def admin_audit(who: SessionUser, search: str | None) -> Component:
+        with context.services.sessions() as db:
+            seen = actions_seen(db)
+        return audit_layout(who, sorted(set(ACTION_LABELS) | set(seen)))
+
+    pages: dict[str, Callable[[SessionUser, str | None], Component]] = {
+        "/": wall,
+        "/wall": wall,
+        "/residents": residents,
+        "/admin/users": admin_users,
+        "/admin/devices": admin_devices,
+        "/admin/audit": admin_audit,
+    }
+
     @app.callback(
         Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), Input(ids.URL, "search")
     )
@@ -29,15 +89,10 @@ def register(app: Dash, context: AppContext) -> None:
         who = user()
         if who is None:  # the guard already refused; belt and braces for callbacks
             return not_found(pathname or "/")
-        if pathname in ("/", "/wall", None):
-            tree = context.tree.get()
-            scope = scope_root(tree, who)
-            wanted = _node_param(search)
-            focus = (node_in_scope(tree, who, wanted) if wanted is not None else None) or scope
-            return wall_layout(
-                focus.id if focus else None,
-                settings.tile_url,
-                settings.tile_attribution,
-                who,
-            )
-        return not_found(pathname)
+        path = (pathname or "/").rstrip("/") or "/"
+        page = pages.get(path)
+        if page is None:
+            return not_found(path)
+        if not who.can(PAGE_PERMS[path]):
+            return forbidden(who, path)
+        return page(who, search)

@@ -17,6 +17,7 @@ from flask_socketio import SocketIO
 from dashboard.api_positions import positions_blueprint
 from dashboard.auth.setup import init_auth
 from dashboard.embedded_redis import EmbeddedRedis
+from dashboard.exports import exports_blueprint
 from dashboard.openapi import openapi_blueprint
 from dashboard.realtime import RealtimeBridge
 from dashboard.services import Services, make_services
@@ -129,6 +130,7 @@ def create_app(settings: Settings) -> GridwatchApp:
     server.json.ensure_ascii = False  # type: ignore[attr-defined]
     init_auth(server, services)
     server.register_blueprint(positions_blueprint(services))
+    server.register_blueprint(exports_blueprint(services))
     server.register_blueprint(openapi_blueprint())
     _register_http_errors(server)
 

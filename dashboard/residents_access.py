@@ -103,6 +103,7 @@ def list_page(
     node = node_in_scope(tree, who, node_id)
     if node is None:
         return None
+    name = (name or "").strip()[:32]
     with services.sessions() as db:
         total = count_in_subtree(db, node.path, name)
         pages = max(1, -(-total // PAGE_SIZE))

@@ -1,9 +1,14 @@
-"""The page frame shared by every page: URL, page container, zh-CN document."""
+"""The page frame shared by every page: URL, page container, zh-CN document, top navigation."""
 
 from __future__ import annotations
 
-from dash import dcc, html
+from dataclasses import dataclass
 
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.auth.current import SessionUser
+from dashboard.auth.permissions import Perm
 from layouts import ids
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -25,10 +30,84 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str
+    perm: Perm
+
+
+#: every page of the app with the permission it needs; the router and the nav both read it
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("/wall", "大屏", Perm.VIEW_WALL),
+    NavItem("/residents", "居民", Perm.VIEW_RESIDENTS),
+    NavItem("/admin/users", "用户", Perm.MANAGE_USERS),
+    NavItem("/admin/devices", "终端", Perm.MANAGE_DEVICES),
+    NavItem("/admin/audit", "审计", Perm.VIEW_AUDIT),
+)
+
+
 def shell() -> html.Div:
     return html.Div(
         [dcc.Location(id=ids.URL, refresh=False), html.Div(id=ids.PAGE, className="gw-page")],
         className="gw-root",
+    )
+
+
+def nav(who: SessionUser, active: str = "") -> html.Nav:
+    """The slim top bar: only the pages ``who`` may open, then the user and 退出."""
+    links = [
+        dcc.Link(
+            item.label,
+            href=item.path,
+            className="gw-nav-link gw-nav-active" if item.path == active else "gw-nav-link",
+        )
+        for item in NAV_ITEMS
+        if who.can(item.perm)
+    ]
+    return html.Nav(
+        [
+            html.Div("网格化社会管理指挥中心", className="gw-nav-brand"),
+            html.Div(links, className="gw-nav-links"),
+            html.Div(
+                [
+                    html.Span(f"{who.display_name}（{who.role_label}）", className="gw-nav-who"),
+                    html.A("退出", href="/logout", id=ids.LOGOUT, className="gw-nav-logout"),
+                ],
+                className="gw-nav-user",
+            ),
+        ],
+        id=ids.NAV,
+        className="gw-nav",
+    )
+
+
+def app_page(who: SessionUser, active: str, title: str, body: list[Component]) -> html.Div:
+    """A non-wall page: the nav, a title and the page's own content."""
+    return html.Div(
+        [
+            nav(who, active),
+            html.Main([html.H1(title, className="gw-app-title"), *body], className="gw-app-main"),
+        ],
+        className="gw-app",
+    )
+
+
+def forbidden(who: SessionUser, pathname: str) -> html.Div:
+    """The 403-like state of a page the user's role may not open."""
+    return app_page(
+        who,
+        "",
+        "无权访问此页面",
+        [
+            html.Div(
+                [
+                    html.P(f"您的角色（{who.role_label}）没有访问 {pathname} 的权限。"),
+                    html.P("如需开通，请联系系统管理员。"),
+                ],
+                className="gw-app-empty gw-forbidden",
+            )
+        ],
     )
 
 

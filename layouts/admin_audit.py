@@ -1,0 +1,82 @@
+"""/admin/audit: search the audit log of the admin's scope, export the search as CSV."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard.audit_view import ACTION_LABELS, AuditEntry
+from dashboard.auth.current import SessionUser
+from layouts import ids
+from layouts.shell import app_page
+from layouts.tables import empty_state, table
+
+COLUMNS = ["时间", "操作人", "操作", "对象", "节点", "来源地址", "结果", "详情"]
+
+
+def audit_table(entries: list[AuditEntry]) -> html.Div | html.Table:
+    if not entries:
+        return empty_state("没有符合条件的审计记录")
+    rows = [
+        [
+            e.at,
+            e.actor,
+            html.Span(e.action_label, title=e.action),
+            e.target,
+            e.node,
+            e.address,
+            html.Span(e.outcome, className="gw-state-off" if e.outcome != "成功" else ""),
+            html.Span(e.detail, className="gw-cell-detail"),
+        ]
+        for e in entries
+    ]
+    return table(COLUMNS, rows, "gw-table-dense")
+
+
+def _field(label: str, control: object, wide: bool = False) -> html.Label:
+    return html.Label(
+        [html.Span(label, className="gw-field-label"), control],
+        className="gw-field gw-field-wide" if wide else "gw-field",
+    )
+
+
+def audit_layout(who: SessionUser, actions: list[str]) -> html.Div:
+    options = [{"label": ACTION_LABELS.get(a, a), "value": a} for a in actions]
+    tools = html.Div(
+        [
+            _field(
+                "操作人",
+                dcc.Input(id=ids.AUD_ACTOR, placeholder="用户名包含", className="gw-input"),
+            ),
+            _field(
+                "操作",
+                dcc.Dropdown(
+                    id=ids.AUD_ACTION,
+                    options=options,
+                    placeholder="全部操作",
+                    className="gw-select",
+                ),
+                wide=True,
+            ),
+            _field("开始日期", dcc.Input(id=ids.AUD_SINCE, type="date", className="gw-input")),
+            _field("结束日期", dcc.Input(id=ids.AUD_UNTIL, type="date", className="gw-input")),
+            html.Button("查询", id=ids.AUD_SEARCH, className="gw-button gw-button-primary"),
+            html.A(
+                "导出 CSV",
+                id=ids.AUD_EXPORT,
+                href="/admin/audit/export.csv",
+                className="gw-button gw-button-secondary",
+            ),
+        ],
+        className="gw-toolbar",
+    )
+    return app_page(
+        who,
+        "/admin/audit",
+        "审计日志",
+        [
+            tools,
+            html.P("审计日志只可追加、不可修改；个人信息在此处脱敏显示。", className="gw-app-note"),
+            html.Div(id=ids.AUD_SUMMARY, className="gw-summary"),
+            html.Div(id=ids.AUD_TABLE, className="gw-table-wrap"),
+        ],
+    )

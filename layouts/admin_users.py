@@ -1,0 +1,110 @@
+"""/admin/users: the users in the admin's scope and a form to create one."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard.admin_users import UserView
+from dashboard.auth.current import SessionUser
+from data.models import ROLE_LABELS
+from data.passwords import MIN_PASSWORD_LENGTH
+from layouts import ids
+from layouts.shell import app_page
+from layouts.tables import empty_state, table
+
+COLUMNS = ["用户名", "姓名", "角色", "管辖节点", "状态", "最后登录", "操作"]
+
+
+def _field(label: str, control: object, wide: bool = False) -> html.Label:
+    return html.Label(
+        [html.Span(label, className="gw-field-label"), control],
+        className="gw-field gw-field-wide" if wide else "gw-field",
+    )
+
+
+def users_table(rows: list[UserView], me: int) -> html.Div | html.Table:
+    if not rows:
+        return empty_state("该范围内暂无用户")
+    body = []
+    for u in rows:
+        toggle = html.Button(
+            "停用" if u.active else "启用",
+            id={"type": ids.USR_TOGGLE, "uid": u.id, "to": "off" if u.active else "on"},
+            className="gw-button gw-button-small" + (" gw-button-warn" if u.active else ""),
+            disabled=u.id == me,
+        )
+        reset = html.Button(
+            "重置密码",
+            id={"type": ids.USR_RESET, "uid": u.id},
+            className="gw-button gw-button-small",
+        )
+        state = html.Span(
+            "启用" if u.active else "停用", className="gw-state-on" if u.active else "gw-state-off"
+        )
+        cells = [u.username, u.display_name, u.role_label, u.node_name, state, u.last_login]
+        body.append([*cells, html.Div([toggle, reset], className="gw-cell-actions")])
+    return table(COLUMNS, body)
+
+
+def users_layout(
+    who: SessionUser, rows: list[UserView], node_options: list[dict], default_node: int
+) -> html.Div:
+    form = html.Section(
+        [
+            html.H2("新建用户"),
+            html.Div(
+                [
+                    _field("用户名", dcc.Input(id=ids.USR_USERNAME, className="gw-input")),
+                    _field("姓名", dcc.Input(id=ids.USR_DISPLAY_NAME, className="gw-input")),
+                    _field(
+                        "角色",
+                        dcc.Dropdown(
+                            id=ids.USR_ROLE,
+                            options=[
+                                {"label": v, "value": k.value} for k, v in ROLE_LABELS.items()
+                            ],
+                            placeholder="选择角色",
+                            className="gw-select",
+                        ),
+                    ),
+                    _field(
+                        "管辖节点",
+                        dcc.Dropdown(
+                            id=ids.USR_NODE,
+                            options=node_options,
+                            value=default_node,
+                            clearable=False,
+                            searchable=True,
+                            className="gw-select",
+                        ),
+                        wide=True,
+                    ),
+                    _field(
+                        "初始密码",
+                        dcc.Input(
+                            id=ids.USR_PASSWORD,
+                            type="password",
+                            autoComplete="new-password",
+                            placeholder=f"至少{MIN_PASSWORD_LENGTH}位，含字母和数字",
+                            className="gw-input",
+                        ),
+                    ),
+                    html.Button(
+                        "创建用户", id=ids.USR_CREATE, className="gw-button gw-button-primary"
+                    ),
+                ],
+                className="gw-toolbar gw-form",
+            ),
+        ],
+        className="gw-card",
+    )
+    return app_page(
+        who,
+        "/admin/users",
+        "用户管理",
+        [
+            form,
+            html.Div(id=ids.USR_MESSAGE, className="gw-msg-slot"),
+            html.Div(users_table(rows, who.id), id=ids.USR_TABLE, className="gw-table-wrap"),
+        ],
+    )
