@@ -175,6 +175,20 @@ def _run_http_clients(
     return sum(a for a, _ in results), sum(f for _, f in results), elapsed
 
 
+def _redis_cpu(r: Any) -> float:
+    """CPU seconds redis-server has used (main thread and children), from INFO."""
+    info = r.info("cpu")
+    return sum(
+        float(info.get(k, 0.0))
+        for k in (
+            "used_cpu_sys",
+            "used_cpu_user",
+            "used_cpu_sys_children",
+            "used_cpu_user_children",
+        )
+    )
+
+
 def _timed(seconds: float, step: Callable[[], int]) -> tuple[int, float]:
     """Call ``step`` (returns items done) until ``seconds`` are up."""
     done = 0
@@ -301,6 +315,8 @@ def bench_ingest(
     """
     from rich.console import Console
 
+    if mode not in ("process", "thread"):
+        raise ValueError(f"mode must be 'process' or 'thread', not {mode!r}")
     console = Console(quiet=quiet)
     # as ``gridwatch serve`` does: no access log line per request
     werkzeug_log = logging.getLogger("werkzeug")
@@ -349,9 +365,13 @@ def _measure(
                 f"[cyan]HTTP: {clients} 个客户端{'进程' if mode == 'process' else '线程'}，"
                 f"每批 {batch} 条，{seconds:g} s …"
             )
+            cpu_before, redis_before = time.process_time(), _redis_cpu(r)
             accepted, failed, http_elapsed = _run_http_clients(
                 target, batch, started_at, clients, mode
             )
+            # CPU seconds per wall second: what is saturated (1.0 = one full core)
+            server_cpu = (time.process_time() - cpu_before) / http_elapsed
+            redis_cpu = (_redis_cpu(r) - redis_before) / http_elapsed
             http_rate = accepted / http_elapsed
             retention = app.services.settings.position_retention_s
 
@@ -396,19 +416,24 @@ def _measure(
         "clients": float(clients),
         "cores": float(os.cpu_count() or 1),
         "failed_requests": float(failed),
+        "server_cpu_cores": server_cpu,
+        "redis_cpu_cores": redis_cpu,
         "stream_length": float(stream_len),
     }
     table = Table(title="定位写入吞吐 (ingest throughput)")
     table.add_column("指标 (figure)")
     table.add_column("值 (value)", justify="right")
     table.add_row("HTTP fixes/s (POST /api/v1/positions)", f"{http_rate:,.0f}")
-    table.add_row("raw XADD/s (append_fixes)", f"{raw_rate:,.0f}")
+    table.add_row("raw XADD/s (append_fixes, same batches)", f"{raw_rate:,.0f}")
     table.add_row("ratio HTTP / raw", f"{figures['ratio']:.2f}")
     table.add_row("plain pipelined XADD/s (one command per fix)", f"{plain_rate:,.0f}")
     table.add_row("batch size", str(batch))
     table.add_row(f"clients ({mode})", str(clients))
     table.add_row("cores (os.cpu_count())", str(os.cpu_count()))
     table.add_row("failed requests", str(failed))
+    server_label = "server process" if mode == "process" else "server + client threads"
+    table.add_row(f"CPU during HTTP: {server_label} (cores)", f"{server_cpu:.2f}")
+    table.add_row("CPU during HTTP: redis-server (cores)", f"{redis_cpu:.2f}")
     table.add_row("stream length at end", f"{stream_len:,}")
     console.print(table)
     if profiler is not None:

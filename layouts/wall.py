@@ -8,6 +8,7 @@ from dash_socketio import DashSocketIO
 
 from dashboard.auth.current import SessionUser
 from layouts import ids
+from layouts.shell import NAV_ITEMS
 
 STATE_LEGEND = [
     ("online", "在线"),
@@ -90,6 +91,11 @@ def wall_layout(
                     html.Div(
                         [
                             html.Span(f"{who.display_name}（{who.role_label}）"),
+                            *[
+                                dcc.Link(item.label, href=item.path, className="gw-wall-link")
+                                for item in NAV_ITEMS
+                                if item.path != "/wall" and who.can(item.perm)
+                            ],
                             html.A("退出", href="/logout", id=ids.LOGOUT, className="gw-logout"),
                         ],
                         className="gw-user",
