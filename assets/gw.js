@@ -164,28 +164,34 @@
   window.dash_clientside.gw = {
     mergeStaff: function (snapshot, delta) {
       var nu = window.dash_clientside.no_update;
-      var trigger = (window.dash_clientside.callback_context.triggered || [])[0];
-      var prop = trigger ? trigger.prop_id : "";
+      // Both inputs can change in one render cycle (a push arriving while the
+      // focus loads), so look at every triggered prop, snapshot first.
+      var props = (window.dash_clientside.callback_context.triggered || []).map(function (t) {
+        return t.prop_id;
+      });
+      var snapshotChanged = props.some(function (p) { return p.indexOf("wall-snapshot") === 0; });
+      var deltaChanged = props.some(function (p) { return p.indexOf("data-pos") !== -1; });
       var now = Date.now();
-      if (prop.indexOf("data-pos") === -1) {
-        if (!snapshot) {
-          live = { focus: null, byId: {}, fixTimes: [], meta: null };
-          return [{ type: "FeatureCollection", features: [] }, "0", "0", "0", "—",
-                  bar({ online: 0, low_battery: 0, offline: 0, never: 0 }, 0),
-                  legend({ online: 0, low_battery: 0, offline: 0, never: 0 }), childList({})];
-        }
+      if (snapshotChanged && !snapshot) {
+        live = { focus: null, byId: {}, fixTimes: [], meta: null };
+        var zero = { online: 0, low_battery: 0, offline: 0, never: 0 };
+        return [{ type: "FeatureCollection", features: [] }, "0", "0", "0", "—",
+                bar(zero, 0), legend(zero), childList({})];
+      }
+      if (snapshot && (snapshotChanged || live.meta === null || live.focus !== snapshot.focus)) {
         if (live.focus !== snapshot.focus) { live.fixTimes = []; }
         live.focus = snapshot.focus;
         live.meta = snapshot;
         live.byId = {};
         snapshot.staff.forEach(applyRow);
-      } else if (delta && live.meta) {
+      } else if (!deltaChanged || !delta || !live.meta) {
+        return [nu, nu, nu, nu, nu, nu, nu, nu];
+      }
+      if (deltaChanged && delta && live.meta) {
         var moved = 0;
         (delta.d || []).forEach(function (row) { if (applyRow(row)) { moved += 1; } });
         live.fixTimes.push([now, moved]);
         live.lastUpdate = new Date(delta.t * 1000);
-      } else {
-        return [nu, nu, nu, nu, nu, nu, nu, nu];
       }
       live.fixTimes = live.fixTimes.filter(function (e) { return now - e[0] < 60000; });
       var perMinute = live.fixTimes.reduce(function (sum, e) { return sum + e[1]; }, 0);

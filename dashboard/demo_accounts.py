@@ -53,5 +53,8 @@ def ensure_demo_accounts(session: Session) -> list[DemoAccount]:
         audit.record(
             session, actor="demo", action=action, target_type="user", detail={"username": username}
         )
-        accounts.append(DemoAccount(username, password, role, node.name))
+        place = node.name
+        if node.parent is not None and kind in (NodeKind.COMMUNITY, NodeKind.GRID):
+            place = f"{node.parent.name} {node.name}"
+        accounts.append(DemoAccount(username, password, role, place))
     return accounts

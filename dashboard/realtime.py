@@ -167,6 +167,8 @@ class RealtimeBridge:
                         self.emit(self.route(list(pending.values())))
                         pending = {}
             except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if stop.is_set():
+                    break  # shutting down: Redis may already be gone
                 log.warning("realtime bridge: redis unavailable (%s); retrying", exc)
                 stop.wait(1.0)
             except Exception:  # keep the wall alive whatever one batch did

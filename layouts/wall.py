@@ -163,6 +163,7 @@ def wall_layout(
                         center=[34.78, 113.68],
                         zoom=12,
                         preferCanvas=False,
+                        zoomSnap=0.1,
                         zoomControl=False,
                         attributionControl=bool(tile_url),
                         className="gw-map",

@@ -106,6 +106,8 @@ class StreamWorker:
             try:
                 self.run_once()
             except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if stop.is_set():
+                    break  # shutting down: Redis may already be gone
                 log.warning("%s: redis unavailable (%s); retrying", self.consumer, exc)
                 stop.wait(1.0)
             except redis.ResponseError as exc:

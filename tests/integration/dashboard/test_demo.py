@@ -1,0 +1,108 @@
+"""`gridwatch demo` (what `make run` starts): seeded city, moving staff, clean Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dashboard.processes import free_port
+from tests.support.accounts import login
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True)
+    return bool(state.stdout.strip()) and not state.stdout.strip().startswith("Z")
+
+
+def test_demo_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path):
+    port = free_port()
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("GRIDWATCH_")
+    }  # embedded Redis + SQLite, as on a fresh machine
+    log_path = tmp_path / "demo.log"
+    with log_path.open("wb") as log:
+        demo = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dashboard.cli",
+                "demo",
+                "--scale",
+                "small",
+                "--port",
+                str(port),
+                "--simulated-staff",
+                "40",
+            ],
+            cwd=tmp_path,
+            env={**env, "COLUMNS": "200"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        password = None
+        while time.time() < deadline:
+            text = log_path.read_text(errors="replace")
+            found = re.search(r"leader\s*│\s*(\S+)\s*│", text)
+            if found and "Serving Flask app" in text:
+                password = found.group(1)
+                break
+            assert demo.poll() is None, text
+            time.sleep(0.5)
+        assert password, log_path.read_text(errors="replace")
+        assert (tmp_path / "var" / "gridwatch.db").exists()
+        assert (tmp_path / "var" / "redis" / "appendonly.aof").exists()
+
+        http = login(base, "leader", password)
+        # the simulator reports through the API; the position consumer keeps latest fixes
+        deadline = time.time() + 40
+        online = 0
+        while time.time() < deadline and online < 10:
+            page = http.post(
+                f"{base}/_dash-update-component",
+                json={
+                    "output": "..wall-snapshot.data...wall-boundaries.data...wall-map.viewport"
+                    "...wall-socket.options...wall-title.children..",
+                    "outputs": [
+                        {"id": "wall-snapshot", "property": "data"},
+                        {"id": "wall-boundaries", "property": "data"},
+                        {"id": "wall-map", "property": "viewport"},
+                        {"id": "wall-socket", "property": "options"},
+                        {"id": "wall-title", "property": "children"},
+                    ],
+                    "inputs": [{"id": "wall-focus", "property": "data", "value": 1}],
+                    "changedPropIds": ["wall-focus.data"],
+                },
+            )
+            assert page.status_code == 200
+            online = len(page.json()["response"]["wall-snapshot"]["data"]["staff"])
+            time.sleep(1)
+        assert online >= 10, "simulated staff did not show up"
+        children = _children(demo.pid)
+        assert len(children) >= 2  # redis-server and the simulator
+    finally:
+        demo.send_signal(signal.SIGINT)
+        try:
+            demo.wait(30)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            raise
+    for child in children:
+        assert not _alive(child), f"process {child} outlived the demo"
+    assert "已停止" in log_path.read_text(errors="replace")
