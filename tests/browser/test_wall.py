@@ -89,3 +89,24 @@ def test_wall_at_tablet_size(live_server: LiveServer, browser):
     expect(page.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
     screenshot(page, "wall-tablet-1024x768")
     context.close()
+
+
+def test_snapshot_and_push_in_the_same_cycle_both_apply(live_server: LiveServer, wall_page: Page):
+    """A push arriving while the focus loads must not hide the snapshot's markers."""
+    page = wall_page
+    page.goto(f"{live_server.url}/wall")
+    expect(page.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
+    result = page.evaluate(
+        """() => {
+        const gw = window.dash_clientside.gw;
+        window.dash_clientside.callback_context = {triggered: [
+            {prop_id: "wall-socket.data-pos"}, {prop_id: "wall-snapshot.data"}]};
+        const snapshot = {focus: 999, total: 3, children: [], child_of_grid: {},
+            staff: [[1, 34.7, 113.6, 100, "online", 90, "甲", "网格员", 5],
+                    [2, 34.71, 113.61, 100, "offline", 50, "乙", "网格员", 5]]};
+        const delta = {t: 200, d: [[3, 34.72, 113.62, 200, "online", 80, "丙", "网格员", 5]]};
+        const out = gw.mergeStaff(snapshot, delta);
+        return {features: out[0].features.length, online: out[1], total: out[2]};
+    }"""
+    )
+    assert result == {"features": 3, "online": "2", "total": "3"}
