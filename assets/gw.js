@@ -40,6 +40,16 @@
         return { color: "#2f5b8f", weight: 1, opacity: 0.8, fillOpacity: 0, interactive: false };
       }
       var focus = role === "focus";
+      var p = feature.properties;
+      if (role === "child" && p.online !== undefined) {
+        // counts per area (very large focus): shade by the share of staff online
+        var share = p.staff ? p.online / p.staff : 0;
+        return {
+          color: "#38bdf8", weight: 1.5, opacity: 0.9,
+          fillColor: share > 0.5 ? "#22c55e" : share > 0.2 ? "#16a34a" : share > 0 ? "#166534" : "#1e293b",
+          fillOpacity: 0.55,
+        };
+      }
       return {
         color: focus ? "#38bdf8" : "#1e88e5",
         weight: focus ? 3 : 1.2,
@@ -52,7 +62,8 @@
     boundaryLabel: function (feature, layer) {
       var p = feature.properties;
       if (p.role === "grid") { return; }
-      layer.bindTooltip(p.kind + " " + p.name + " · " + p.staff + " 人", { sticky: true });
+      var online = p.online === undefined ? "" : " · 在线 " + p.online;
+      layer.bindTooltip(p.kind + " " + p.name + " · " + p.staff + " 人" + online, { sticky: true });
     },
   };
 
@@ -99,6 +110,13 @@
   }
 
   function stateCounts() {
+    if (live.meta && live.meta.aggregate) {
+      var c = live.meta.state_counts;
+      var all = live.meta.total;
+      var agg = { online: c.online, low_battery: c.low_battery, offline: c.offline,
+                  never: Math.max(0, all - c.online - c.low_battery - c.offline) };
+      return { counts: agg, perChild: live.meta.online_by_child, total: all };
+    }
     var counts = { online: 0, low_battery: 0, offline: 0, never: 0 };
     var perChild = {};
     var childOf = (live.meta && live.meta.child_of_grid) || {};
@@ -189,7 +207,11 @@
       }
       if (deltaChanged && delta && live.meta) {
         var moved = 0;
-        (delta.d || []).forEach(function (row) { if (applyRow(row)) { moved += 1; } });
+        if (live.meta.aggregate) {
+          moved = delta.n || 0;     // counts-only room: no markers to move
+        } else {
+          (delta.d || []).forEach(function (row) { if (applyRow(row)) { moved += 1; } });
+        }
         live.fixTimes.push([now, moved]);
         live.lastUpdate = new Date(delta.t * 1000);
       }

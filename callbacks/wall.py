@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
 
 from callbacks.wall_snapshot import build_snapshot
 from dashboard.app_context import AppContext
@@ -78,8 +79,15 @@ def register(app: Dash, context: AppContext) -> None:
         Output(ids.WALL_SOCKET, "options"),
         Output(ids.WALL_TITLE, "children"),
         Input(ids.WALL_FOCUS, "data"),
+        Input(ids.WALL_REFRESH, "n_intervals"),
+        State(ids.WALL_SNAPSHOT, "data"),
     )
-    def load_focus(focus_id: int | None) -> tuple[Any, ...]:
+    def load_focus(
+        focus_id: int | None, _tick: int | None, shown: dict[str, Any] | None
+    ) -> tuple[Any, ...]:
+        refreshing = ctx.triggered_id == ids.WALL_REFRESH
+        if refreshing and not (shown and shown.get("aggregate")):
+            raise PreventUpdate  # live markers need no refresh; counts per area do
         who = user()
         tree = context.tree.get()
         if tree.root is None:
@@ -90,10 +98,16 @@ def register(app: Dash, context: AppContext) -> None:
         if focus is None:
             return None, None, no_update, no_update, "无权查看该范围"
         with context.services.sessions() as session:
-            snapshot = build_snapshot(session, tree, live, focus)
+            snapshot = build_snapshot(
+                session, tree, live, focus, context.services.settings.wall_max_markers
+            )
+        if refreshing and shown.get("focus") == focus.id:  # type: ignore[union-attr]
+            return snapshot, snapshot["boundaries"], no_update, no_update, no_update
         viewport = {"bounds": snapshot["bounds"], "transition": "fitBounds"}
-        socket_options = {"auth": {"focus": focus.id}}
-        return snapshot, snapshot["boundaries"], viewport, socket_options, snapshot["title"]
+        auth: dict[str, Any] = {"focus": focus.id}
+        if snapshot["aggregate"]:
+            auth["mode"] = "aggregate"
+        return snapshot, snapshot["boundaries"], viewport, {"auth": auth}, snapshot["title"]
 
     app.clientside_callback(
         ClientsideFunction(namespace="gw", function_name="mergeStaff"),

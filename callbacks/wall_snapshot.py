@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from data.org_tree import NodeInfo, OrgTree
 from data.queries import boundaries, staff_count_per_node, staff_in_subtree
-from streams.live_state import LiveState
+from streams.live_state import LOW_BATTERY, OFFLINE, ONLINE, LiveState
 
 
 def polygon_bounds(geometry: dict[str, Any]) -> list[list[float]]:
@@ -54,7 +54,19 @@ def _feature(node: NodeInfo, geometry: dict[str, Any], role: str, staff: int) ->
 MAX_GRID_OUTLINES = 3000
 
 
-def build_snapshot(session: Session, tree: OrgTree, live: LiveState, focus: NodeInfo) -> dict:
+def build_snapshot(
+    session: Session,
+    tree: OrgTree,
+    live: LiveState,
+    focus: NodeInfo,
+    max_markers: int = 5000,
+) -> dict:
+    """Everything the wall draws for ``focus``.
+
+    Above ``max_markers`` staff (a whole city at Zhengzhou scale) no browser can
+    redraw every marker a few times a second, so the wall shows online counts
+    per area instead and refreshes them; drilling down brings the markers back.
+    """
     children = tree.children_of(focus.id)
     grids = [
         g
@@ -77,15 +89,40 @@ def build_snapshot(session: Session, tree: OrgTree, live: LiveState, focus: Node
             child_totals[child_id] = child_totals.get(child_id, 0) + count
             child_of_grid[node_id] = child_id
 
+    roster = staff_in_subtree(session, focus.path)
+    aggregate = len(roster) > max_markers
+    online_by_child: dict[int, int] = {}
+    state_counts = {ONLINE: 0, LOW_BATTERY: 0, OFFLINE: 0}
+    if aggregate:
+        states = live.states([s.id for s in roster])
+        for card in roster:
+            state = states.get(card.id)
+            if state is None:
+                continue
+            state_counts[state] = state_counts.get(state, 0) + 1
+            child_id = child_of_grid.get(card.node_id)
+            if state != OFFLINE and child_id is not None:
+                online_by_child[child_id] = online_by_child.get(child_id, 0) + 1
+
     features = [_feature(g, shapes[g.id], "grid", per_node.get(g.id, 0)) for g in grids]
-    features += [
-        _feature(c, shapes[c.id], "child", child_totals.get(c.id, 0))
-        for c in children
-        if c.id in shapes
-    ]
+    for c in children:
+        if c.id in shapes:
+            feature = _feature(c, shapes[c.id], "child", child_totals.get(c.id, 0))
+            if aggregate:
+                feature["properties"]["online"] = online_by_child.get(c.id, 0)
+            features.append(feature)
     features.append(_feature(focus, shapes[focus.id], "focus", sum(per_node.values())))
 
-    roster = staff_in_subtree(session, focus.path)
+    if aggregate:
+        return {
+            **_common(tree, focus, shapes, features, children, child_totals, child_of_grid),
+            "total": len(roster),
+            "aggregate": True,
+            "staff": [],
+            "child_of_grid": {},  # counts come from the server; keep the payload small
+            "state_counts": state_counts,
+            "online_by_child": {str(k): v for k, v in online_by_child.items()},
+        }
     latest = live.latest([s.id for s in roster])
     staff_rows = []
     for card in roster:
@@ -107,12 +144,27 @@ def build_snapshot(session: Session, tree: OrgTree, live: LiveState, focus: Node
             ]
         )
     return {
+        **_common(tree, focus, shapes, features, children, child_totals, child_of_grid),
+        "total": len(roster),
+        "aggregate": False,
+        "staff": staff_rows,
+    }
+
+
+def _common(
+    tree: OrgTree,
+    focus: NodeInfo,
+    shapes: dict[int, dict[str, Any]],
+    features: list[dict[str, Any]],
+    children: list[NodeInfo],
+    child_totals: dict[int, int],
+    child_of_grid: dict[int, int],
+) -> dict[str, Any]:
+    return {
         "focus": focus.id,
         "title": " · ".join(n.name for n in tree.breadcrumb(focus.id)),
-        "total": len(roster),
         "bounds": polygon_bounds(shapes[focus.id]),
         "boundaries": {"type": "FeatureCollection", "features": features},
-        "staff": staff_rows,
         "children": [
             {"id": c.id, "name": c.name, "kind": c.kind_label, "total": child_totals.get(c.id, 0)}
             for c in children

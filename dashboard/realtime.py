@@ -38,6 +38,11 @@ def room_of(node_id: int) -> str:
     return f"org:{node_id}"
 
 
+def aggregate_room_of(node_id: int) -> str:
+    """Walls focused on a very large subtree get fix counts per tick, not every marker."""
+    return f"agg:{node_id}"
+
+
 def fix_delta(fix: StreamFix, state: str, roster: dict[int, tuple[str, Post, int]]) -> Delta:
     name, post, _node = roster.get(fix.staff, ("", Post.ASSISTANT, fix.grid))
     return [
@@ -84,7 +89,11 @@ class RealtimeBridge:
 
     def _active_rooms(self) -> set[str]:
         rooms = self.socketio.server.manager.rooms.get("/", {})
-        return {room for room in list(rooms) if isinstance(room, str) and room.startswith("org:")}
+        return {
+            room
+            for room in list(rooms)
+            if isinstance(room, str) and room.startswith(("org:", "agg:"))
+        }
 
     def route(self, deltas: list[tuple[int, Delta]]) -> dict[str, list[Delta]]:
         """Group deltas by the rooms (ancestor nodes of their grid) that have listeners."""
@@ -100,9 +109,9 @@ class RealtimeBridge:
                 if node is None:
                     continue
             for ancestor in node.ancestor_ids:
-                room = room_of(ancestor)
-                if room in active:
-                    out[room].append(delta)
+                for room in (room_of(ancestor), aggregate_room_of(ancestor)):
+                    if room in active:
+                        out[room].append(delta)
         return out
 
     def collect(
@@ -146,9 +155,11 @@ class RealtimeBridge:
     def emit(self, routed: dict[str, list[Delta]]) -> None:
         server_time = time.time()
         for room, items in routed.items():
-            self.socketio.emit(
-                POSITION_EVENT, {"t": server_time, "d": items}, to=room, ignore_queue=True
-            )
+            if room.startswith("agg:"):
+                message = {"t": server_time, "d": [], "n": len(items)}
+            else:
+                message = {"t": server_time, "d": items, "n": len(items)}
+            self.socketio.emit(POSITION_EVENT, message, to=room, ignore_queue=True)
 
     def run(self, stop: threading.Event) -> None:
         self.reload(force=True)

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     offline_after_s: int = 300
     low_battery_pct: float = 20.0
     push_interval_s: float = Field(default=0.25, gt=0.01, le=5.0)
+    #: above this many staff in the focus the wall shows counts per area, not markers
+    wall_max_markers: int = Field(default=5000, ge=1)
 
     # Accounts and sessions (PIPL: least privilege, bounded sessions, audit).
     session_idle_minutes: float = 30.0

@@ -16,7 +16,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 from dashboard.auth.current import node_in_scope, scope_root, user
 from dashboard.auth.guard import session_expired
 from dashboard.auth.permissions import Perm
-from dashboard.realtime import room_of
+from dashboard.realtime import aggregate_room_of, room_of
 from dashboard.settings import Settings
 from data.org_tree import OrgTree
 
@@ -48,4 +48,5 @@ def register_socket_handlers(
         node = node or scope_root(tree, who)
         if node is None:
             raise ConnectionRefusedError("no scope")
-        join_room(room_of(node.id))
+        aggregate = (auth or {}).get("mode") == "aggregate"
+        join_room(aggregate_room_of(node.id) if aggregate else room_of(node.id))

@@ -27,6 +27,7 @@ WALL_STATE_BAR = "wall-state-bar"
 WALL_STATE_COUNTS = "wall-state-counts"
 WALL_CHILDREN = "wall-children"
 WALL_CONNECTION = "wall-connection"
+WALL_REFRESH = "wall-refresh"
 
 # shared navigation of the non-wall pages
 NAV = "nav"

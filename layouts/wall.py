@@ -153,6 +153,7 @@ def wall_layout(
             dcc.Store(id=ids.WALL_FOCUS, data=focus_id),
             dcc.Store(id=ids.WALL_SNAPSHOT),
             dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=1000),
+            dcc.Interval(id=ids.WALL_REFRESH, interval=30_000),
             DashSocketIO(id=ids.WALL_SOCKET, eventNames=["pos"], options={"auth": {}}),
             header,
             html.Main(

@@ -104,6 +104,13 @@ class LiveState:
             )
         )
 
+    def states(self, staff_ids: Sequence[int]) -> dict[int, str]:
+        """Stored state of each staff member that has reported (cheap: no fix decoding)."""
+        if not staff_ids:
+            return {}
+        raw = self.r.hmget(STAFF_STATE, list(staff_ids))
+        return {s: v.decode() for s, v in zip(staff_ids, raw, strict=True) if v}
+
     def latest(self, staff_ids: Sequence[int]) -> dict[int, tuple[StreamFix, str]]:
         """Latest fix and state of each staff member that has reported."""
         if not staff_ids:

@@ -35,6 +35,22 @@ def _post_fix(server: LiveServer, token: str, lat: float, lon: float) -> None:
     assert response.status_code == 200, response.text
 
 
+def _settled_box(page: Page, marker, away_from: dict | None = None, timeout_s: float = 8.0):
+    """The marker's box once the map has stopped moving (fitBounds may animate)."""
+    deadline = time.time() + timeout_s
+    previous = None
+    while time.time() < deadline:
+        box = marker.bounding_box()
+        moved_enough = away_from is None or (
+            box is not None and abs(box["y"] - away_from["y"]) + abs(box["x"] - away_from["x"]) > 3
+        )
+        if box is not None and box == previous and moved_enough:
+            return box
+        previous = box
+        page.wait_for_timeout(250)
+    raise AssertionError(f"marker did not settle: last box {previous}")
+
+
 def test_wall_shows_a_fix_and_moves_the_marker(live_server: LiveServer, wall_page: Page):
     token, staff_id, grid = _register(live_server, "wall-1")
     lat, lon = grid.center_lat, grid.center_lon
@@ -49,18 +65,11 @@ def test_wall_shows_a_fix_and_moves_the_marker(live_server: LiveServer, wall_pag
     marker = page.locator(f".gw-staff-{staff_id}")
     expect(marker).to_have_count(1, timeout=5_000)
     expect(page.locator("#kpi-online")).to_have_text("1")
-    first = marker.bounding_box()
+    first = _settled_box(page, marker)
+    assert 0 < first["y"] < 1080 and 0 < first["x"] < 1920, "marker not on the visible map"
 
     _post_fix(live_server, token, lat + 0.002, lon + 0.002)  # ~250 m north-east
-    page.wait_for_function(
-        """([id, y]) => {
-            const el = document.querySelector('.gw-staff-' + id);
-            return el && Math.abs(el.getBoundingClientRect().y - y) > 3;
-        }""",
-        arg=[staff_id, first["y"]],
-        timeout=5_000,
-    )
-    moved = marker.bounding_box()
+    moved = _settled_box(page, marker, away_from=first)
     assert moved["y"] < first["y"] and moved["x"] > first["x"]  # north-east on screen
     screenshot(page, "wall-1920x1080")
 

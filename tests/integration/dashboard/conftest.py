@@ -14,9 +14,17 @@ from tests.support.running import Running
 
 
 @pytest.fixture
-def running(redis_url: str, small_city_url: str, tmp_path: Path) -> Iterator[Running]:
+def running(
+    request: pytest.FixtureRequest, redis_url: str, small_city_url: str, tmp_path: Path
+) -> Iterator[Running]:
+    """Settings can be overridden with indirect parametrization: ``{"wall_max_markers": 5}``."""
+    overrides = getattr(request, "param", {})
     settings = Settings(
-        redis_url=redis_url, database_url=small_city_url, var_dir=tmp_path, push_interval_s=0.1
+        redis_url=redis_url,
+        database_url=small_city_url,
+        var_dir=tmp_path,
+        push_interval_s=0.1,
+        **overrides,
     )
     app = create_app(settings)
     app.start_background()

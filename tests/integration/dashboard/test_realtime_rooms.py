@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 import socketio
 from sqlalchemy import select
@@ -97,3 +98,64 @@ def test_a_community_room_gets_its_own_staff_only_in_batches(running):
     # 40 fixes in ~0.5 s arrive as a handful of batched messages, not one per fix
     assert len(got_root) < 20
     assert all(len({row[0] for row in msg["d"]}) == len(msg["d"]) for msg in got_root)
+
+
+@pytest.mark.parametrize("running", [{"wall_max_markers": 5}], indirect=True)
+def test_a_very_large_focus_gets_counts_per_area_not_markers(running):
+    """Above wall_max_markers the wall shows online counts per area; pushes carry counts."""
+    from data import devices
+    from streams import device_registry
+    from tests.support.dash_calls import call
+
+    root = running.app.tree.get().root
+    with running.app.services.sessions() as session:
+        staff_id = session.scalar(select(Staff.id).order_by(Staff.id))
+        issued = None
+        with running.app.services.sessions.begin() as db:
+            issued = devices.add_device(db, "agg-1", staff_id)
+    device_registry.publish(running.app.services.redis, issued.device)
+    requests.post(
+        f"{running.url}/api/v1/positions",
+        json={"fixes": [{"lat": 34.78, "lon": 113.68, "ts": time.time()}]},
+        headers={"Authorization": f"Bearer {issued.token}"},
+    )
+    deadline = time.time() + 5
+    while time.time() < deadline and not running.app.services.redis.hexists(
+        "gw:staff:state", staff_id
+    ):
+        time.sleep(0.05)
+
+    leader = login(running.url, *make_user(running.app.services.sessions, Role.LEADER, root.id))
+    answer = call(
+        leader, running.url, running.app.dash, "wall-snapshot.data", {"wall-focus.data": root.id}
+    )
+    out = answer.json()["response"]
+    snapshot = out["wall-snapshot"]["data"]
+    assert snapshot["aggregate"] is True and snapshot["staff"] == []
+    assert snapshot["state_counts"]["online"] == 1
+    assert sum(snapshot["online_by_child"].values()) == 1
+    assert out["wall-socket"]["options"]["auth"] == {"focus": root.id, "mode": "aggregate"}
+
+    received: list[dict] = []
+    client = socketio.Client(reconnection=False)
+    client.on("pos", received.append)
+    client.connect(
+        running.url,
+        auth={"focus": root.id, "mode": "aggregate"},
+        headers={"Cookie": cookie_header(leader)},
+        transports=["websocket"],
+        wait_timeout=10,
+    )
+    try:
+        time.sleep(0.3)
+        requests.post(
+            f"{running.url}/api/v1/positions",
+            json={"fixes": [{"lat": 34.781, "lon": 113.681, "ts": time.time()}]},
+            headers={"Authorization": f"Bearer {issued.token}"},
+        )
+        deadline = time.time() + 5
+        while time.time() < deadline and not received:
+            time.sleep(0.05)
+    finally:
+        client.disconnect()
+    assert received and received[0]["n"] == 1 and received[0]["d"] == []
