@@ -63,6 +63,11 @@
       var p = feature.properties;
       if (p.role === "grid") { return; }
       var online = p.online === undefined ? "" : " · 在线 " + p.online;
+      if (p.label) {
+        var text = p.online === undefined ? p.name : p.name + "<br>" + p.online + " / " + p.staff;
+        layer.bindTooltip(text, { permanent: true, direction: "center", className: "gw-area-label" });
+        return;
+      }
       layer.bindTooltip(p.kind + " " + p.name + " · " + p.staff + " 人" + online, { sticky: true });
     },
   };

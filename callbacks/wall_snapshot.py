@@ -31,6 +31,10 @@ def polygon_bounds(geometry: dict[str, Any]) -> list[list[float]]:
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
+#: above this many child areas the names stay in hover tooltips
+MAX_AREA_LABELS = 30
+
+
 def _grid_depth(tree: OrgTree) -> int:
     """Depth of the level-3 grids (the leaves of the tree)."""
     return max((n.depth for n in tree.nodes.values()), default=0)
@@ -108,6 +112,8 @@ def build_snapshot(
     for c in children:
         if c.id in shapes:
             feature = _feature(c, shapes[c.id], "child", child_totals.get(c.id, 0))
+            # a wall has no mouse: name the areas on the map while they are few enough
+            feature["properties"]["label"] = len(children) <= MAX_AREA_LABELS
             if aggregate:
                 feature["properties"]["online"] = online_by_child.get(c.id, 0)
             features.append(feature)
