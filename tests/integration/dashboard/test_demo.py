@@ -86,7 +86,11 @@ def test_demo_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path):
                         {"id": "wall-socket", "property": "options"},
                         {"id": "wall-title", "property": "children"},
                     ],
-                    "inputs": [{"id": "wall-focus", "property": "data", "value": 1}],
+                    "inputs": [
+                        {"id": "wall-focus", "property": "data", "value": 1},
+                        {"id": "wall-refresh", "property": "n_intervals", "value": None},
+                    ],
+                    "state": [{"id": "wall-snapshot", "property": "data", "value": None}],
                     "changedPropIds": ["wall-focus.data"],
                 },
             )
