@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.admin_users import AdminError, place
+from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
-from data import audit, devices
+from data import devices
 from data.models import POST_LABELS, Device, DeviceStatus, OrgNode, Staff
 from data.org_tree import OrgTree
 from streams import device_registry
@@ -168,11 +169,10 @@ def _publish(services: Services, info: devices.DeviceInfo, old_hash: str | None 
 
 
 def _audit(db: Session, who: SessionUser, action: str, device: Device, node_id: int, address: str):  # type: ignore[no-untyped-def]
-    audit.record(
+    record_action(
         db,
-        actor=who.username,
-        actor_id=who.id,
-        action=action,
+        who,
+        action,
         target_type="device",
         target_id=device.id,
         node_id=node_id,

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
-from data import audit, users
+from data import users
 from data.models import ROLE_LABELS, NodeKind, OrgNode, Role, User
 from data.org_tree import OrgTree
 from data.passwords import PasswordPolicyError
@@ -141,11 +142,10 @@ def create_user(
     try:
         with services.sessions.begin() as db:
             created = users.add_user(db, username, display_name, password, Role(role), node.id)
-            audit.record(
+            record_action(
                 db,
-                actor=who.username,
-                actor_id=who.id,
-                action="user_add",
+                who,
+                "user_add",
                 target_type="user",
                 target_id=created.id,
                 node_id=node.id,
@@ -166,11 +166,10 @@ def set_active(
     with services.sessions.begin() as db:
         target, node_name = _target(db, who, path, user_id)
         target.active = active
-        audit.record(
+        record_action(
             db,
-            actor=who.username,
-            actor_id=who.id,
-            action="user_enable" if active else "user_disable",
+            who,
+            "user_enable" if active else "user_disable",
             target_type="user",
             target_id=target.id,
             node_id=target.node_id,
@@ -194,11 +193,10 @@ def reset_password(
     with services.sessions.begin() as db:
         target, node_name = _target(db, who, path, user_id)
         users.set_password(db, target.username, password)
-        audit.record(
+        record_action(
             db,
-            actor=who.username,
-            actor_id=who.id,
-            action="user_passwd",
+            who,
+            "user_passwd",
             target_type="user",
             target_id=target.id,
             node_id=target.node_id,

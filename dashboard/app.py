@@ -15,6 +15,7 @@ from flask import Flask, Response, jsonify
 from flask_socketio import SocketIO
 
 from dashboard.api_positions import positions_blueprint
+from dashboard.app_context import state_rules
 from dashboard.auth.setup import init_auth
 from dashboard.embedded_redis import EmbeddedRedis
 from dashboard.exports import exports_blueprint
@@ -69,8 +70,7 @@ class GridwatchApp:
 
     @property
     def rules(self) -> StateRules:
-        s = self.services.settings
-        return StateRules(offline_after_s=s.offline_after_s, low_battery_pct=s.low_battery_pct)
+        return state_rules(self.services.settings)
 
     def start_background(self) -> None:
         """Start the position consumer and the realtime bridge (once)."""

@@ -6,10 +6,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dashboard.services import Services
+from dashboard.settings import Settings
 from streams.live_state import StateRules
 
 if TYPE_CHECKING:
     from dashboard.app import TreeCache
+
+
+def state_rules(settings: Settings) -> StateRules:
+    """When a staff member counts as offline or low on battery, from the settings."""
+    return StateRules(
+        offline_after_s=settings.offline_after_s, low_battery_pct=settings.low_battery_pct
+    )
 
 
 @dataclass(frozen=True)
@@ -19,5 +27,4 @@ class AppContext:
 
     @property
     def rules(self) -> StateRules:
-        s = self.services.settings
-        return StateRules(offline_after_s=s.offline_after_s, low_battery_pct=s.low_battery_pct)
+        return state_rules(self.services.settings)

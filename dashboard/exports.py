@@ -20,12 +20,12 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 from sqlalchemy.orm import Session
 
 from dashboard.audit_view import MAX_EXPORT_ROWS, parse_query, search
+from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, user
 from dashboard.auth.permissions import Perm
 from dashboard.auth.views import client_address
 from dashboard.residents_access import masked
 from dashboard.services import Services
-from data import audit
 from data.models import OrgNode
 from data.resident_queries import count_in_subtree, iter_subtree
 
@@ -114,11 +114,10 @@ def exports_blueprint(services: Services) -> Blueprint:
         with services.sessions.begin() as db:
             node = _node_in_scope(db, who, request.args.get("node"))
             count = count_in_subtree(db, node.path)
-            audit.record(
+            record_action(
                 db,
-                actor=who.username,
-                actor_id=who.id,
-                action="export_residents",
+                who,
+                "export_residents",
                 target_type="org_node",
                 target_id=node.id,
                 node_id=node.id,
@@ -163,11 +162,10 @@ def exports_blueprint(services: Services) -> Blueprint:
                 query=query,
                 limit=MAX_EXPORT_ROWS,
             )
-            audit.record(
+            record_action(
                 db,
-                actor=who.username,
-                actor_id=who.id,
-                action="export_audit",
+                who,
+                "export_audit",
                 target_type="audit_log",
                 node_id=scope.id,
                 address=client_address(),

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
-from data import audit
 from data.masking import mask_id_number, mask_phone
 from data.org_tree import NodeInfo, OrgTree
 from data.resident_queries import (
@@ -142,11 +142,10 @@ def reveal(
         if row is None:
             _refused(db, who, resident_id, address, "no_permission" if not allowed else "scope")
             return None
-        audit.record(
+        record_action(
             db,
-            actor=who.username,
-            actor_id=who.id,
-            action=REVEAL_ACTION,
+            who,
+            REVEAL_ACTION,
             target_type="resident",
             target_id=row.id,
             node_id=row.node_id,
@@ -165,11 +164,10 @@ def _refused(db: Session, who: SessionUser, resident_id: int, address: str, reas
         reason,
         who.node_id,
     )
-    audit.record(
+    record_action(
         db,
-        actor=who.username,
-        actor_id=who.id,
-        action=REVEAL_ACTION,
+        who,
+        REVEAL_ACTION,
         target_type="resident",
         target_id=resident_id,
         node_id=who.node_id,

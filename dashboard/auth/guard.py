@@ -8,10 +8,10 @@ from collections.abc import Callable
 from flask import Response, jsonify, redirect, request, session
 from flask_login import logout_user
 
+from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, user
 from dashboard.services import Services
 from dashboard.settings import Settings
-from data import audit
 from data.models import Role
 
 #: reachable without a session: login, static code and styles, health, the terminal
@@ -51,11 +51,10 @@ def session_expired(settings: Settings, who: SessionUser, now: float) -> str | N
 
 def end_expired_session(services: Services, who: SessionUser, reason: str) -> None:
     with services.sessions.begin() as db:
-        audit.record(
+        record_action(
             db,
-            actor=who.username,
-            actor_id=who.id,
-            action="session_expired",
+            who,
+            "session_expired",
             node_id=who.node_id,
             address=request.remote_addr,
             detail={"reason": reason},

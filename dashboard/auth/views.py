@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import login_user, logout_user
 
+from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, user
 from dashboard.auth.limiter import LoginLimiter
 from dashboard.services import Services
@@ -152,11 +153,10 @@ def auth_blueprint(services: Services, limiter: LoginLimiter) -> Blueprint:
         who = user()
         if who is not None:
             with services.sessions.begin() as db:
-                audit.record(
+                record_action(
                     db,
-                    actor=who.username,
-                    actor_id=who.id,
-                    action="logout",
+                    who,
+                    "logout",
                     address=client_address(),
                     node_id=who.node_id,
                 )
