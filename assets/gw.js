@@ -20,9 +20,10 @@
   window.gw = {
     staffMarker: function (feature, latlng) {
       var state = feature.properties.state;
+      var scale = Math.max(1, window.innerWidth / 1920);  // 4K walls: same size to the eye
       return L.circleMarker(latlng, {
         className: "gw-staff gw-staff-" + feature.properties.id + " gw-state-" + state,
-        radius: state === "offline" ? 4 : 6,
+        radius: (state === "offline" ? 4 : 6) * scale,
         color: "#0b1220",
         weight: 1,
         fillColor: STATE_COLORS[state] || "#94a3b8",
