@@ -19,6 +19,7 @@ from dashboard.app_context import state_rules
 from dashboard.auth.setup import init_auth
 from dashboard.embedded_redis import EmbeddedRedis
 from dashboard.exports import exports_blueprint
+from dashboard.open311 import open311_blueprint, open311_error, open311_fallback_blueprint
 from dashboard.openapi import openapi_blueprint
 from dashboard.realtime import RealtimeBridge
 from dashboard.services import Services, make_services
@@ -26,6 +27,7 @@ from dashboard.settings import Settings
 from dashboard.sockets import register_socket_handlers
 from data import devices as device_records
 from data.db import upgrade
+from data.incidents.categories import load_categories
 from data.org_tree import OrgTree
 from data.queries import staff_roster
 from streams import device_registry
@@ -132,6 +134,9 @@ def create_app(settings: Settings) -> GridwatchApp:
     server.register_blueprint(positions_blueprint(services))
     server.register_blueprint(exports_blueprint(services))
     server.register_blueprint(openapi_blueprint())
+    categories = load_categories(settings.incident_categories)  # refuses a bad file at start
+    server.register_blueprint(open311_blueprint(services, categories))
+    server.register_blueprint(open311_fallback_blueprint())
     _register_http_errors(server)
 
     @server.get("/healthz")
@@ -171,6 +176,8 @@ def _register_http_errors(server: Flask) -> None:
     def http_error(exc: HTTPException) -> Response:
         from flask import request
 
+        if request.path.startswith("/open311/"):
+            return open311_error(exc.code or 500, exc.description or exc.name or "error")
         if request.path.startswith(("/api/", "/osmand")):
             code = (exc.name or "error").lower().replace(" ", "_")
             message = exc.description or exc.name or "error"

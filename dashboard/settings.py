@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     audit_retention_days: int = Field(default=3 * 366, ge=3 * 365)
 
+    #: incident categories and time limits (TOML); empty: the file shipped in data/
+    incident_categories: Path | None = None
+
     # Background work inside the server process (tests and single-box deployments).
     run_workers: bool = True
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -294,3 +295,226 @@ class Meta(Base):
 
 
 Index("ix_org_node_kind_path", OrgNode.kind, OrgNode.path)
+
+
+# -- incidents (issue 4) ----------------------------------------------------------------
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp that comes back aware (UTC) on SQLite as on PostgreSQL.
+
+    SQLite keeps no offset, so values are normalised to UTC on the way in (naive
+    values are refused) and get UTC attached on the way out; deadlines are compared
+    in SQL, which is only right when every stored value is in the same zone.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware value")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class IncidentState(enum.StrEnum):
+    """States of the one incident workflow (data/incidents/workflow.py holds the transitions)."""
+
+    REPORTED = "reported"
+    ACCEPTED = "accepted"
+    DISPATCHED = "dispatched"
+    IN_PROGRESS = "in_progress"
+    HANDLED = "handled"
+    VERIFIED = "verified"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    TRANSFERRED = "transferred"
+    ESCALATED = "escalated"
+
+
+INCIDENT_STATE_LABELS: dict[IncidentState, str] = {
+    IncidentState.REPORTED: "待受理",
+    IncidentState.ACCEPTED: "已受理",
+    IncidentState.DISPATCHED: "已派遣",
+    IncidentState.IN_PROGRESS: "处置中",
+    IncidentState.HANDLED: "已处置",
+    IncidentState.VERIFIED: "已核查",
+    IncidentState.CLOSED: "已办结",
+    IncidentState.REJECTED: "不予受理",
+    IncidentState.DUPLICATE: "重复事件",
+    IncidentState.TRANSFERRED: "已转办",
+    IncidentState.ESCALATED: "已上报上级",
+}
+
+
+class IncidentSource(enum.StrEnum):
+    TERMINAL = "terminal"
+    DESK = "desk"
+    OPEN311 = "open311"
+    SMS = "sms"
+
+
+INCIDENT_SOURCE_LABELS: dict[IncidentSource, str] = {
+    IncidentSource.TERMINAL: "终端上报",
+    IncidentSource.DESK: "值班台登记",
+    IncidentSource.OPEN311: "市民上报",
+    IncidentSource.SMS: "短信上报",
+}
+
+
+class HandlingLevel(enum.StrEnum):
+    """The level that owns an incident's time limit: the kind of its responsible node."""
+
+    GRID = "grid"
+    COMMUNITY = "community"
+    STREET = "street"
+    DISTRICT = "district"
+
+
+HANDLING_LEVEL_LABELS: dict[HandlingLevel, str] = {
+    HandlingLevel.GRID: "网格",
+    HandlingLevel.COMMUNITY: "社区",
+    HandlingLevel.STREET: "街道",
+    HandlingLevel.DISTRICT: "区",
+}
+
+#: handling level of each node kind; the city has none (the district is the top handling level)
+HANDLING_LEVEL_OF_KIND: dict[NodeKind, HandlingLevel | None] = {
+    NodeKind.CITY: None,
+    NodeKind.DISTRICT: HandlingLevel.DISTRICT,
+    NodeKind.STREET: HandlingLevel.STREET,
+    NodeKind.COMMUNITY: HandlingLevel.COMMUNITY,
+    NodeKind.GRID: HandlingLevel.GRID,
+}
+
+
+class DeadlineStatus(enum.StrEnum):
+    NONE = "none"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+DEADLINE_STATUS_LABELS: dict[DeadlineStatus, str] = {
+    DeadlineStatus.NONE: "正常",
+    DeadlineStatus.YELLOW: "黄牌预警",
+    DeadlineStatus.RED: "红牌超时",
+}
+
+
+class Incident(Base):
+    """A reported problem (事件) and where it stands; its history explains how it got there.
+
+    ``node_id`` is the node currently responsible and ``level`` its handling level;
+    ``yellow_at``/``deadline_at`` are stored (not derived) so a sweep after a restart
+    finds exactly what was promised, even if the category file changed since.
+    """
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_no: Mapped[str] = mapped_column(String(24), unique=True)
+    category: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[IncidentSource] = mapped_column(_enum(IncidentSource))
+    state: Mapped[IncidentState] = mapped_column(_enum(IncidentState), index=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("org_node.id"), index=True)
+    level: Mapped[HandlingLevel] = mapped_column(_enum(HandlingLevel))
+    reporter_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reporter_name: Mapped[str | None] = mapped_column(String(64))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(128))
+    assignee_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    level_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    yellow_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    deadline_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    deadline_status: Mapped[DeadlineStatus] = mapped_column(
+        _enum(DeadlineStatus), default=DeadlineStatus.NONE
+    )
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    transferred_to: Mapped[str | None] = mapped_column(String(128))
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: seq of the newest history row; the next transition writes last_seq + 1
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_utcnow)
+
+    @property
+    def reporter_phone_masked(self) -> str:
+        """What screens show; the full number is revealed only through the audited path."""
+        from data.masking import mask_phone
+
+        return mask_phone(self.reporter_phone)
+
+
+class IncidentHistory(Base):
+    """One transition of one incident: who, when, from, to, why and where. Never updated.
+
+    ``seq`` runs 1..n per incident without gaps and each row's ``from_state`` is the
+    previous row's ``to_state``; ``transition_id`` is the idempotency key, so applying
+    the same transition twice writes one row.
+    """
+
+    __tablename__ = "incident_history"
+    __table_args__ = (UniqueConstraint("incident_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(24))
+    actor_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_staff_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(24))
+    from_state: Mapped[IncidentState | None] = mapped_column(_enum(IncidentState))
+    to_state: Mapped[IncidentState] = mapped_column(_enum(IncidentState))
+    note: Mapped[str | None] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    node_before_id: Mapped[int | None] = mapped_column(Integer)
+    node_after_id: Mapped[int] = mapped_column(Integer)
+    transition_id: Mapped[str] = mapped_column(String(64), unique=True)
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OutboxMessage(Base):
+    """An event committed with the change it announces, published to Redis afterwards.
+
+    The relay (streams/incidents.py) publishes rows with ``published_at`` unset and
+    then sets it; a Redis outage only leaves rows waiting (``attempts``, ``last_error``).
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_utcnow)
+    stream: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_incident_category_created", Incident.category, Incident.created_at)
+Index(
+    "ix_outbox_unpublished",
+    OutboxMessage.id,
+    postgresql_where=OutboxMessage.published_at.is_(None),
+    sqlite_where=OutboxMessage.published_at.is_(None),
+)

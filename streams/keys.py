@@ -31,3 +31,20 @@ STAFF_STATE = "gw:staff:state"
 STAFF_ONLINE = "gw:staff:online"
 #: state changes that no fix carries (going offline), for the browser bridge
 STAFF_STATE_STREAM = "gw:staffstate"
+
+#: incident events (and later other record changes) published by the outbox relay
+EVENTS_STREAM = "gw:events"
+#: consumer group of the incident-effects worker (streams/incidents.py)
+INCIDENT_EFFECTS_GROUP = "incident-effects"
+#: incident id -> "seq|state|transition id" of the newest transition applied
+INCIDENT_LAST = "gw:inc:last"
+#: state -> number of incidents whose newest applied transition left them in it
+INCIDENT_STATE_COUNT = "gw:inc:states"
+#: action -> number of transitions applied (each exactly once)
+INCIDENT_ACTION_COUNT = "gw:inc:actions"
+#: per-incident bitmap of applied transition seqs: the exactly-once guard
+INCIDENT_SEEN_PREFIX = "gw:inc:seen:"
+
+
+def incident_seen_key(incident_id: int) -> str:
+    return f"{INCIDENT_SEEN_PREFIX}{incident_id}"

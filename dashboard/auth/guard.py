@@ -16,23 +16,26 @@ from data.models import Role
 
 #: reachable without a session: login, static code and styles, health, the terminal
 #: API (device credentials) and the citizen-reporting API
-PUBLIC_PREFIXES = (
-    "/login",
-    "/logout",
-    "/assets/",
-    "/_dash-component-suites/",
-    "/healthz",
-    "/api/v1/positions",
-    "/api/v1/openapi.json",
-    "/osmand",
-    "/open311/",
-    "/_favicon.ico",
-    "/favicon.ico",
+PUBLIC_PATHS = frozenset(
+    {
+        "/login",
+        "/logout",
+        "/healthz",
+        "/api/v1/positions",
+        "/api/v1/openapi.json",
+        "/osmand",
+        "/osmand/",
+        "/_favicon.ico",
+        "/favicon.ico",
+    }
 )
+#: whole trees: static code and styles, and the citizens' Open311 API (which answers
+#: unknown paths itself, so Dash's catch-all page is never served there)
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/open311/")
 
 
 def is_public(path: str) -> bool:
-    return path.startswith(PUBLIC_PREFIXES)
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 def session_expired(settings: Settings, who: SessionUser, now: float) -> str | None:

@@ -24,6 +24,10 @@ PUBLIC_RULES = {
     "/api/v1/openapi.json",
     "/healthz",
     "/assets/<path:filename>",
+    "/open311/v2/services.json",
+    "/open311/v2/requests.json",
+    "/open311/v2/requests/<service_request_id>.json",
+    "/open311/<path:rest>",
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
     "/_favicon.ico",
 }

@@ -1,0 +1,204 @@
+"""Open311 GeoReport v2 for citizens: existing Open311 apps work unchanged.
+
+Field names, status values and the error format (``[{"code", "description"}]``)
+follow the GeoReport v2 specification; JSON only. Only requests that citizens
+filed through Open311 are listed, and never with the reporter's personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.services import Services
+from data.incidents.categories import CategoryConfig
+from data.incidents.intake import IntakeError, report
+from data.models import INCIDENT_STATE_LABELS, Incident, IncidentSource, IncidentState
+
+#: states in which the city is done with a request, as GeoReport's "closed"
+CLOSED_STATES = {
+    IncidentState.CLOSED,
+    IncidentState.REJECTED,
+    IncidentState.DUPLICATE,
+    IncidentState.TRANSFERRED,
+}
+MAX_LIST = 1000
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+def open311_error(status: int, description: str) -> Response:
+    response = jsonify([{"code": status, "description": description}])
+    response.status_code = status
+    return response
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(CHINA_TZ).isoformat(timespec="seconds")
+
+
+def service_list(config: CategoryConfig) -> list[dict[str, Any]]:
+    return [
+        {
+            "service_code": c.code,
+            "service_name": c.name,
+            "description": c.description,
+            "metadata": False,
+            "type": "realtime",
+            "keywords": ",".join(c.keywords),
+            "group": c.group,
+        }
+        for c in config.categories.values()
+    ]
+
+
+def request_view(incident: Incident, config: CategoryConfig) -> dict[str, Any]:
+    category = config.get(incident.category)
+    closed = incident.state in CLOSED_STATES
+    return {
+        "service_request_id": incident.tracking_no,
+        "status": "closed" if closed else "open",
+        "status_notes": INCIDENT_STATE_LABELS[incident.state],
+        "service_name": category.name if category else incident.category,
+        "service_code": incident.category,
+        "description": incident.description or incident.title,
+        "agency_responsible": None,
+        "service_notice": None,
+        "requested_datetime": _iso(incident.created_at),
+        "updated_datetime": _iso(incident.updated_at),
+        "expected_datetime": None if closed else _iso(incident.deadline_at),
+        "address": incident.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": incident.lat,
+        "long": incident.lon,
+        "media_url": None,
+    }
+
+
+def _form() -> dict[str, Any]:
+    """GeoReport clients post form fields; JSON bodies are accepted too."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}
+    return request.form.to_dict()
+
+
+def _float(value: Any, field: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise IntakeError({field: f"{field} 必须是数字"}) from None
+
+
+def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
+    bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+
+    @bp.get("/services.json")
+    def services_json() -> Response:
+        return jsonify(service_list(config))
+
+    @bp.post("/requests.json")
+    def post_request() -> Response | tuple[Response, int]:
+        form = _form()
+        code = str(form.get("service_code") or "").strip()
+        if not code:
+            return open311_error(400, "service_code 为必填项 (service_code is required)")
+        if code not in config:
+            return open311_error(404, f"未知的 service_code「{code}」")
+        name = " ".join(
+            part for part in (form.get("last_name"), form.get("first_name")) if part
+        ).strip()
+        description = str(form.get("description") or "").strip()
+        try:
+            lat = _float(form.get("lat"), "lat")
+            lon = _float(form.get("long"), "long")
+            if lat is None or lon is None:
+                raise IntakeError({"lat/long": "请提供位置（lat 与 long）"})
+            with services.sessions.begin() as session:
+                incident = report(
+                    session,
+                    source=IncidentSource.OPEN311,
+                    category=code,
+                    title=(description or config[code].name)[:60],
+                    description=description,
+                    lat=lat,
+                    lon=lon,
+                    address=form.get("address_string") or None,
+                    reporter_name=name or None,
+                    reporter_phone=form.get("phone") or None,
+                    categories=config,
+                )
+                tracking = incident.tracking_no
+        except IntakeError as exc:
+            return open311_error(400, str(exc))
+        notice = f"已受理，编号 {tracking}，可凭编号查询办理进度"
+        return jsonify(
+            [{"service_request_id": tracking, "service_notice": notice, "account_id": None}]
+        ), 201
+
+    @bp.get("/requests.json")
+    def list_requests() -> Response:
+        query = select(Incident).where(Incident.source == IncidentSource.OPEN311)
+        ids = [i.strip() for i in request.args.get("service_request_id", "").split(",") if i]
+        if ids:
+            query = query.where(Incident.tracking_no.in_(ids[:MAX_LIST]))
+        codes = [c.strip() for c in request.args.get("service_code", "").split(",") if c]
+        if codes:
+            query = query.where(Incident.category.in_(codes))
+        status = request.args.get("status", "")
+        if status not in ("", "open", "closed"):
+            return open311_error(400, "status 只能是 open 或 closed")
+        if status == "open":
+            query = query.where(Incident.state.not_in(CLOSED_STATES))
+        elif status == "closed":
+            query = query.where(Incident.state.in_(CLOSED_STATES))
+        for arg, compare in (("start_date", "ge"), ("end_date", "lt")):
+            value = request.args.get(arg)
+            if value:
+                try:
+                    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                except ValueError:
+                    return open311_error(400, f"{arg} 不是 ISO 8601 时间：{value!r}")
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=CHINA_TZ)
+                column = Incident.created_at
+                query = query.where(column >= moment if compare == "ge" else column < moment)
+        query = query.order_by(Incident.id.desc()).limit(MAX_LIST)
+        with services.sessions() as session:
+            return jsonify([request_view(i, config) for i in _all(session, query)])
+
+    @bp.get("/requests/<service_request_id>.json")
+    def get_request(service_request_id: str) -> Response:
+        with services.sessions() as session:
+            incident = session.scalar(
+                select(Incident).where(
+                    Incident.tracking_no == service_request_id,
+                    Incident.source == IncidentSource.OPEN311,
+                )
+            )
+            if incident is None:
+                return open311_error(404, f"没有编号为 {service_request_id} 的请求")
+            return jsonify([request_view(incident, config)])
+
+    return bp
+
+
+def open311_fallback_blueprint() -> Blueprint:
+    """Unknown paths under /open311/ get a GeoReport 404, not the dashboard's page."""
+    bp = Blueprint("open311_fallback", __name__)
+
+    @bp.route("/open311/<path:rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    def unknown(rest: str) -> Response:
+        return open311_error(404, f"没有 /open311/{rest} 这个接口")
+
+    return bp
+
+
+def _all(session: Session, query: Any) -> list[Incident]:
+    return list(session.scalars(query))
