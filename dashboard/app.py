@@ -14,7 +14,9 @@ from dash import Dash
 from flask import Flask, Response, jsonify
 from flask_socketio import SocketIO
 
+from dashboard.api_events import events_blueprint
 from dashboard.api_positions import positions_blueprint
+from dashboard.api_sms import sms_blueprint
 from dashboard.app_context import state_rules
 from dashboard.auth.setup import init_auth
 from dashboard.embedded_redis import EmbeddedRedis
@@ -31,6 +33,7 @@ from data.incidents.categories import load_categories
 from data.org_tree import OrgTree
 from data.queries import staff_roster
 from streams import device_registry
+from streams.incidents import IncidentEffects, run_pump
 from streams.live_state import StateRules
 from streams.position_consumer import PositionConsumer
 
@@ -75,7 +78,7 @@ class GridwatchApp:
         return state_rules(self.services.settings)
 
     def start_background(self) -> None:
-        """Start the position consumer and the realtime bridge (once)."""
+        """Start the consumers, the incident pump and the realtime bridge (once)."""
         if self._started:
             return
         self._started = True
@@ -91,6 +94,13 @@ class GridwatchApp:
         )
         if self.services.settings.run_workers:
             self.socketio.start_background_task(consumer.run, self.stop_event)
+            effects = IncidentEffects(self.services.redis, consumer_name)
+            self.socketio.start_background_task(effects.run, self.stop_event)
+            # deadline sweep + outbox relay: safe in every process (row-level races are
+            # rolled back and retried; consumers are idempotent by transition id)
+            self.socketio.start_background_task(
+                run_pump, self.services.sessions, self.services.redis, self.stop_event
+            )
         self.socketio.start_background_task(bridge.run, self.stop_event)
 
     def _load_tree(self) -> OrgTree:
@@ -137,6 +147,8 @@ def create_app(settings: Settings) -> GridwatchApp:
     categories = load_categories(settings.incident_categories)  # refuses a bad file at start
     server.register_blueprint(open311_blueprint(services, categories))
     server.register_blueprint(open311_fallback_blueprint())
+    server.register_blueprint(events_blueprint(services, categories))
+    server.register_blueprint(sms_blueprint(services, categories))
     _register_http_errors(server)
 
     @server.get("/healthz")

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     audit_retention_days: int = Field(default=3 * 366, ge=3 * 365)
 
+    #: shared secret the SMS gateway sends in X-Gridwatch-Token; empty: webhook off
+    sms_webhook_token: str = ""
+    #: the node whose duty desk takes texted reports (they carry no position);
+    #: 0: the first district (set it for a city with several)
+    sms_intake_node: int = 0
     #: incident categories and time limits (TOML); empty: the file shipped in data/
     incident_categories: Path | None = None
 

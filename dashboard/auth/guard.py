@@ -23,6 +23,8 @@ PUBLIC_PATHS = frozenset(
         "/healthz",
         "/api/v1/positions",
         "/api/v1/openapi.json",
+        "/api/v1/events",
+        "/api/v1/sms/inbound",
         "/osmand",
         "/osmand/",
         "/_favicon.ico",
@@ -31,7 +33,7 @@ PUBLIC_PATHS = frozenset(
 )
 #: whole trees: static code and styles, and the citizens' Open311 API (which answers
 #: unknown paths itself, so Dash's catch-all page is never served there)
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/open311/")
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/open311/", "/api/v1/events/")
 
 
 def is_public(path: str) -> bool:

@@ -20,6 +20,8 @@ class Perm(enum.StrEnum):
     MANAGE_DEVICES = "manage_devices"
     VIEW_AUDIT = "view_audit"
     SUBMIT_CITIZEN_REPORT = "submit_citizen_report"
+    VIEW_INCIDENTS = "view_incidents"
+    HANDLE_INCIDENTS = "handle_incidents"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -32,6 +34,8 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.MANAGE_DEVICES: "管理终端与令牌",
     Perm.VIEW_AUDIT: "查询与导出审计日志",
     Perm.SUBMIT_CITIZEN_REPORT: "市民上报问题",
+    Perm.VIEW_INCIDENTS: "查看事件列表与详情",
+    Perm.HANDLE_INCIDENTS: "值班台登记与处理事件（受理、派遣、核查、结案等）",
 }
 
 #: The public (citizen, not logged in) is not a Role of a stored user.
@@ -56,6 +60,8 @@ ROLE_PERMISSIONS: dict[Role | str, frozenset[Perm]] = {
             Perm.VIEW_RESIDENTS,
             Perm.REVEAL_PERSONAL_DATA,
             Perm.EXPORT_RESIDENTS,
+            Perm.VIEW_INCIDENTS,
+            Perm.HANDLE_INCIDENTS,
         }
     ),
     Role.DUTY_OFFICER: frozenset(
@@ -64,10 +70,14 @@ ROLE_PERMISSIONS: dict[Role | str, frozenset[Perm]] = {
             Perm.VIEW_STAFF_POSITIONS,
             Perm.VIEW_RESIDENTS,
             Perm.REVEAL_PERSONAL_DATA,
+            Perm.VIEW_INCIDENTS,
+            Perm.HANDLE_INCIDENTS,
         }
     ),
-    Role.GRID_STAFF: frozenset({Perm.VIEW_WALL, Perm.VIEW_STAFF_POSITIONS, Perm.VIEW_RESIDENTS}),
-    Role.WALL: frozenset({Perm.VIEW_WALL, Perm.VIEW_STAFF_POSITIONS}),
+    Role.GRID_STAFF: frozenset(
+        {Perm.VIEW_WALL, Perm.VIEW_STAFF_POSITIONS, Perm.VIEW_RESIDENTS, Perm.VIEW_INCIDENTS}
+    ),
+    Role.WALL: frozenset({Perm.VIEW_WALL, Perm.VIEW_STAFF_POSITIONS, Perm.VIEW_INCIDENTS}),
     PUBLIC: frozenset({Perm.SUBMIT_CITIZEN_REPORT}),
 }
 

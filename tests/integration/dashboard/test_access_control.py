@@ -28,6 +28,9 @@ PUBLIC_RULES = {
     "/open311/v2/requests.json",
     "/open311/v2/requests/<service_request_id>.json",
     "/open311/<path:rest>",
+    "/api/v1/events",
+    "/api/v1/events/<tracking_no>/feedback",
+    "/api/v1/sms/inbound",
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
     "/_favicon.ico",
 }

@@ -1,0 +1,200 @@
+"""``/api/v1/events``: grid staff report incidents and feed back from their terminals.
+
+A report or a transition is committed (with its history and outbox rows) before the
+2xx answer. ``report_id`` / ``transition_id`` sent by the terminal make a retried
+POST return the first result instead of a second incident.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+
+from dashboard.api_errors import api_error, redis_unavailable
+from dashboard.attachments import AttachmentError, store_photos
+from dashboard.services import Services
+from data.devices import hash_token
+from data.incidents.actors import Actor
+from data.incidents.categories import CategoryConfig
+from data.incidents.intake import IntakeError, report
+from data.incidents.workflow import (
+    IllegalTransition,
+    IncidentNotFound,
+    InvalidRequest,
+    NotPermitted,
+    WorkflowError,
+    apply,
+)
+from data.models import INCIDENT_STATE_LABELS, Incident, IncidentSource, OrgNode, Role, Staff
+from streams import device_registry
+
+#: what a terminal may do through feedback
+TERMINAL_ACTIONS = {"start", "handle", "escalate"}
+
+
+def _payload() -> tuple[dict[str, Any], list[Any]]:
+    """JSON body, or multipart with a ``data`` JSON field and ``photo`` files."""
+    if request.mimetype == "multipart/form-data":
+        try:
+            data = json.loads(request.form.get("data") or "{}")
+        except json.JSONDecodeError as exc:
+            raise InvalidRequest(f"data 字段不是合法的 JSON：{exc}") from None
+        return (data if isinstance(data, dict) else {}), request.files.getlist("photo")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidRequest("请求体应为 JSON 对象 (expected a JSON object)")
+    return body, []
+
+
+def _number(body: dict[str, Any], field: str) -> float | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise IntakeError({field: f"{field} 必须是数字"})
+    return float(value)
+
+
+def workflow_error(exc: WorkflowError) -> Response:
+    status = {
+        IllegalTransition: 409,
+        NotPermitted: 403,
+        InvalidRequest: 422,
+        IncidentNotFound: 404,
+    }.get(type(exc), 422)
+    code = {409: "conflict", 403: "forbidden", 404: "not_found"}.get(status, "invalid")
+    return api_error(status, code, str(exc))
+
+
+def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
+    bp = Blueprint("api_events", __name__)
+
+    def device_staff() -> tuple[Staff, OrgNode] | Response:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return api_error(401, "unauthorized", "缺少设备令牌 (missing Bearer token)")
+        try:
+            device = device_registry.by_token_hash(services.redis, hash_token(token.strip()))
+        except (redis.ConnectionError, redis.TimeoutError):
+            return redis_unavailable()
+        if device is None:
+            return api_error(401, "unauthorized", "设备令牌无效或已注销 (unknown or revoked)")
+        with services.sessions() as session:
+            row = session.execute(
+                select(Staff, OrgNode)
+                .join(OrgNode, OrgNode.id == Staff.node_id)
+                .where(Staff.id == device.staff_id)
+            ).first()
+            if row is None:
+                return api_error(403, "forbidden", "终端所属人员不存在")
+            session.expunge_all()
+            return row[0], row[1]
+
+    @bp.post("/api/v1/events")
+    def post_event() -> Response | tuple[Response, int]:
+        found = device_staff()
+        if isinstance(found, Response):
+            return found
+        staff, grid = found
+        try:
+            body, photos = _payload()
+            lat, lon = _number(body, "lat"), _number(body, "lon")
+            attachments = store_photos(photos, services.settings.var_dir)
+            with services.sessions.begin() as session:
+                incident = report(
+                    session,
+                    source=IncidentSource.TERMINAL,
+                    category=str(body.get("category") or ""),
+                    title=str(body.get("title") or ""),
+                    description=str(body.get("description") or ""),
+                    lat=lat,
+                    lon=lon,
+                    node_id=None if lat is not None else grid.id,
+                    address=body.get("address"),
+                    reporter_staff_id=staff.id,
+                    attachments=attachments,
+                    transition_id=_optional_id(body, "report_id"),
+                    categories=config,
+                )
+                answer = _incident_json(incident)
+        except IntakeError as exc:
+            return api_error(422, "invalid", str(exc), fields=exc.errors)
+        except AttachmentError as exc:
+            return api_error(422, "invalid", str(exc), fields={"photo": str(exc)})
+        except WorkflowError as exc:
+            return workflow_error(exc)
+        return jsonify(answer), 201
+
+    @bp.post("/api/v1/events/<tracking_no>/feedback")
+    def feedback(tracking_no: str) -> Response:
+        found = device_staff()
+        if isinstance(found, Response):
+            return found
+        staff, grid = found
+        try:
+            body, photos = _payload()
+            action = str(body.get("action") or "handle")
+            if action not in TERMINAL_ACTIONS:
+                raise InvalidRequest(
+                    f"终端只能执行 {sorted(TERMINAL_ACTIONS)}，不能执行「{action}」"
+                )
+            lat, lon = _number(body, "lat"), _number(body, "lon")
+            attachments = store_photos(photos, services.settings.var_dir)
+            actor = Actor(
+                role=Role.GRID_STAFF.value,
+                name=staff.name,
+                scope_path=grid.path,
+                staff_id=staff.id,
+            )
+            with services.sessions.begin() as session:
+                incident_id = session.scalar(
+                    select(Incident.id).where(Incident.tracking_no == tracking_no)
+                )
+                if incident_id is None:
+                    raise IncidentNotFound(f"没有编号为 {tracking_no} 的事件")
+                applied = apply(
+                    session,
+                    incident_id,
+                    action,
+                    actor,
+                    note=body.get("note"),
+                    lat=lat,
+                    lon=lon,
+                    attachments=attachments,
+                    transition_id=_optional_id(body, "transition_id"),
+                    categories=config,
+                )
+                answer = _incident_json(applied.incident)
+        except IntakeError as exc:
+            return api_error(422, "invalid", str(exc), fields=exc.errors)
+        except AttachmentError as exc:
+            return api_error(422, "invalid", str(exc), fields={"photo": str(exc)})
+        except WorkflowError as exc:
+            return workflow_error(exc)
+        return jsonify(answer)
+
+    return bp
+
+
+def _optional_id(body: dict[str, Any], field: str) -> str | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 8 <= len(value) <= 64:
+        raise InvalidRequest(f"{field} 应为 8–64 个字符的字符串（建议 UUID）")
+    return value
+
+
+def _incident_json(incident: Incident) -> dict[str, Any]:
+    return {
+        "tracking_no": incident.tracking_no,
+        "state": str(incident.state),
+        "state_label": INCIDENT_STATE_LABELS[incident.state],
+        "node_id": incident.node_id,
+        "deadline_at": incident.deadline_at.isoformat(),
+    }

@@ -1,0 +1,90 @@
+"""Inbound SMS: a citizen's text becomes a report, and the answer carries a tracking number.
+
+The SMS gateway posts each received text here (``from``, ``text``) with the shared
+token configured as ``GRIDWATCH_SMS_WEBHOOK_TOKEN``; the JSON answer's ``reply`` is
+the text the gateway sends back. "查询 GW…" asks for the status of a report.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+
+from dashboard.api_errors import api_error
+from dashboard.services import Services
+from data.incidents.categories import CategoryConfig
+from data.incidents.intake import IntakeError, report
+from data.models import INCIDENT_STATE_LABELS, Incident, IncidentSource, NodeKind, OrgNode
+
+QUERY = re.compile(r"^\s*(?:查询|查|CX)\s*(GW\d{8}-\d{6})\s*$", re.IGNORECASE)
+FALLBACK_CATEGORY = "other"
+
+
+def category_for(text: str, config: CategoryConfig) -> str:
+    """The first category whose keyword occurs in the text, else the catch-all."""
+    for category in config.categories.values():
+        if any(word and word in text for word in category.keywords):
+            return category.code
+    return FALLBACK_CATEGORY if FALLBACK_CATEGORY in config else next(iter(config.categories))
+
+
+def sms_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
+    bp = Blueprint("api_sms", __name__)
+    settings = services.settings
+
+    @bp.post("/api/v1/sms/inbound")
+    def inbound() -> Response | tuple[Response, int]:
+        expected = settings.sms_webhook_token
+        if not expected:
+            return api_error(
+                503, "not_configured", "未配置短信网关令牌 GRIDWATCH_SMS_WEBHOOK_TOKEN"
+            )
+        given = request.headers.get("X-Gridwatch-Token", "")
+        if not secrets.compare_digest(given, expected):
+            return api_error(401, "unauthorized", "短信网关令牌无效")
+        body: dict[str, Any] = (
+            request.get_json(silent=True) or {} if request.is_json else request.form.to_dict()
+        )
+        sender = str(body.get("from") or "").strip()
+        text = str(body.get("text") or "").strip()
+        if not sender or not text:
+            return api_error(400, "bad_request", "from 与 text 为必填项")
+        asked = QUERY.match(text)
+        with services.sessions.begin() as session:
+            if asked:
+                return jsonify({"reply": _status_reply(session, asked.group(1).upper(), sender)})
+            # texts carry no position: they go to the configured desk, by default the
+            # first district's (the highest handling level)
+            node_id = settings.sms_intake_node or session.scalar(
+                select(OrgNode.id).where(OrgNode.kind == NodeKind.DISTRICT).order_by(OrgNode.id)
+            )
+            try:
+                incident = report(
+                    session,
+                    source=IncidentSource.SMS,
+                    category=category_for(text, config),
+                    title=text[:60],
+                    description=text,
+                    node_id=node_id,
+                    reporter_phone=sender,
+                    categories=config,
+                )
+            except IntakeError as exc:
+                return api_error(422, "invalid", str(exc), fields=exc.errors)
+            tracking = incident.tracking_no
+        reply = f"您反映的问题已受理，编号 {tracking}。回复“查询 {tracking}”可了解办理进度。"
+        return jsonify({"tracking_no": tracking, "reply": reply}), 201
+
+    return bp
+
+
+def _status_reply(session: Any, tracking: str, sender: str) -> str:
+    incident = session.scalar(select(Incident).where(Incident.tracking_no == tracking))
+    # only the sender who reported it learns its state
+    if incident is None or incident.reporter_phone != sender:
+        return f"未找到编号为 {tracking} 的反映，请核对编号。"
+    return f"编号 {tracking} 当前状态：{INCIDENT_STATE_LABELS[incident.state]}。"
