@@ -13,6 +13,13 @@ from flask import Blueprint, Response, jsonify
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
+def _incident_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}},
+    }
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ERROR}}}
 
@@ -22,7 +29,7 @@ def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Gridwatch terminal API",
+            "title": "Gridwatch HTTP API (terminals, SMS gateway, Open311)",
             "version": "1.0.0",
             "description": (
                 "How handheld terminals report positions. Every item of a batch is judged "
@@ -68,6 +75,152 @@ def openapi_document() -> dict[str, Any]:
             "/osmand": {
                 "get": _osmand_operation("getOsmand", body=False),
                 "post": _osmand_operation("postOsmand", body=True),
+            },
+            "/api/v1/events": {
+                "post": {
+                    "summary": "Report an incident from a terminal (JSON, or multipart with "
+                    "a `data` JSON field and up to 5 `photo` files)",
+                    "operationId": "postEvent",
+                    "security": [{"deviceToken": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/EventReport"}
+                            },
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "data": {"type": "string", "description": "EventReport"},
+                                        "photo": {
+                                            "type": "array",
+                                            "items": {"type": "string", "format": "binary"},
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                    },
+                    "responses": {
+                        "201": _incident_response("Stored (or the same report_id again)"),
+                        "401": _error_response("Missing, unknown or revoked device token"),
+                        "422": _error_response("A field is invalid; `fields` names each one"),
+                        "503": _error_response("Live store unreachable; retry after Retry-After"),
+                    },
+                }
+            },
+            "/api/v1/events/{tracking_no}/feedback": {
+                "post": {
+                    "summary": "The assignee starts, hands back (handle) or escalates",
+                    "operationId": "postEventFeedback",
+                    "security": [{"deviceToken": []}],
+                    "parameters": [
+                        {
+                            "name": "tracking_no",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/EventFeedback"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _incident_response("Transition stored"),
+                        "403": _error_response("Not this terminal's incident or scope"),
+                        "404": _error_response("No such incident"),
+                        "409": _error_response("Not allowed from the incident's state"),
+                        "422": _error_response("Invalid action or field"),
+                    },
+                }
+            },
+            "/api/v1/sms/inbound": {
+                "post": {
+                    "summary": "SMS gateway webhook: a text becomes a report; 查询 GW… asks status",
+                    "operationId": "postInboundSms",
+                    "parameters": [
+                        {
+                            "name": "X-Gridwatch-Token",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["from", "text"],
+                                    "properties": {
+                                        "from": {"type": "string"},
+                                        "text": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {"description": "Status query answered: `reply`"},
+                        "201": {"description": "Report stored: `tracking_no`, `reply`"},
+                        "400": _error_response("from/text missing"),
+                        "401": _error_response("Wrong gateway token"),
+                        "503": _error_response("Webhook not configured"),
+                    },
+                }
+            },
+            "/open311/v2/services.json": {
+                "get": {
+                    "summary": "Open311 GeoReport v2: the service (category) list",
+                    "operationId": "open311Services",
+                    "responses": {"200": {"description": "GeoReport v2 service list"}},
+                }
+            },
+            "/open311/v2/requests.json": {
+                "get": {
+                    "summary": "Open311 GeoReport v2: citizens' requests (service_request_id, "
+                    "service_code, status=open|closed, start_date, end_date)",
+                    "operationId": "open311Requests",
+                    "responses": {
+                        "200": {"description": "GeoReport v2 request list"},
+                        "400": {"description": "GeoReport error list [{code, description}]"},
+                    },
+                },
+                "post": {
+                    "summary": "Open311 GeoReport v2: file a request (service_code, lat, long, "
+                    "address_string, description, first_name, last_name, phone)",
+                    "operationId": "open311PostRequest",
+                    "responses": {
+                        "201": {"description": "[{service_request_id, service_notice}]"},
+                        "400": {"description": "GeoReport error list [{code, description}]"},
+                        "404": {"description": "Unknown service_code"},
+                    },
+                },
+            },
+            "/open311/v2/requests/{service_request_id}.json": {
+                "get": {
+                    "summary": "Open311 GeoReport v2: one request",
+                    "operationId": "open311Request",
+                    "parameters": [
+                        {
+                            "name": "service_request_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "[request]"},
+                        "404": {"description": "GeoReport error list"},
+                    },
+                }
             },
             "/healthz": {
                 "get": {
@@ -135,6 +288,42 @@ def openapi_document() -> dict[str, Any]:
                                 },
                             },
                         },
+                    },
+                },
+                "EventReport": {
+                    "type": "object",
+                    "required": ["category", "title"],
+                    "properties": {
+                        "report_id": {
+                            "type": "string",
+                            "description": "Client UUID: a retried POST returns the first result",
+                        },
+                        "category": {"type": "string", "description": "A category code"},
+                        "title": {"type": "string", "maxLength": 128},
+                        "description": {"type": "string"},
+                        "lat": number,
+                        "lon": number,
+                        "address": {"type": "string"},
+                    },
+                },
+                "EventFeedback": {
+                    "type": "object",
+                    "properties": {
+                        "action": {"enum": ["start", "handle", "escalate"]},
+                        "note": {"type": "string"},
+                        "lat": number,
+                        "lon": number,
+                        "transition_id": {"type": "string"},
+                    },
+                },
+                "Incident": {
+                    "type": "object",
+                    "properties": {
+                        "tracking_no": {"type": "string"},
+                        "state": {"type": "string"},
+                        "state_label": {"type": "string"},
+                        "node_id": {"type": "integer"},
+                        "deadline_at": {"type": "string", "format": "date-time"},
                     },
                 },
                 "Error": {
