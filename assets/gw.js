@@ -35,6 +35,20 @@
       var battery = p.battery == null ? "" : " · 电量 " + Math.round(p.battery) + "%";
       layer.bindTooltip(p.name + "（" + p.post + "）" + STATE_LABELS[p.state] + battery);
     },
+    incidentMarker: function (feature, latlng) {
+      var p = feature.properties;
+      var scale = Math.max(1, window.innerWidth / 1920);
+      var color = p.deadline === "red" ? "#ef4444" : p.deadline === "yellow" ? "#facc15"
+        : p.state === "reported" || p.state === "escalated" ? "#38bdf8" : "#a78bfa";
+      return L.circleMarker(latlng, {
+        className: "gw-incident gw-incident-" + p.id + (p.deadline === "red" ? " gw-overdue" : ""),
+        radius: 9 * scale, color: color, weight: 3 * scale, fillColor: "#0b1220", fillOpacity: 0.6,
+      });
+    },
+    incidentTooltip: function (feature, layer) {
+      var p = feature.properties;
+      layer.bindTooltip(p.no + " " + p.category + "：" + p.title + "（" + p.state_label + "）");
+    },
     boundaryStyle: function (feature) {
       var role = feature.properties.role;
       if (role === "grid") {
@@ -84,6 +98,9 @@
       return response;
     });
   };
+
+  var TICKER_SIZE = 8;
+  var incidents = { focus: null, byId: {}, feed: [] };
 
   // Per-page browser state lives on window, never on the server.
   var live = { focus: null, byId: {}, fixTimes: [], meta: null };
@@ -236,6 +253,45 @@
         legend(summary.counts),
         childList(summary.perChild),
       ];
+    },
+    mergeIncidents: function (snapshot, delta) {
+      var nu = window.dash_clientside.no_update;
+      var props = (window.dash_clientside.callback_context.triggered || []).map(function (t) {
+        return t.prop_id;
+      });
+      var fresh = props.some(function (p) { return p.indexOf("wall-snapshot") === 0; });
+      if (fresh || incidents.focus !== (snapshot && snapshot.focus)) {
+        incidents = { focus: snapshot && snapshot.focus, byId: {}, feed: [] };
+        ((snapshot && snapshot.incidents) || []).forEach(function (item) {
+          incidents.byId[item.id] = item;
+        });
+        incidents.feed = ((snapshot && snapshot.incidents) || []).slice(0, TICKER_SIZE);
+      }
+      if (props.some(function (p) { return p.indexOf("data-inc") !== -1; }) && delta) {
+        (delta.d || []).forEach(function (item) {
+          if (item.finished) { delete incidents.byId[item.id]; } else { incidents.byId[item.id] = item; }
+          incidents.feed.unshift(item);
+        });
+        incidents.feed = incidents.feed.slice(0, TICKER_SIZE);
+      } else if (!fresh && !snapshot) {
+        return [nu, nu];
+      }
+      var features = Object.keys(incidents.byId).map(function (id) {
+        var item = incidents.byId[id];
+        if (item.lat == null || item.lon == null) { return null; }
+        return { type: "Feature", geometry: { type: "Point", coordinates: [item.lon, item.lat] },
+                 properties: item };
+      }).filter(Boolean);
+      var ticker = incidents.feed.length ? incidents.feed.map(function (item) {
+        var cls = "gw-tick" + (item.deadline === "red" ? " gw-tick-red" : item.deadline === "yellow" ? " gw-tick-yellow" : "");
+        var when = item.at ? hhmmss(new Date(item.at)) : "";
+        return { namespace: "dash_html_components", type: "Li", props: { className: cls, children: [
+          { namespace: "dash_html_components", type: "Span", props: { className: "gw-tick-time", children: when } },
+          { namespace: "dash_html_components", type: "Span", props: { className: "gw-tick-state", children: item.deadline === "red" ? "超时" : item.state_label } },
+          { namespace: "dash_html_components", type: "Span", props: { className: "gw-tick-title", children: item.category + " · " + item.title } },
+        ] } };
+      }) : { namespace: "dash_html_components", type: "Li", props: { className: "gw-empty", children: "暂无事件" } };
+      return [{ type: "FeatureCollection", features: features }, ticker];
     },
     clock: function () {
       return hhmmss(new Date());

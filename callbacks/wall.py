@@ -11,6 +11,7 @@ from callbacks.wall_snapshot import build_snapshot
 from dashboard.app_context import AppContext
 from dashboard.auth.current import node_in_scope, scope_root, user
 from dashboard.auth.permissions import Perm
+from dashboard.realtime_incidents import open_items
 from layouts import ids
 from streams.live_state import LiveState
 
@@ -101,6 +102,7 @@ def register(app: Dash, context: AppContext) -> None:
             snapshot = build_snapshot(
                 session, tree, live, focus, context.services.settings.wall_max_markers
             )
+            snapshot["incidents"] = open_items(session, focus.path, context.services.categories)
         if refreshing and shown.get("focus") == focus.id:  # type: ignore[union-attr]
             return snapshot, snapshot["boundaries"], no_update, no_update, no_update
         viewport = {"bounds": snapshot["bounds"], "transition": "fitBounds"}
@@ -122,6 +124,14 @@ def register(app: Dash, context: AppContext) -> None:
         Input(ids.WALL_SNAPSHOT, "data"),
         Input(ids.WALL_SOCKET, "data-pos"),
         State(ids.WALL_STATE_COUNTS, "children"),
+    )
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="gw", function_name="mergeIncidents"),
+        Output(ids.WALL_INCIDENTS, "data"),
+        Output(ids.WALL_TICKER, "children"),
+        Input(ids.WALL_SNAPSHOT, "data"),
+        Input(ids.WALL_SOCKET, "data-inc"),
     )
 
     app.clientside_callback(

@@ -29,7 +29,7 @@ from dashboard.settings import Settings
 from dashboard.sockets import register_socket_handlers
 from data import devices as device_records
 from data.db import upgrade
-from data.incidents.categories import load_categories
+from data.incidents.categories import CategoryConfig
 from data.org_tree import OrgTree
 from data.queries import staff_roster
 from streams import device_registry
@@ -69,6 +69,7 @@ class GridwatchApp:
     socketio: SocketIO
     services: Services
     tree: TreeCache
+    categories: CategoryConfig
     embedded_redis: EmbeddedRedis | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     _started: bool = False
@@ -91,6 +92,7 @@ class GridwatchApp:
             load_roster=self._load_roster,
             rules=self.rules,
             interval_s=self.services.settings.push_interval_s,
+            categories=self.categories,
         )
         if self.services.settings.run_workers:
             self.socketio.start_background_task(consumer.run, self.stop_event)
@@ -144,7 +146,7 @@ def create_app(settings: Settings) -> GridwatchApp:
     server.register_blueprint(positions_blueprint(services))
     server.register_blueprint(exports_blueprint(services))
     server.register_blueprint(openapi_blueprint())
-    categories = load_categories(settings.incident_categories)  # refuses a bad file at start
+    categories = services.categories
     server.register_blueprint(open311_blueprint(services, categories))
     server.register_blueprint(open311_fallback_blueprint())
     server.register_blueprint(events_blueprint(services, categories))
@@ -174,6 +176,7 @@ def create_app(settings: Settings) -> GridwatchApp:
         socketio=socketio,
         services=services,
         tree=tree,
+        categories=categories,
         embedded_redis=embedded,
     )
 

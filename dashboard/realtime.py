@@ -20,10 +20,12 @@ import msgspec
 import redis
 from flask_socketio import SocketIO
 
+from dashboard.realtime_incidents import INCIDENT_EVENT, from_event
+from data.incidents.categories import CategoryConfig
 from data.models import POST_LABELS, Post
 from data.org_tree import OrgTree
 from streams.codec import StreamFix, decode_stream_fix
-from streams.keys import POSITIONS_STREAM, STAFF_STATE_STREAM
+from streams.keys import EVENTS_STREAM, POSITIONS_STREAM, STAFF_STATE_STREAM
 from streams.live_state import StateRules
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class RealtimeBridge:
         load_roster: Callable[[], dict[int, tuple[str, Post, int]]],
         rules: StateRules,
         interval_s: float,
+        categories: CategoryConfig,
     ) -> None:
         self.socketio = socketio
         self.r = r
@@ -74,6 +77,8 @@ class RealtimeBridge:
         self.load_roster = load_roster
         self.rules = rules
         self.interval_s = interval_s
+        self.categories = categories
+        self._incidents: list[tuple[list[int], dict[str, Any]]] = []
         self.tree = OrgTree()
         self.roster: dict[int, tuple[str, Post, int]] = {}
         self._reloaded_at = 0.0
@@ -126,6 +131,11 @@ class RealtimeBridge:
             stream_name = stream.decode() if isinstance(stream, bytes) else stream
             for entry_id, fields in entries:
                 last_ids[stream_name] = entry_id
+                if stream_name == EVENTS_STREAM:
+                    routed = from_event(fields, self.categories)
+                    if routed is not None:
+                        self._incidents.append(routed)
+                    continue
                 if stream_name == POSITIONS_STREAM:
                     try:
                         fix = decode_stream_fix(fields[b"f"])
@@ -152,6 +162,18 @@ class RealtimeBridge:
                         [staff_id, None, None, None, state, None, staff_name, label, grid],
                     )
 
+    def emit_incidents(self, items: list[tuple[list[int], dict[str, Any]]]) -> None:
+        """Incident changes of this tick to every listening room above their node."""
+        active = self._active_rooms()
+        by_room: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for ancestors, item in items:
+            for node_id in ancestors:
+                for room in (room_of(node_id), aggregate_room_of(node_id)):
+                    if room in active:
+                        by_room[room].append(item)
+        for room, room_items in by_room.items():
+            self.socketio.emit(INCIDENT_EVENT, {"d": room_items}, to=room, ignore_queue=True)
+
     def emit(self, routed: dict[str, list[Delta]]) -> None:
         server_time = time.time()
         for room, items in routed.items():
@@ -163,7 +185,11 @@ class RealtimeBridge:
 
     def run(self, stop: threading.Event) -> None:
         self.reload(force=True)
-        last_ids: dict[str, bytes | str] = {POSITIONS_STREAM: "$", STAFF_STATE_STREAM: "$"}
+        last_ids: dict[str, bytes | str] = {
+            POSITIONS_STREAM: "$",
+            STAFF_STATE_STREAM: "$",
+            EVENTS_STREAM: "$",
+        }
         pending: dict[int, tuple[int, Delta]] = {}
         next_flush = time.monotonic() + self.interval_s
         while not stop.is_set():
@@ -177,6 +203,9 @@ class RealtimeBridge:
                     if pending:
                         self.emit(self.route(list(pending.values())))
                         pending = {}
+                    if self._incidents:
+                        self.emit_incidents(self._incidents)
+                        self._incidents = []
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 if stop.is_set():
                     break  # shutting down: Redis may already be gone

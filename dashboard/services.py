@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.settings import Settings
 from data.db import make_engine, make_sessionmaker
+from data.incidents.categories import CategoryConfig, load_categories
 
 
 @dataclass
@@ -18,6 +19,8 @@ class Services:
     engine: Engine
     sessions: sessionmaker[Session]
     redis: redis.Redis
+    #: incident categories and time limits, validated when the app is built
+    categories: CategoryConfig
 
 
 def make_redis(url: str) -> redis.Redis:
@@ -38,4 +41,5 @@ def make_services(settings: Settings, redis_url: str) -> Services:
         engine=engine,
         sessions=make_sessionmaker(engine),
         redis=make_redis(redis_url),
+        categories=load_categories(settings.incident_categories),  # a bad file stops here
     )

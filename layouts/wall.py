@@ -65,6 +65,11 @@ def wall_layout(
             pointToLayer={"variable": "gw.staffMarker"},
             onEachFeature={"variable": "gw.staffTooltip"},
         ),
+        dl.GeoJSON(
+            id=ids.WALL_INCIDENTS,
+            pointToLayer={"variable": "gw.incidentMarker"},
+            onEachFeature={"variable": "gw.incidentTooltip"},
+        ),
     ]
     header = html.Header(
         [
@@ -142,6 +147,17 @@ def wall_layout(
                 className="gw-panel",
             ),
             html.Section(
+                [
+                    html.H2("事件动态"),
+                    html.Ul(
+                        html.Li("暂无事件", className="gw-empty"),
+                        id=ids.WALL_TICKER,
+                        className="gw-ticker",
+                    ),
+                ],
+                className="gw-panel gw-panel-ticker",
+            ),
+            html.Section(
                 [html.H2("下级单位"), html.Div(id=ids.WALL_CHILDREN, className="gw-children")],
                 className="gw-panel gw-panel-grow",
             ),
@@ -154,7 +170,7 @@ def wall_layout(
             dcc.Store(id=ids.WALL_SNAPSHOT),
             dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=1000),
             dcc.Interval(id=ids.WALL_REFRESH, interval=30_000),
-            DashSocketIO(id=ids.WALL_SOCKET, eventNames=["pos"], options={"auth": {}}),
+            DashSocketIO(id=ids.WALL_SOCKET, eventNames=["pos", "inc"], options={"auth": {}}),
             header,
             html.Main(
                 [

@@ -119,3 +119,32 @@ def test_snapshot_and_push_in_the_same_cycle_both_apply(live_server: LiveServer,
     }"""
     )
     assert result == {"features": 3, "online": "2", "total": "3"}
+
+
+def test_a_reported_incident_appears_on_the_wall_without_reloading(
+    live_server: LiveServer, wall_page: Page
+):
+    token, _staff_id, grid = _register(live_server, "wall-inc-1")
+    page = wall_page
+    page.goto(f"{live_server.url}/wall")
+    expect(page.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
+    expect(page.locator("#wall-ticker")).to_contain_text("暂无事件")
+    answer = requests.post(
+        f"{live_server.url}/api/v1/events",
+        json={
+            "category": "fire_safety",
+            "title": "楼道堆物堵塞消防通道",
+            "lat": grid.center_lat,
+            "lon": grid.center_lon,
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 201, answer.text
+    tracking = answer.json()["tracking_no"]
+    expect(page.locator("#wall-ticker")).to_contain_text(
+        "消防安全 · 楼道堆物堵塞消防通道", timeout=10_000
+    )
+    expect(page.locator("#wall-ticker .gw-tick-state").first).to_have_text("待受理")
+    expect(page.locator(".gw-incident")).to_have_count(1)
+    screenshot(page, "wall-incident-1920x1080")
+    assert tracking.startswith("GW")

@@ -159,3 +159,54 @@ def test_a_very_large_focus_gets_counts_per_area_not_markers(running):
     finally:
         client.disconnect()
     assert received and received[0]["n"] == 1 and received[0]["d"] == []
+
+
+def test_a_new_incident_is_pushed_to_the_rooms_above_its_grid(running):
+    token, staff_id = running.add_device("inc-push-1")
+    community_a, _staff_a, community_b, _staff_b = _staff_in_two_communities(running)
+    with running.app.services.sessions() as db:
+        grid_path = db.scalar(
+            select(OrgNode.path)
+            .join(Staff, Staff.node_id == OrgNode.id)
+            .where(Staff.id == staff_id)
+        )
+    mine, other = (
+        (community_a, community_b)
+        if grid_path.startswith(community_a.path)
+        else (community_b, community_a)
+    )
+    root_id = running.app.tree.get().root.id
+    leader = login(running.url, *make_user(running.app.services.sessions, Role.LEADER, root_id))
+    got: dict[int, list[dict]] = {mine.id: [], other.id: []}
+    clients = []
+    for node in (mine, other):
+        client = socketio.Client(reconnection=False)
+        client.on("inc", got[node.id].append)
+        client.connect(
+            running.url,
+            auth={"focus": node.id},
+            headers={"Cookie": cookie_header(leader)},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+        clients.append(client)
+    try:
+        time.sleep(0.3)
+        answer = requests.post(
+            f"{running.url}/api/v1/events",
+            json={"category": "fire_safety", "title": "消防通道被占"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 201
+        tracking = answer.json()["tracking_no"]
+        deadline = time.time() + 8  # outbox relay round (2 s) + push tick
+        while time.time() < deadline and not got[mine.id]:
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        for client in clients:
+            client.disconnect()
+    items = [item for message in got[mine.id] for item in message["d"]]
+    assert [item["no"] for item in items] == [tracking]
+    assert items[0]["title"] == "消防通道被占" and items[0]["state_label"] == "待受理"
+    assert got[other.id] == []
