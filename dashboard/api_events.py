@@ -29,7 +29,15 @@ from data.incidents.workflow import (
     WorkflowError,
     apply,
 )
-from data.models import INCIDENT_STATE_LABELS, Incident, IncidentSource, OrgNode, Role, Staff
+from data.models import (
+    INCIDENT_STATE_LABELS,
+    Incident,
+    IncidentSource,
+    IncidentState,
+    OrgNode,
+    Role,
+    Staff,
+)
 from streams import device_registry
 
 #: what a terminal may do through feedback
@@ -129,6 +137,25 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
         except WorkflowError as exc:
             return workflow_error(exc)
         return jsonify(answer), 201
+
+    @bp.get("/api/v1/events/assigned")
+    def assigned() -> Response:
+        """What this terminal's holder has been dispatched to and not yet handed back."""
+        found = device_staff()
+        if isinstance(found, Response):
+            return found
+        staff, _grid = found
+        with services.sessions() as session:
+            rows = session.scalars(
+                select(Incident)
+                .where(
+                    Incident.assignee_staff_id == staff.id,
+                    Incident.state.in_([IncidentState.DISPATCHED, IncidentState.IN_PROGRESS]),
+                )
+                .order_by(Incident.id)
+                .limit(50)
+            )
+            return jsonify([_incident_json(i) | {"title": i.title} for i in rows])
 
     @bp.post("/api/v1/events/<tracking_no>/feedback")
     def feedback(tracking_no: str) -> Response:

@@ -39,6 +39,7 @@ from data import devices as device_records
 from data.db import make_engine, make_sessionmaker, upgrade
 from data.models import Device, DeviceStatus, NodeKind, OrgNode, Staff
 from streams import device_registry
+from streams.sim_incidents import IncidentPlayer
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,11 @@ WORKERS = 3
 #: share of staff who go quiet (terminal off) at any moment, for "offline" on the wall
 QUIET_SHARE = 0.05
 REPORT_EVERY_S = 10.0
+#: one incident report across the whole fleet about this often (a busy city's pace)
+INCIDENT_EVERY_S = 20.0
+#: how often a handful of terminals check what was dispatched to them
+ADVANCE_EVERY_S = 10.0
+ADVANCE_SAMPLE = 12
 LOW_BATTERY_START_SHARE = 0.1
 
 
@@ -577,6 +583,11 @@ def _loop(
     # silences last ~1.1-2.5x offline_after_s, so the wall shows them going offline
     quiet_p = QUIET_SHARE / (1 - QUIET_SHARE) * interval_s / quiet_mean_s
     next_report = started + REPORT_EVERY_S
+    players = IncidentPlayer(reporter.base_url, random.Random(seed + 7))
+    batch_terminals = [w for w in walkers if w.terminal.token is not None]
+    # chance per fix that it comes with a report, so the fleet files one per INCIDENT_EVERY_S
+    incident_p = interval_s / (INCIDENT_EVERY_S * max(1, len(batch_terminals)))
+    next_advance = started + ADVANCE_EVERY_S
 
     def submit(fn: Any, *args: Any) -> None:
         while not slots.acquire(timeout=0.5):
@@ -592,6 +603,11 @@ def _loop(
         if now >= next_report:
             next_report = now + REPORT_EVERY_S
             _print_stats(stats, quiet=sum(w.quiet_until > now for w in walkers))
+        if now >= next_advance and batch_terminals:
+            next_advance = now + ADVANCE_EVERY_S
+            sample = players.rng.sample(batch_terminals, min(ADVANCE_SAMPLE, len(batch_terminals)))
+            for chosen in sample:
+                submit(players.advance, chosen.terminal.token)
         due, index = schedule[0]
         if due > now:
             stop.wait(min(due, next_report, end) - now)
@@ -614,6 +630,8 @@ def _loop(
         if terminal.token is None:
             submit(reporter.get_osmand, terminal.identifier, fix)
             continue
+        if walker.rng.random() < incident_p:
+            submit(players.report, terminal.token, fix["lat"], fix["lon"])
         walker.buffer.append(fix)
         if len(walker.buffer) >= walker.flush_every:
             batch, walker.buffer = walker.buffer, []

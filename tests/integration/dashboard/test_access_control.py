@@ -30,6 +30,7 @@ PUBLIC_RULES = {
     "/open311/<path:rest>",
     "/api/v1/events",
     "/api/v1/events/<tracking_no>/feedback",
+    "/api/v1/events/assigned",
     "/api/v1/sms/inbound",
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
     "/_favicon.ico",

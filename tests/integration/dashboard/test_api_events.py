@@ -122,6 +122,8 @@ def test_feedback_from_the_assignees_terminal(running):
         desk = Actor(role="duty_officer", name="值班员", scope_path="/", user_id=None)
         apply(db, incident.id, "accept", desk)
         apply(db, incident.id, "dispatch", desk, assignee_staff_id=staff_id)
+    listed = requests.get(f"{running.url}/api/v1/events/assigned", headers=_auth(token)).json()
+    assert [i["tracking_no"] for i in listed] == [tracking]
     url = f"{running.url}/api/v1/events/{tracking}/feedback"
     early = requests.post(url, json={"action": "handle", "note": "已修复"}, headers=_auth(token))
     assert early.status_code == 409  # must start before handling
