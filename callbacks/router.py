@@ -22,6 +22,7 @@ from layouts import ids
 from layouts.admin_audit import audit_layout
 from layouts.admin_devices import devices_layout
 from layouts.admin_users import users_layout
+from layouts.events import events_layout
 from layouts.pickers import node_options
 from layouts.residents import residents_layout
 from layouts.shell import NAV_ITEMS, forbidden, not_found
@@ -55,6 +56,13 @@ def register(app: Dash, context: AppContext) -> None:
             return empty_state("尚无组织数据：请先运行 gridwatch seed")
         return residents_layout(who, scope, node_options(tree, scope))
 
+    def events(who: SessionUser, search: str | None) -> Component:
+        tree = context.tree.get()
+        scope = scope_root(tree, who)
+        if scope is None:
+            return empty_state("尚无组织数据：请先运行 gridwatch seed")
+        return events_layout(who, node_options(tree, scope))
+
     def admin_users(who: SessionUser, search: str | None) -> Component:
         tree = context.tree.get()
         scope = scope_root(tree, who)
@@ -77,6 +85,7 @@ def register(app: Dash, context: AppContext) -> None:
         "/": wall,
         "/wall": wall,
         "/residents": residents,
+        "/events": events,
         "/admin/users": admin_users,
         "/admin/devices": admin_devices,
         "/admin/audit": admin_audit,

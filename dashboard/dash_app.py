@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 from dash import Dash
 from flask import Flask
 
-from callbacks import admin_audit, admin_devices, admin_users, residents, router, wall
+from callbacks import (
+    admin_audit,
+    admin_devices,
+    admin_users,
+    events,
+    residents,
+    router,
+    wall,
+)
 from dashboard.app_context import AppContext
 from dashboard.services import Services
 from layouts.shell import INDEX_STRING, shell
@@ -34,6 +42,6 @@ def build_dash(server: Flask, services: Services, tree: TreeCache) -> Dash:
     app.layout = shell
     context = AppContext(services=services, tree=tree)
     router.register(app, context)
-    for page in (wall, residents, admin_users, admin_devices, admin_audit):
+    for page in (wall, residents, events, admin_users, admin_devices, admin_audit):
         page.register(app, context)
     return app

@@ -103,7 +103,7 @@ def test_grid_staff_get_no_reveal_and_no_admin_pages(live_server: LiveServer, br
     context, page, _ = _open(browser, live_server, (1024, 768), Role.GRID_STAFF)
     expect(page.get_by_role("button", name="显示完整信息")).to_have_count(0)
     expect(page.locator("#res-export")).to_be_hidden()
-    expect(page.locator(".gw-nav-link")).to_have_text(["大屏", "居民"])
+    expect(page.locator(".gw-nav-link")).to_have_text(["大屏", "居民", "事件"])
     page.goto(f"{live_server.url}/admin/users")
     expect(page.locator(".gw-app-title")).to_have_text("无权访问此页面")
     context.close()

@@ -1,0 +1,159 @@
+"""The duty desk's /events page: a new report appears by itself, then runs to 结案 from the page.
+
+The grid staff's part (start and feedback) is what their terminal would send: here
+``workflow.apply`` with a grid staff actor, between the duty officer's clicks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.db import make_engine, make_sessionmaker
+from data.incidents.actors import Actor
+from data.incidents.categories import default_categories
+from data.incidents.intake import report
+from data.incidents.workflow import apply
+from data.models import NodeKind, OrgNode, Role, Staff
+from tests.support.browser import LiveServer, login_in_browser, screenshot
+
+STEPS = ["上报", "受理", "派遣", "开始处置", "处置反馈", "核查通过", "结案"]
+
+
+@contextmanager
+def _db(server: LiveServer) -> Iterator[Session]:
+    engine = make_engine(server.settings.resolved_database_url())
+    try:
+        with make_sessionmaker(engine).begin() as db:
+            yield db
+    finally:
+        engine.dispose()
+
+
+def _community_and_staff(server: LiveServer) -> tuple[int, Staff, str]:
+    """The first community, a staff member of one of its grids, and that grid's path."""
+    with _db(server) as db:
+        community = db.scalar(
+            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
+        )
+        assert community is not None
+        staff = db.scalar(
+            select(Staff)
+            .join(OrgNode, OrgNode.id == Staff.node_id)
+            .where(OrgNode.kind == NodeKind.GRID, OrgNode.path.startswith(community.path))
+            .order_by(Staff.id)
+        )
+        assert staff is not None
+        grid = db.get(OrgNode, staff.node_id)
+        assert grid is not None
+        db.expunge(staff)
+        return community.id, staff, grid.path
+
+
+def _file(server: LiveServer, node_id: int, title: str) -> tuple[int, str]:
+    with _db(server) as db:
+        grid = db.get(OrgNode, node_id)
+        assert grid is not None
+        incident = report(
+            db,
+            source="open311",
+            category=next(iter(default_categories().categories)),
+            title=title,
+            description="东门人行道井盖缺失，夜间有安全隐患。",
+            lat=grid.center_lat,
+            lon=grid.center_lon,
+            node_id=node_id,
+            reporter_name="李明",
+            reporter_phone="13912345678",
+        )
+        return incident.id, incident.tracking_no
+
+
+def _open(browser: Browser, server: LiveServer, size: tuple[int, int], node_id: int):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    page = context.new_page()
+    login_in_browser(page, server, Role.DUTY_OFFICER, node_id)
+    page.goto(f"{server.url}/events")
+    expect(page.locator("#ev-summary")).to_contain_text("共", timeout=15_000)
+    return context, page
+
+
+def _click_action(page: Page, label: str, done: str) -> None:
+    page.locator("#ev-buttons").get_by_role("button", name=label, exact=True).click()
+    expect(page.locator("#ev-act-msg")).to_contain_text(done, timeout=5_000)
+
+
+def _reopen(page: Page, incident_id: int) -> None:
+    page.locator(f'#ev-table tr[data-incident="{incident_id}"]').click()
+
+
+def test_a_report_appears_and_runs_to_closed(live_server: LiveServer, browser: Browser):
+    community_id, staff, grid_path = _community_and_staff(live_server)
+    context, page = _open(browser, live_server, (1920, 1080), community_id)
+    expect(page.locator(".gw-nav-active")).to_have_text("事件")
+
+    incident_id, tracking = _file(live_server, staff.node_id, "东门井盖缺失")
+    row = page.locator(f'#ev-table tr[data-incident="{incident_id}"]')
+    expect(row).to_be_visible(timeout=12_000)  # the interval refresh, no reload
+    expect(row).to_contain_text("待受理")
+    screenshot(page, "events-list-1920x1080")
+
+    row.click()
+    detail = page.locator("#ev-detail")
+    expect(detail).to_contain_text(tracking, timeout=5_000)
+    expect(detail).to_contain_text("139****5678")  # the reporter's phone, masked
+    assert "13912345678" not in page.locator("body").inner_text()
+    _click_action(page, "受理", "已受理")
+
+    expect(page.locator("#ev-buttons")).to_contain_text("派遣", timeout=5_000)
+    expect(page.locator("#ev-target")).to_contain_text("网格")  # preset: the responsible grid
+    _click_action(page, "派遣", "已派遣")
+    expect(detail).to_contain_text("已派遣")
+
+    # the grid staff's terminal: start, then feedback
+    terminal = Actor(role="grid_staff", name=staff.name, scope_path=grid_path, staff_id=staff.id)
+    with _db(live_server) as db:
+        apply(db, incident_id, "start", terminal)
+        apply(db, incident_id, "handle", terminal, note="已更换井盖并拍照")
+    _reopen(page, incident_id)
+    expect(detail).to_contain_text("已更换井盖并拍照", timeout=5_000)
+
+    _click_action(page, "核查通过", "已核查通过")
+    _click_action(page, "结案", "已结案")
+    steps = page.locator("#ev-detail .gw-ev-step strong")
+    expect(steps).to_have_text(STEPS, timeout=5_000)
+    expect(page.locator("#ev-buttons button")).to_have_count(0)
+    expect(row).to_contain_text("已办结", timeout=8_000)
+    screenshot(page, "events-closed-1920x1080")
+    context.close()
+
+
+def test_the_events_page_on_a_tablet(live_server: LiveServer, browser: Browser):
+    community_id, staff, _ = _community_and_staff(live_server)
+    incident_id, tracking = _file(live_server, staff.node_id, "楼道堆放杂物")
+    _file(live_server, staff.node_id, "楼道堆放杂物（重复）")
+    context, page = _open(browser, live_server, (1024, 768), community_id)
+    table = page.locator("#ev-table table")
+    expect(table).to_be_visible(timeout=10_000)
+    box = table.bounding_box()
+    assert box is not None and box["width"] <= 1024
+    screenshot(page, "events-tablet-1024x768")
+
+    _reopen(page, incident_id)
+    panel = page.locator("#ev-side")
+    expect(panel).to_contain_text(tracking, timeout=5_000)
+    expect(panel).to_contain_text("疑似重复")
+    side = panel.bounding_box()
+    assert side is not None and side["x"] + side["width"] <= 1024
+    screenshot(page, "events-tablet-detail-1024x768")
+    panel.get_by_role("button", name="关闭").click()
+    expect(panel).to_be_hidden()
+    _close(context)
+
+
+def _close(context: BrowserContext) -> None:
+    context.close()
