@@ -9,16 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.device_admin import add as add_device
 from data.db import make_engine, make_sessionmaker
-from data.incidents.actors import Actor
 from data.incidents.categories import default_categories
-from data.incidents.intake import report
-from data.incidents.workflow import apply
-from data.models import NodeKind, OrgNode, Role, Staff
+from data.models import Incident, NodeKind, OrgNode, Role, Staff
 from tests.support.browser import LiveServer, login_in_browser, screenshot
 
 STEPS = ["上报", "受理", "派遣", "开始处置", "处置反馈", "核查通过", "结案"]
@@ -55,22 +54,28 @@ def _community_and_staff(server: LiveServer) -> tuple[int, Staff, str]:
 
 
 def _file(server: LiveServer, node_id: int, title: str) -> tuple[int, str]:
+    """A citizen files through the public Open311 API, as an app would."""
     with _db(server) as db:
         grid = db.get(OrgNode, node_id)
         assert grid is not None
-        incident = report(
-            db,
-            source="open311",
-            category=next(iter(default_categories().categories)),
-            title=title,
-            description="东门人行道井盖缺失，夜间有安全隐患。",
-            lat=grid.center_lat,
-            lon=grid.center_lon,
-            node_id=node_id,
-            reporter_name="李明",
-            reporter_phone="13912345678",
-        )
-        return incident.id, incident.tracking_no
+        lat, lon = grid.center_lat, grid.center_lon
+    posted = requests.post(
+        f"{server.url}/open311/v2/requests.json",
+        data={
+            "service_code": next(iter(default_categories().categories)),
+            "lat": lat,
+            "long": lon,
+            "description": f"{title}：东门人行道井盖缺失，夜间有安全隐患。",
+            "first_name": "明",
+            "last_name": "李",
+            "phone": "13912345678",
+        },
+    )
+    assert posted.status_code == 201, posted.text
+    tracking = posted.json()[0]["service_request_id"]
+    with _db(server) as db:
+        incident_id = db.scalar(select(Incident.id).where(Incident.tracking_no == tracking))
+    return incident_id, tracking
 
 
 def _open(browser: Browser, server: LiveServer, size: tuple[int, int], node_id: int):
@@ -92,7 +97,7 @@ def _reopen(page: Page, incident_id: int) -> None:
 
 
 def test_a_report_appears_and_runs_to_closed(live_server: LiveServer, browser: Browser):
-    community_id, staff, grid_path = _community_and_staff(live_server)
+    community_id, staff, _grid_path = _community_and_staff(live_server)
     context, page = _open(browser, live_server, (1920, 1080), community_id)
     expect(page.locator(".gw-nav-active")).to_have_text("事件")
 
@@ -114,11 +119,16 @@ def test_a_report_appears_and_runs_to_closed(live_server: LiveServer, browser: B
     _click_action(page, "派遣", "已派遣")
     expect(detail).to_contain_text("已派遣")
 
-    # the grid staff's terminal: start, then feedback
-    terminal = Actor(role="grid_staff", name=staff.name, scope_path=grid_path, staff_id=staff.id)
-    with _db(live_server) as db:
-        apply(db, incident_id, "start", terminal)
-        apply(db, incident_id, "handle", terminal, note="已更换井盖并拍照")
+    # the grid staff's terminal, over the terminal API: start, then feedback
+    lines = list(add_device(live_server.settings, f"ev-term-{staff.id}", staff.id))
+    token = lines[-1].rsplit(" ", 1)[-1]
+    feedback = f"{live_server.url}/api/v1/events/{tracking}/feedback"
+    auth = {"Authorization": f"Bearer {token}"}
+    assert requests.post(feedback, json={"action": "start"}, headers=auth).status_code == 200
+    handled = requests.post(
+        feedback, json={"action": "handle", "note": "已更换井盖并拍照"}, headers=auth
+    )
+    assert handled.status_code == 200, handled.text
     _reopen(page, incident_id)
     expect(detail).to_contain_text("已更换井盖并拍照", timeout=5_000)
 
