@@ -20,7 +20,7 @@ from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
 from data import users
-from data.models import ROLE_LABELS, NodeKind, OrgNode, Role, User
+from data.models import ROLE_LABELS, OrgNode, Role, User
 from data.org_tree import OrgTree
 from data.passwords import PasswordPolicyError
 
@@ -67,9 +67,7 @@ def pattern_int(target: dict, key: str) -> int:
 
 def place(tree: OrgTree, node_id: int, name: str) -> str:
     """A grid's name with its community ("康桥西社区 · 第1网格"): grid names repeat."""
-    node = tree.get(node_id)
-    parent = tree.get(node.parent_id) if node and node.kind == NodeKind.GRID else None
-    return f"{parent.name} · {name}" if parent else name
+    return tree.place_name(node_id, fallback=name)
 
 
 def _local(moment: dt.datetime | None) -> str:

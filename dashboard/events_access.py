@@ -191,7 +191,7 @@ def _row(incident: Incident, node_name: str) -> EventRow:
 
 
 def _node_names(tree: OrgTree, node_ids: set[int]) -> dict[int, str]:
-    return {n: (tree.get(n).name if tree.get(n) else str(n)) for n in node_ids}  # type: ignore[union-attr]
+    return {n: tree.place_name(n) for n in node_ids}
 
 
 def list_page(
@@ -322,7 +322,7 @@ def detail(
         )
         reporter = incident.reporter_name or ""
         return EventDetail(
-            row=_row(incident, node.name if node else str(incident.node_id)),
+            row=_row(incident, tree.place_name(incident.node_id)),
             description=incident.description,
             address=incident.address or "",
             reporter=_masked_name(reporter),

@@ -90,6 +90,14 @@ class OrgTree:
         node, root = self.nodes.get(node_id), self.nodes.get(root_id)
         return node is not None and root is not None and node.path.startswith(root.path)
 
+    def place_name(self, node_id: int, fallback: str = "") -> str:
+        """A grid's name with its community ("康桥西社区 · 第1网格"): grid names repeat."""
+        node = self.nodes.get(node_id)
+        if node is None:
+            return fallback or str(node_id)
+        parent = self.nodes.get(node.parent_id) if node.kind == NodeKind.GRID else None
+        return f"{parent.name} · {node.name}" if parent and node.parent_id else node.name
+
     def breadcrumb(self, node_id: int) -> list[NodeInfo]:
         node = self.nodes.get(node_id)
         return [] if node is None else [self.nodes[i] for i in node.ancestor_ids]
