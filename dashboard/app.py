@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dash import Dash
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from flask_socketio import SocketIO
+from werkzeug.exceptions import HTTPException
 
+from dashboard.api_errors import api_error
 from dashboard.api_events import events_blueprint
 from dashboard.api_positions import positions_blueprint
 from dashboard.api_sms import sms_blueprint
@@ -29,7 +31,6 @@ from dashboard.settings import Settings
 from dashboard.sockets import register_socket_handlers
 from data import devices as device_records
 from data.db import upgrade
-from data.incidents.categories import CategoryConfig
 from data.org_tree import OrgTree
 from data.queries import staff_roster
 from streams import device_registry
@@ -69,7 +70,6 @@ class GridwatchApp:
     socketio: SocketIO
     services: Services
     tree: TreeCache
-    categories: CategoryConfig
     embedded_redis: EmbeddedRedis | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     _started: bool = False
@@ -92,7 +92,7 @@ class GridwatchApp:
             load_roster=self._load_roster,
             rules=self.rules,
             interval_s=self.services.settings.push_interval_s,
-            categories=self.categories,
+            categories=self.services.categories,
         )
         if self.services.settings.run_workers:
             self.socketio.start_background_task(consumer.run, self.stop_event)
@@ -176,21 +176,15 @@ def create_app(settings: Settings) -> GridwatchApp:
         socketio=socketio,
         services=services,
         tree=tree,
-        categories=categories,
         embedded_redis=embedded,
     )
 
 
 def _register_http_errors(server: Flask) -> None:
     """API paths answer errors in JSON (oversized bodies included)."""
-    from werkzeug.exceptions import HTTPException
-
-    from dashboard.api_errors import api_error
 
     @server.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        from flask import request
-
         if request.path.startswith("/open311/"):
             return open311_error(exc.code or 500, exc.description or exc.name or "error")
         if request.path.startswith(("/api/", "/osmand")):

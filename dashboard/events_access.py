@@ -403,6 +403,7 @@ def act(
                 assignee_staff_id=assignee_staff_id,
                 duplicate_of_id=duplicate_of_id,
                 transition_id=transition_id,
+                categories=services.categories,
             )
             label, tracking = ACTIONS[action].label, done.incident.tracking_no
     except WorkflowError as exc:
@@ -462,6 +463,7 @@ def register(
                 reporter_name=(form.get("reporter_name") or "").strip() or None,
                 reporter_phone=(form.get("reporter_phone") or "").strip() or None,
                 scope_path=actor.scope_path,
+                categories=services.categories,
             )
             found = len(suggest_for(db, incident, scope_path=actor.scope_path))
             return Registered(incident.id, incident.tracking_no, duplicates=found)
