@@ -518,3 +518,141 @@ Index(
     postgresql_where=OutboxMessage.published_at.is_(None),
     sqlite_where=OutboxMessage.published_at.is_(None),
 )
+
+
+# -- alerts and SMS (issue 5) -----------------------------------------------------------
+
+
+class AlertLevel(enum.StrEnum):
+    """Four warning levels, low to high; the order is the declaration order."""
+
+    BLUE = "blue"
+    YELLOW = "yellow"
+    ORANGE = "orange"
+    RED = "red"
+
+
+class AlertState(enum.StrEnum):
+    ACTIVE = "active"
+    ACKNOWLEDGED = "acknowledged"
+    LIFTED = "lifted"
+    EXPIRED = "expired"
+
+
+class DeliveryState(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"
+
+
+class Alert(Base):
+    """A four-level warning issued at a node; its history is in ``alert_action``.
+
+    ``active_key`` is ``"<node id>:<category>"`` while the alert is active or
+    acknowledged and NULL afterwards: a unique column that allows many NULLs is the
+    portable way to say "at most one live alert per node and category".
+    """
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("org_node.id"), index=True)
+    node_path: Mapped[str] = mapped_column(String(255), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    level: Mapped[AlertLevel] = mapped_column(_enum(AlertLevel))
+    title: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    #: grid levels (1/2/3) beneath the node to reach; empty: the whole subtree
+    target_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    state: Mapped[AlertState] = mapped_column(_enum(AlertState), index=True)
+    active_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    valid_until: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    issued_by: Mapped[str] = mapped_column(String(64))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    expired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: seq of the newest action row
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AlertAction(Base):
+    """One recorded change of an alert (issue, reissue, raise, lower, extend, lift, expire)."""
+
+    __tablename__ = "alert_action"
+    __table_args__ = (UniqueConstraint("alert_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(24))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(24))
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    from_state: Mapped[AlertState | None] = mapped_column(_enum(AlertState))
+    to_state: Mapped[AlertState] = mapped_column(_enum(AlertState))
+    from_level: Mapped[AlertLevel | None] = mapped_column(_enum(AlertLevel))
+    to_level: Mapped[AlertLevel] = mapped_column(_enum(AlertLevel))
+    from_valid_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    to_valid_until: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: the SMS text sent for this action (None: an action that notifies nobody)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """One notification of one staff member for one alert action; the SMS idempotency unit.
+
+    A sender claims a row with a conditional UPDATE (``state='queued'``), so two senders
+    never hold it at once; ``id`` is the message id handed to the gateway.
+    """
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (UniqueConstraint("action_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("alert_action.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[DeliveryState] = mapped_column(_enum(DeliveryState), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_via: Mapped[str | None] = mapped_column(String(16))
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class SmsMessage(Base):
+    """A text handed to the outbox gateway: stored, never sent off the machine.
+
+    ``message_id`` (the delivery id) is unique, so a sender that resends after a crash
+    inserts nothing the second time.
+    """
+
+    __tablename__ = "sms_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    to: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="stored")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    alert_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    delivery_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    staff_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+Index("ix_alert_delivery_due", Delivery.state, Delivery.next_attempt_at)

@@ -48,3 +48,13 @@ INCIDENT_SEEN_PREFIX = "gw:inc:seen:"
 
 def incident_seen_key(incident_id: int) -> str:
     return f"{INCIDENT_SEEN_PREFIX}{incident_id}"
+
+
+#: alert actions (issue, level change, extend, lift, expire) published by the outbox relay
+ALERTS_STREAM = "gw:alerts"
+#: token bucket per SMS gateway name (hash: tokens, ts)
+SMS_BUCKET_PREFIX = "gw:sms:bucket:"
+
+
+def sms_bucket_key(gateway: str) -> str:
+    return f"{SMS_BUCKET_PREFIX}{gateway}"

@@ -58,6 +58,7 @@ def seed_demo_city(
         places = _insert_places(conn, city, spec.residents, report)
         report(STAGE_META, 0, len(META_KEYS))
         _write_meta(conn, spec.name, seed)
+        _advance_sequences(conn)
         report(STAGE_META, len(META_KEYS), len(META_KEYS))
     kinds = Counter(row["kind"] for row in nodes)
     return SeedReport(
@@ -140,3 +141,21 @@ def _write_meta(conn: Connection, scale: str, seed: int) -> None:
         Meta.__table__.insert(),
         [{"key": k, "value": values[k], "updated_at": now} for k in META_KEYS],
     )
+
+
+#: tables the seed fills with explicit ids
+SEEDED_TABLES = ("org_node", "staff", "compound", "building", "house", "household", "resident")
+
+
+def _advance_sequences(conn: Connection) -> None:
+    """PostgreSQL: move each id sequence past the seeded ids, so later inserts get fresh ones.
+
+    (SQLite picks max(id) + 1 by itself.)
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for table in SEEDED_TABLES:
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+        )

@@ -203,3 +203,19 @@ def test_same_seed_gives_identical_rows_in_sqlite_and_postgres(
     other.dispose()
     assert in_other["resident"] != in_sqlite["resident"]
     assert in_other["org_node"] != in_sqlite["org_node"]
+
+
+def test_rows_added_after_seeding_get_fresh_ids(engine: Engine) -> None:
+    """Seeding writes explicit ids; the database must still number later rows itself."""
+    from sqlalchemy.orm import Session
+
+    from data.models import OrgNode, Post, Staff
+
+    seed_demo_city(engine, "small", 1)
+    with Session(engine) as session, session.begin():
+        grid = session.scalar(select(OrgNode).where(OrgNode.kind == "grid").order_by(OrgNode.id))
+        staff = Staff(node_id=grid.id, name="新网格员", phone="13800000000", post=Post.ASSISTANT)
+        session.add(staff)
+        session.flush()
+        highest = session.scalar(select(func.max(Staff.id)).where(Staff.id != staff.id))
+        assert staff.id > highest

@@ -1,0 +1,1 @@
+"""Four-level alerts: lifecycle, recipients, deliveries and the duty officer's queries."""

@@ -1,0 +1,108 @@
+"""Delivery rows: one per recipient per notifying action, written with the action itself.
+
+Rows are inserted in the caller's transaction, so "issued" is never answered for an
+alert whose texts are not queued; the SMS sender picks them up from SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from data.alerts import states
+from data.models import (
+    Alert,
+    AlertAction,
+    AlertState,
+    Delivery,
+    DeliveryState,
+    Staff,
+)
+
+
+class NotARecipient(LookupError):
+    """The staff member was not texted for this alert, so there is nothing to acknowledge."""
+
+
+def queue(
+    session: Session,
+    alert: Alert,
+    action: AlertAction,
+    recipients: Sequence[Staff],
+    text: str,
+    now: dt.datetime,
+) -> int:
+    """Insert one queued delivery per recipient; returns how many."""
+    rows = [
+        {
+            "alert_id": alert.id,
+            "action_id": action.id,
+            "staff_id": staff.id,
+            "phone": staff.phone,
+            "text": text,
+            "state": DeliveryState.QUEUED,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "queued_at": now,
+        }
+        for staff in recipients
+    ]
+    if rows:
+        session.execute(insert(Delivery), rows)
+    return len(rows)
+
+
+def acknowledge(
+    session: Session,
+    alert_id: int,
+    staff_id: int,
+    via: str = "terminal",
+    now: dt.datetime | None = None,
+) -> bool:
+    """Record that ``staff_id`` acknowledged the alert (from the terminal or by SMS reply).
+
+    Acknowledges the staff member's delivery of the newest notifying action; returns
+    False when it was already acknowledged. The first acknowledgement of an active
+    alert moves it to ``acknowledged`` (a recorded action).
+    """
+    from data.alerts import lifecycle
+
+    if via not in ("terminal", "sms"):
+        raise ValueError(f"via must be 'terminal' or 'sms', not {via!r}")
+    now = now or dt.datetime.now(dt.UTC)
+    delivery = session.scalars(
+        select(Delivery)
+        .where(Delivery.alert_id == alert_id, Delivery.staff_id == staff_id)
+        .order_by(Delivery.action_id.desc())
+        .limit(1)
+    ).first()
+    if delivery is None:
+        raise NotARecipient(f"staff {staff_id} has no delivery for alert {alert_id}")
+    if delivery.acknowledged_at is not None:
+        return False
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.acknowledged_at.is_(None))
+        .values(state=DeliveryState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_via=via)
+    )
+    alert = session.get(Alert, alert_id, with_for_update=True)
+    if alert is not None and alert.state == AlertState.ACTIVE:
+        staff = session.get(Staff, staff_id)
+        lifecycle.record_acknowledgement(session, alert, staff.name if staff else "", now)
+    session.expire(delivery)
+    return True
+
+
+def newest_notifying_action_id(session: Session, alert_id: int) -> int | None:
+    return session.scalar(
+        select(AlertAction.id)
+        .where(
+            AlertAction.alert_id == alert_id,
+            AlertAction.action.in_(states.NOTIFYING_ACTIONS),
+        )
+        .order_by(AlertAction.seq.desc())
+        .limit(1)
+    )

@@ -1,0 +1,65 @@
+"""What the duty officer reads: live alerts in scope, delivery counts and who has not acked."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data.alerts.deliveries import newest_notifying_action_id
+from data.alerts.states import LIVE_STATES
+from data.models import Alert, AlertAction, Delivery, DeliveryState, Staff
+
+
+def live_alerts(session: Session, scope_path: str = "/") -> list[Alert]:
+    """Active and acknowledged alerts at nodes under ``scope_path``, newest first."""
+    return list(
+        session.scalars(
+            select(Alert)
+            .where(
+                Alert.state.in_(LIVE_STATES),
+                Alert.node_path.startswith(scope_path, autoescape=True),
+            )
+            .order_by(Alert.issued_at.desc(), Alert.id.desc())
+        )
+    )
+
+
+def actions(session: Session, alert_id: int) -> list[AlertAction]:
+    return list(
+        session.scalars(
+            select(AlertAction).where(AlertAction.alert_id == alert_id).order_by(AlertAction.seq)
+        )
+    )
+
+
+def delivery_counts(
+    session: Session, alert_id: int, action_id: int | None = None
+) -> dict[DeliveryState, int]:
+    """Deliveries per state for one action (default: the newest notifying one); all states."""
+    action_id = action_id or newest_notifying_action_id(session, alert_id)
+    counts = dict.fromkeys(DeliveryState, 0)
+    rows = session.execute(
+        select(Delivery.state, func.count(Delivery.id))
+        .where(Delivery.alert_id == alert_id, Delivery.action_id == action_id)
+        .group_by(Delivery.state)
+    )
+    for state, count in rows:
+        counts[DeliveryState(state)] = count
+    return counts
+
+
+def not_acknowledged(session: Session, alert_id: int, action_id: int | None = None) -> list[Staff]:
+    """Recipients of the action (default: newest notifying one) who have not acknowledged."""
+    action_id = action_id or newest_notifying_action_id(session, alert_id)
+    return list(
+        session.scalars(
+            select(Staff)
+            .join(Delivery, Delivery.staff_id == Staff.id)
+            .where(
+                Delivery.alert_id == alert_id,
+                Delivery.action_id == action_id,
+                Delivery.acknowledged_at.is_(None),
+            )
+            .order_by(Staff.id)
+        )
+    )

@@ -1,0 +1,1 @@
+"""The SMS platform: gateways (outbox, HTTP) and the idempotent sender worker."""

@@ -1,0 +1,198 @@
+"""The SMS sender: takes queued deliveries from SQL and sends them through a gateway.
+
+Work comes from SQL, not from the alert stream: the delivery rows are the record the
+duty officer watches, they already carry state, attempts and next_attempt_at, and a
+conditional UPDATE is a claim that both SQLite and PostgreSQL make atomic. A stream
+would add a second copy of the queue to keep in step with the first.
+
+Exactly one text per delivery:
+- a claim is ``UPDATE … SET state='sending', claimed_by=<token> WHERE state='queued'
+  AND claimed_by IS NULL``, so no two senders hold a row at once;
+- a sender that dies leaves its rows 'sending'; after ``lease_s`` they are queued again
+  and resent with the same message id (the delivery id), which the outbox gateway
+  stores under a unique key and the HTTP gateway hands to the provider to dedupe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.models import Delivery, DeliveryState
+from data.sms.gateways import Gateway, OutgoingSms, SendResult
+from data.sms.ratelimit import TokenBucket
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+MAX_ERROR_CHARS = 500
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class SenderConfig:
+    batch: int = 100
+    max_attempts: int = 5
+    base_backoff_s: float = 5.0
+    max_backoff_s: float = 600.0
+    #: a 'sending' row older than this belongs to a dead sender; keep it well above
+    #: batch / rate_per_s so a slow but live sender never loses its rows
+    lease_s: float = 120.0
+    rate_per_s: float = 50.0
+    burst: int = 50
+    idle_s: float = 0.5
+
+
+def backoff(attempts: int, base_s: float, max_s: float) -> float:
+    """Seconds before the next attempt after ``attempts`` failed ones: base·2^(n-1), capped."""
+    return min(max_s, base_s * 2 ** max(0, attempts - 1))
+
+
+class SmsSender:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        gateway: Gateway,
+        r: redis.Redis,
+        *,
+        name: str = "sms-sender",
+        config: SenderConfig | None = None,
+        clock: Clock = _utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.gateway = gateway
+        self.name = name
+        self.config = config or SenderConfig()
+        self.clock = clock
+        self.bucket = TokenBucket(r, gateway.name, self.config.rate_per_s, self.config.burst)
+
+    # -- queue operations --------------------------------------------------
+    def reclaim_stale(self) -> int:
+        """Queue again the rows of senders that died while holding them."""
+        cutoff = self.clock() - dt.timedelta(seconds=self.config.lease_s)
+        with self.sessions() as session, session.begin():
+            result = session.execute(
+                update(Delivery)
+                .where(Delivery.state == DeliveryState.SENDING, Delivery.claimed_at < cutoff)
+                .values(state=DeliveryState.QUEUED, claimed_by=None, claimed_at=None)
+            )
+            return result.rowcount or 0
+
+    def claim(self) -> tuple[str, list[Delivery]]:
+        """Claim up to ``batch`` due rows in one conditional UPDATE; returns token and rows."""
+        token = f"{self.name}:{uuid.uuid4().hex[:12]}"
+        now = self.clock()
+        due = (
+            select(Delivery.id)
+            .where(Delivery.state == DeliveryState.QUEUED, Delivery.next_attempt_at <= now)
+            .order_by(Delivery.id)
+            .limit(self.config.batch)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        with self.sessions() as session, session.begin():
+            session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id.in_(due),
+                    Delivery.state == DeliveryState.QUEUED,
+                    Delivery.claimed_by.is_(None),
+                )
+                .values(
+                    state=DeliveryState.SENDING,
+                    claimed_by=token,
+                    claimed_at=now,
+                    attempts=Delivery.attempts + 1,
+                ),
+                execution_options={"synchronize_session": False},
+            )
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(Delivery).where(Delivery.claimed_by == token).order_by(Delivery.id)
+            ).all()
+        return token, list(rows)
+
+    def _finish(self, delivery: Delivery, token: str, result: SendResult) -> None:
+        now = self.clock()
+        mine = (
+            Delivery.id == delivery.id,
+            Delivery.claimed_by == token,
+            Delivery.state == DeliveryState.SENDING,
+        )
+        if result.ok:
+            values: dict[str, object] = {"state": DeliveryState.SENT, "sent_at": now}
+        elif result.retryable and delivery.attempts < self.config.max_attempts:
+            wait = backoff(delivery.attempts, self.config.base_backoff_s, self.config.max_backoff_s)
+            values = {
+                "state": DeliveryState.QUEUED,
+                "claimed_by": None,
+                "claimed_at": None,
+                "next_attempt_at": now + dt.timedelta(seconds=wait),
+                "last_error": (result.error or "")[:MAX_ERROR_CHARS],
+            }
+        else:
+            values = {
+                "state": DeliveryState.FAILED,
+                "failed_at": now,
+                "last_error": (result.error or "")[:MAX_ERROR_CHARS],
+            }
+        with self.sessions() as session, session.begin():
+            session.execute(update(Delivery).where(*mine).values(**values))
+
+    def _wait_for_token(self, stop: threading.Event | None) -> bool:
+        while True:
+            wait = self.bucket.take()
+            if wait <= 0:
+                return True
+            if stop is not None and stop.wait(wait):
+                return False
+            if stop is None:
+                time.sleep(wait)
+
+    # -- loop ----------------------------------------------------------------
+    def run_once(self, stop: threading.Event | None = None) -> int:
+        """Reclaim, claim one batch and send it; returns how many rows were attempted."""
+        self.reclaim_stale()
+        token, rows = self.claim()
+        done = 0
+        for delivery in rows:
+            if not self._wait_for_token(stop):
+                break  # stopping: unsent rows come back after the lease
+            sms = OutgoingSms(
+                message_id=str(delivery.id),
+                phone=delivery.phone,
+                text=delivery.text,
+                alert_id=delivery.alert_id,
+                action_id=delivery.action_id,
+                delivery_id=delivery.id,
+                staff_id=delivery.staff_id,
+            )
+            try:
+                result = self.gateway.send(sms)
+            except Exception as exc:  # a gateway bug must not kill the sender
+                log.exception("gateway %s failed on delivery %s", self.gateway.name, delivery.id)
+                result = SendResult(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
+            self._finish(delivery, token, result)
+            done += 1
+        return done
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                if self.run_once(stop) == 0:
+                    stop.wait(self.config.idle_s)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                log.warning("%s: redis unavailable (%s); retrying", self.name, exc)
+                stop.wait(1.0)

@@ -1,0 +1,360 @@
+"""The SMS sender against real SQL, real Redis and a real HTTP server.
+
+A provider that answers 500 is retried with growing gaps and then the delivery is
+failed; a sender killed (SIGKILL) in the middle of a 2,000-recipient alert and one
+that dies right after a send but before recording it leave, once another sender has
+reclaimed the work, exactly one text per recipient and alert action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.alerts import lifecycle
+from data.db import make_engine, make_sessionmaker
+from data.demo_city import seed_demo_city
+from data.incidents.actors import Actor
+from data.models import Delivery, DeliveryState, NodeKind, OrgNode, Post, SmsMessage, Staff
+from data.sms.gateways import HttpGateway, OutboxGateway, OutgoingSms, SendResult
+from data.sms.receipts import apply_receipt
+from data.sms.sender import SenderConfig, SmsSender, backoff
+
+REPO = Path(__file__).resolve().parents[3]
+OFFICER = Actor(role="duty_officer", name="值班员", scope_path="/")
+FAST = SenderConfig(batch=200, rate_per_s=100_000, burst=100_000, idle_s=0.05)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(request.getfixturevalue("small_city_url"))
+    else:
+        engine = make_engine(request.getfixturevalue("postgres_url"))
+        seed_demo_city(engine, "small", 7)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+class Provider:
+    """A fake SMS provider: records every request; answers ``status``."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.status = 200
+        self.lock = threading.Lock()
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with provider.lock:
+                    provider.requests.append(
+                        {
+                            "at": time.monotonic(),
+                            "path": self.path,
+                            "body": body.decode("utf-8"),
+                            "key": self.headers.get("Idempotency-Key"),
+                        }
+                    )
+                self.send_response(provider.status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    p = Provider()
+    yield p
+    p.close()
+
+
+def gateway_for(provider: Provider) -> HttpGateway:
+    return HttpGateway(
+        url_template=f"http://127.0.0.1:{provider.port}/send?to=$phone&id=$message_id",
+        method="POST",
+        body_template='{"mobile": "$phone", "content": "$text", "msgid": "$message_id"}',
+        body_encoding="json",
+        timeout_s=5,
+    )
+
+
+def issue_at(sessions: sessionmaker[Session], kind: NodeKind) -> lifecycle.ActionResult:
+    now = dt.datetime.now(dt.UTC)
+    with sessions() as session, session.begin():
+        node = session.scalars(select(OrgNode).where(OrgNode.kind == kind).order_by(OrgNode.id))
+        return lifecycle.issue(
+            session,
+            OFFICER,
+            node_id=node.first().id,  # type: ignore[union-attr]
+            level="red",
+            category="flood",
+            title="暴雨红色预警",
+            text='今晚有"特大暴雨"，请转移低洼住户',
+            valid_until=now + dt.timedelta(hours=6),
+            now=now,
+        )
+
+
+def run_until_settled(sender: SmsSender, sessions: sessionmaker[Session], timeout: float) -> None:
+    """Run the sender until no delivery is queued or sending (or fail after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sender.run_once()
+        with sessions() as session:
+            left = session.scalar(
+                select(func.count(Delivery.id)).where(
+                    Delivery.state.in_([DeliveryState.QUEUED, DeliveryState.SENDING])
+                )
+            )
+        if not left:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{left} deliveries still queued after {timeout}s")
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff(n, 5, 30) for n in (1, 2, 3, 4, 5)] == [5, 10, 20, 30, 30]
+
+
+def test_http_gateway_texts_arrive_with_the_templated_body(
+    sessions: sessionmaker[Session], r: redis.Redis, provider: Provider
+) -> None:
+    issued = issue_at(sessions, NodeKind.COMMUNITY)
+    sender = SmsSender(sessions, gateway_for(provider), r, config=FAST)
+    run_until_settled(sender, sessions, timeout=30)
+    with sessions() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.action_id == issued.action.id))
+        by_id = {str(d.id): d for d in rows}
+    assert len(provider.requests) == issued.queued == len(by_id) > 5
+    for request in provider.requests:
+        body = json.loads(request["body"])
+        delivery = by_id[body["msgid"]]
+        assert body == {"mobile": delivery.phone, "content": delivery.text, "msgid": body["msgid"]}
+        assert '"特大暴雨"' in body["content"]
+        assert request["path"] == f"/send?to={delivery.phone}&id={delivery.id}"
+        assert request["key"] == str(delivery.id)
+        assert delivery.state == DeliveryState.SENT and delivery.attempts == 1
+    first = next(iter(by_id))
+    with sessions() as session, session.begin():
+        assert apply_receipt(session, first, "DELIVRD", dt.datetime.now(dt.UTC))
+        assert not apply_receipt(session, "not-an-id", "DELIVRD", dt.datetime.now(dt.UTC))
+    with sessions() as session:
+        delivered = session.get(Delivery, int(first))
+        assert delivered is not None and delivered.state == DeliveryState.DELIVERED
+        assert delivered.delivered_at is not None
+
+
+def test_failing_gateway_is_retried_with_backoff_then_failed(
+    sessions: sessionmaker[Session], r: redis.Redis, provider: Provider
+) -> None:
+    provider.status = 500
+    issued = issue_at(sessions, NodeKind.GRID)
+    config = SenderConfig(max_attempts=3, base_backoff_s=0.3, rate_per_s=1000, burst=1000)
+    sender = SmsSender(sessions, gateway_for(provider), r, config=config)
+    run_until_settled(sender, sessions, timeout=20)
+    with sessions() as session:
+        rows = list(session.scalars(select(Delivery).where(Delivery.action_id == issued.action.id)))
+    assert len(rows) == issued.queued >= 1
+    for delivery in rows:
+        assert delivery.state == DeliveryState.FAILED and delivery.failed_at is not None
+        assert delivery.attempts == 3 and delivery.last_error == "HTTP 500"
+        hits = [q["at"] for q in provider.requests if q["key"] == str(delivery.id)]
+        assert len(hits) == 3
+        gaps = [b - a for a, b in itertools.pairwise(hits)]
+        assert gaps[0] >= 0.3 - 0.05 and gaps[1] >= 0.6 - 0.05
+
+
+def test_rate_limit_spaces_the_texts(
+    sessions: sessionmaker[Session], r: redis.Redis, provider: Provider
+) -> None:
+    issued = issue_at(sessions, NodeKind.COMMUNITY)
+    config = SenderConfig(batch=500, rate_per_s=40, burst=1)
+    sender = SmsSender(sessions, gateway_for(provider), r, config=config)
+    started = time.monotonic()
+    run_until_settled(sender, sessions, timeout=30)
+    elapsed = time.monotonic() - started
+    assert issued.queued >= 15
+    assert elapsed >= (issued.queued - 1) / 40 * 0.9
+
+
+class Crash(BaseException):
+    """A sender dying between the gateway taking a text and the row being marked sent."""
+
+
+class CrashAfter:
+    def __init__(self, inner: OutboxGateway, sends: int) -> None:
+        self.inner, self.left, self.name = inner, sends, inner.name
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        result = self.inner.send(sms)
+        self.left -= 1
+        if self.left <= 0:
+            raise Crash
+        return result
+
+
+def assert_one_text_each(sessions: sessionmaker[Session], action_id: int, expected: int) -> None:
+    with sessions() as session:
+        per_person = session.execute(
+            select(SmsMessage.staff_id, func.count(SmsMessage.id))
+            .where(SmsMessage.action_id == action_id)
+            .group_by(SmsMessage.staff_id)
+        ).all()
+        states = session.execute(
+            select(Delivery.state, func.count(Delivery.id))
+            .where(Delivery.action_id == action_id)
+            .group_by(Delivery.state)
+        ).all()
+    assert len(per_person) == expected
+    assert {count for _, count in per_person} == {1}
+    assert dict(states) == {DeliveryState.SENT: expected}
+
+
+def test_sender_dying_after_a_send_never_texts_twice(
+    sessions: sessionmaker[Session], engine: Engine, r: redis.Redis
+) -> None:
+    issued = issue_at(sessions, NodeKind.STREET)
+    dying = SmsSender(sessions, CrashAfter(OutboxGateway(engine), 17), r, config=FAST)
+    with pytest.raises(Crash):
+        dying.run_once()
+    with sessions() as session:
+        stranded = session.scalar(
+            select(func.count(Delivery.id)).where(Delivery.state == DeliveryState.SENDING)
+        )
+    assert stranded and stranded > 1  # the 17th was stored but never marked sent
+    config = SenderConfig(batch=200, rate_per_s=100_000, burst=100_000, lease_s=0.2)
+    time.sleep(0.3)
+    restarted = SmsSender(sessions, OutboxGateway(engine), r, name="second", config=config)
+    run_until_settled(restarted, sessions, timeout=60)
+    assert_one_text_each(sessions, issued.action.id, issued.queued)
+
+
+def add_assistants(sessions: sessionmaker[Session], count: int) -> None:
+    """``count`` extra assistants spread over the grids (explicit ids, as the seed writes)."""
+    with sessions() as session, session.begin():
+        grids = list(session.scalars(select(OrgNode.id).where(OrgNode.kind == NodeKind.GRID)))
+        first = (session.scalar(select(func.max(Staff.id))) or 0) + 1
+        session.add_all(
+            Staff(
+                id=first + n,
+                node_id=grids[n % len(grids)],
+                name=f"助理{n}",
+                phone=f"137{n:08d}",
+                post=Post.ASSISTANT,
+            )
+            for n in range(count)
+        )
+
+
+SENDER_PROCESS = textwrap.dedent(
+    """
+    import os, signal, sys, threading
+    import redis
+    from data.db import make_engine, make_sessionmaker
+    from data.sms.gateways import OutboxGateway
+    from data.sms.sender import SenderConfig, SmsSender
+
+    class DiesMidway(OutboxGateway):
+        # SIGKILLs its own process right after storing text number N: the worst moment,
+        # the text exists but its delivery is still 'sending'
+        sent = 0
+
+        def send(self, sms):
+            result = super().send(sms)
+            DiesMidway.sent += 1
+            if DiesMidway.sent == int(sys.argv[3]):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return result
+
+    engine = make_engine(sys.argv[1])
+    config = SenderConfig(batch=100, rate_per_s=100_000, burst=100_000, idle_s=0.05)
+    sender = SmsSender(make_sessionmaker(engine), DiesMidway(engine),
+                       redis.Redis.from_url(sys.argv[2]), name="doomed", config=config)
+    sender.run(threading.Event())
+    """
+)
+
+
+def test_sigkilled_sender_mid_2000_recipient_alert_texts_everyone_once(
+    sessions: sessionmaker[Session], engine: Engine, r: redis.Redis, redis_url: str
+) -> None:
+    add_assistants(sessions, 2000)
+    issued = issue_at(sessions, NodeKind.STREET)
+    assert issued.queued >= 2000
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    args = [sys.executable, "-c", SENDER_PROCESS, url, redis_url, "750"]
+    proc = subprocess.Popen(args, cwd=REPO, env=env)
+    try:
+        assert proc.wait(timeout=120) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    with sessions() as session:
+        stored = session.scalar(select(func.count(SmsMessage.id))) or 0
+        sending = session.scalar(
+            select(func.count(Delivery.id)).where(Delivery.state == DeliveryState.SENDING)
+        )
+    assert stored == 750 < issued.queued, "the kill must land in the middle of the alert"
+    assert sending, "the dead sender must have left claimed rows behind"
+    config = SenderConfig(batch=500, rate_per_s=100_000, burst=100_000, lease_s=0.5)
+    time.sleep(0.6)
+    restarted = SmsSender(sessions, OutboxGateway(engine), r, name="restarted", config=config)
+    run_until_settled(restarted, sessions, timeout=120)
+    assert_one_text_each(sessions, issued.action.id, issued.queued)
+
+
+def test_alert_actions_reach_the_alert_stream_through_the_outbox(
+    sessions: sessionmaker[Session], r: redis.Redis
+) -> None:
+    from streams.incidents import relay_outbox
+    from streams.keys import ALERTS_STREAM
+
+    issued = issue_at(sessions, NodeKind.COMMUNITY)
+    with sessions() as session, session.begin():
+        lifecycle.lift(session, OFFICER, issued.alert.id, now=dt.datetime.now(dt.UTC))
+    relay_outbox(sessions, r)
+    entries = r.xrange(ALERTS_STREAM)
+    payloads = [json.loads(fields[b"data"]) for _, fields in entries]
+    assert [(p["alert_id"], p["action"], p["seq"]) for p in payloads] == [
+        (issued.alert.id, "issue", 1),
+        (issued.alert.id, "lift", 2),
+    ]
+    assert payloads[0]["recipients"] == issued.queued and payloads[1]["state"] == "lifted"
