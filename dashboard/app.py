@@ -28,11 +28,13 @@ from dashboard.openapi import openapi_blueprint
 from dashboard.realtime import RealtimeBridge
 from dashboard.services import Services, make_services
 from dashboard.settings import Settings
+from dashboard.sms_setup import gateway_from, run_alert_expiry
 from dashboard.sockets import register_socket_handlers
 from data import devices as device_records
 from data.db import upgrade
 from data.org_tree import OrgTree
 from data.queries import staff_roster
+from data.sms.sender import SmsSender
 from streams import device_registry
 from streams.incidents import IncidentEffects, run_pump
 from streams.live_state import StateRules
@@ -103,6 +105,16 @@ class GridwatchApp:
             self.socketio.start_background_task(
                 run_pump, self.services.sessions, self.services.redis, self.stop_event
             )
+            sender = SmsSender(
+                self.services.sessions,
+                gateway_from(self.services.settings, self.services.engine),
+                self.services.redis,
+                name=f"sms-{consumer_name}",
+            )
+            self.socketio.start_background_task(sender.run, self.stop_event)
+            self.socketio.start_background_task(
+                run_alert_expiry, self.services.sessions, self.stop_event
+            )
         self.socketio.start_background_task(bridge.run, self.stop_event)
 
     def _load_tree(self) -> OrgTree:
@@ -131,6 +143,7 @@ def create_app(settings: Settings) -> GridwatchApp:
         atexit.register(embedded.stop)
         redis_url = embedded.url
     services = make_services(settings, redis_url)
+    gateway_from(settings, services.engine)  # a bad SMS configuration stops here, not later
     upgrade(services.engine)
     with services.sessions() as session:
         device_registry.sync_all(services.redis, device_records.active_devices(session))

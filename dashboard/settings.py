@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,13 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     audit_retention_days: int = Field(default=3 * 366, ge=3 * 365)
 
+    #: how alert texts leave: "outbox" (stored and shown, nothing leaves) or "http"
+    sms_gateway: Literal["outbox", "http"] = "outbox"
+    #: http gateway: URL, method and body as templates with $phone, $text, $message_id
+    sms_http_url: str = ""
+    sms_http_method: str = "POST"
+    sms_http_body: str = ""
+    sms_http_encoding: Literal["json", "form", "raw"] = "json"
     #: shared secret the SMS gateway sends in X-Gridwatch-Token; empty: webhook off
     sms_webhook_token: str = ""
     #: the node whose duty desk takes texted reports (they carry no position);

@@ -1,0 +1,46 @@
+"""Which SMS gateway this deployment uses, from the settings; the outbox one by default."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashboard.settings import Settings
+from data.alerts.lifecycle import expire_due
+from data.sms.gateways import Gateway, HttpGateway, OutboxGateway
+
+log = logging.getLogger(__name__)
+
+
+def gateway_from(settings: Settings, engine: Engine) -> Gateway:
+    """``outbox`` keeps texts in the database (shown in the UI); ``http`` sends them."""
+    if settings.sms_gateway == "http":
+        if not settings.sms_http_url:
+            raise ValueError("GRIDWATCH_SMS_HTTP_URL is required when GRIDWATCH_SMS_GATEWAY=http")
+        return HttpGateway(
+            url_template=settings.sms_http_url,
+            method=settings.sms_http_method,
+            body_template=settings.sms_http_body or None,
+            body_encoding=settings.sms_http_encoding,
+        )
+    return OutboxGateway(engine)
+
+
+def run_alert_expiry(
+    sessions: sessionmaker[Session], stop: threading.Event, interval_s: float = 15.0
+) -> None:
+    """Expire alerts past their validity (nobody is texted), until ``stop``."""
+    while not stop.is_set():
+        try:
+            with sessions() as session, session.begin():
+                expired = expire_due(session, dt.datetime.now(dt.UTC))
+            if expired:
+                log.info("alerts expired: %s", expired)
+        except SQLAlchemyError as exc:  # a lost race with another process: next round
+            log.warning("alert expiry round failed: %s", exc)
+        stop.wait(interval_s)
