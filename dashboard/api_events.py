@@ -17,6 +17,7 @@ from sqlalchemy import select
 from dashboard.api_errors import api_error, redis_unavailable
 from dashboard.attachments import AttachmentError, store_photos
 from dashboard.services import Services
+from data.alerts.deliveries import NotARecipient, acknowledge
 from data.devices import hash_token
 from data.incidents.actors import Actor
 from data.incidents.categories import CategoryConfig
@@ -156,6 +157,20 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                 .limit(50)
             )
             return jsonify([_incident_json(i) | {"title": i.title} for i in rows])
+
+    @bp.post("/api/v1/alerts/<int:alert_id>/ack")
+    def acknowledge_alert(alert_id: int) -> Response:
+        """The terminal's holder confirms they received an alert (stored before the 200)."""
+        found = device_staff()
+        if isinstance(found, Response):
+            return found
+        staff, _grid = found
+        try:
+            with services.sessions.begin() as session:
+                first = acknowledge(session, alert_id, staff.id, via="terminal")
+        except NotARecipient:
+            return api_error(404, "not_found", f"预警 {alert_id} 未发送给本终端的持有人")
+        return jsonify({"alert_id": alert_id, "acknowledged": True, "first": first})
 
     @bp.post("/api/v1/events/<tracking_no>/feedback")
     def feedback(tracking_no: str) -> Response:

@@ -7,6 +7,7 @@ the text the gateway sends back. "查询 GW…" asks for the status of a report.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from typing import Any
@@ -19,6 +20,8 @@ from dashboard.services import Services
 from data.incidents.categories import CategoryConfig
 from data.incidents.intake import IntakeError, report
 from data.models import INCIDENT_STATE_LABELS, Incident, IncidentSource, NodeKind, OrgNode
+from data.sms.receipts import apply_receipt
+from data.sms.replies import apply_reply
 
 QUERY = re.compile(r"^\s*(?:查询|查|CX)\s*(GW\d{8}-\d{6})\s*$", re.IGNORECASE)
 FALLBACK_CATEGORY = "other"
@@ -57,6 +60,10 @@ def sms_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
         with services.sessions.begin() as session:
             if asked:
                 return jsonify({"reply": _status_reply(session, asked.group(1).upper(), sender)})
+            # a staff member answering an alert text ("1", 确认, 收到) acknowledges it
+            acknowledged = apply_reply(session, sender, text, dt.datetime.now(dt.UTC))
+            if acknowledged is not None:
+                return jsonify({"alert_id": acknowledged, "reply": "已确认收到预警，谢谢。"})
             # texts carry no position: they go to the configured desk, by default the
             # first district's (the highest handling level)
             node_id = settings.sms_intake_node or session.scalar(
@@ -78,6 +85,25 @@ def sms_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
             tracking = incident.tracking_no
         reply = f"您反映的问题已受理，编号 {tracking}。回复“查询 {tracking}”可了解办理进度。"
         return jsonify({"tracking_no": tracking, "reply": reply}), 201
+
+    @bp.post("/api/v1/sms/receipts")
+    def receipts() -> Response:
+        """Delivery receipts from the provider: ``{"message_id", "status"}`` or a list."""
+        given = request.headers.get("X-Gridwatch-Token", "")
+        if not settings.sms_webhook_token or not secrets.compare_digest(
+            given, settings.sms_webhook_token
+        ):
+            return api_error(401, "unauthorized", "短信网关令牌无效")
+        body = request.get_json(silent=True)
+        items = body if isinstance(body, list) else [body]
+        if not all(isinstance(i, dict) and i.get("message_id") and i.get("status") for i in items):
+            return api_error(400, "bad_request", "每条回执需要 message_id 与 status")
+        now = dt.datetime.now(dt.UTC)
+        with services.sessions.begin() as session:
+            applied = sum(
+                apply_receipt(session, str(i["message_id"]), str(i["status"]), now) for i in items
+            )
+        return jsonify({"received": len(items), "applied": applied})
 
     return bp
 

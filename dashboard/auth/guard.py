@@ -25,6 +25,7 @@ PUBLIC_PATHS = frozenset(
         "/api/v1/openapi.json",
         "/api/v1/events",
         "/api/v1/sms/inbound",
+        "/api/v1/sms/receipts",
         "/osmand",
         "/osmand/",
         "/_favicon.ico",
@@ -33,7 +34,13 @@ PUBLIC_PATHS = frozenset(
 )
 #: whole trees: static code and styles, and the citizens' Open311 API (which answers
 #: unknown paths itself, so Dash's catch-all page is never served there)
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/open311/", "/api/v1/events/")
+PUBLIC_PREFIXES = (
+    "/assets/",
+    "/_dash-component-suites/",
+    "/open311/",
+    "/api/v1/events/",
+    "/api/v1/alerts/",
+)
 
 
 def is_public(path: str) -> bool:

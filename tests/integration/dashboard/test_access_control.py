@@ -32,6 +32,8 @@ PUBLIC_RULES = {
     "/api/v1/events/<tracking_no>/feedback",
     "/api/v1/events/assigned",
     "/api/v1/sms/inbound",
+    "/api/v1/sms/receipts",
+    "/api/v1/alerts/<int:alert_id>/ack",
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
     "/_favicon.ico",
 }
