@@ -176,6 +176,45 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/alerts/{alert_id}/ack": {
+                "post": {
+                    "summary": "The terminal's holder acknowledges an alert texted to them",
+                    "operationId": "postAlertAck",
+                    "security": [{"deviceToken": []}],
+                    "parameters": [
+                        {
+                            "name": "alert_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "Stored: `acknowledged`, `first`"},
+                        "401": _error_response("Missing, unknown or revoked device token"),
+                        "404": _error_response("The alert was not sent to this holder"),
+                    },
+                }
+            },
+            "/api/v1/sms/receipts": {
+                "post": {
+                    "summary": "SMS provider delivery receipts: {message_id, status} or a list",
+                    "operationId": "postSmsReceipts",
+                    "parameters": [
+                        {
+                            "name": "X-Gridwatch-Token",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "`received`, `applied`"},
+                        "400": _error_response("An item lacks message_id or status"),
+                        "401": _error_response("Wrong gateway token"),
+                    },
+                }
+            },
             "/open311/v2/services.json": {
                 "get": {
                     "summary": "Open311 GeoReport v2: the service (category) list",
