@@ -14,6 +14,7 @@ import redis
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
+from dashboard.api_auth import bearer_token
 from dashboard.api_errors import api_error, redis_unavailable
 from dashboard.attachments import AttachmentError, store_photos
 from dashboard.services import Services
@@ -83,12 +84,11 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
     bp = Blueprint("api_events", __name__)
 
     def device_staff() -> tuple[Staff, OrgNode] | Response:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token()
+        if token is None:
             return api_error(401, "unauthorized", "缺少设备令牌 (missing Bearer token)")
         try:
-            device = device_registry.by_token_hash(services.redis, hash_token(token.strip()))
+            device = device_registry.by_token_hash(services.redis, hash_token(token))
         except (redis.ConnectionError, redis.TimeoutError):
             return redis_unavailable()
         if device is None:

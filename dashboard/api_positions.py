@@ -8,6 +8,7 @@ import msgspec
 import redis
 from flask import Blueprint, Response, jsonify, request
 
+from dashboard.api_auth import bearer_token
 from dashboard.api_errors import api_error, redis_unavailable
 from dashboard.ingest import (
     IngestLimits,
@@ -24,14 +25,6 @@ from streams.codec import FixError, decode_batch, decode_valid_batch
 from streams.positions import append_fixes
 
 
-def _bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
 def positions_blueprint(services: Services) -> Blueprint:
     bp = Blueprint("api_positions", __name__)
     settings = services.settings
@@ -40,7 +33,7 @@ def positions_blueprint(services: Services) -> Blueprint:
 
     @bp.post("/api/v1/positions")
     def post_positions() -> Response | tuple[Response, int]:
-        token = _bearer_token()
+        token = bearer_token()
         if token is None:
             return api_error(401, "unauthorized", "缺少设备令牌 (missing Bearer token)")
         body = request.get_data(cache=False)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
+from dashboard.api_auth import gateway_token_ok
 from dashboard.api_errors import api_error
 from dashboard.services import Services
 from data.incidents.categories import CategoryConfig
@@ -41,13 +41,11 @@ def sms_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
 
     @bp.post("/api/v1/sms/inbound")
     def inbound() -> Response | tuple[Response, int]:
-        expected = settings.sms_webhook_token
-        if not expected:
+        if not settings.sms_webhook_token:
             return api_error(
                 503, "not_configured", "未配置短信网关令牌 GRIDWATCH_SMS_WEBHOOK_TOKEN"
             )
-        given = request.headers.get("X-Gridwatch-Token", "")
-        if not secrets.compare_digest(given, expected):
+        if not gateway_token_ok(settings):
             return api_error(401, "unauthorized", "短信网关令牌无效")
         body: dict[str, Any] = (
             request.get_json(silent=True) or {} if request.is_json else request.form.to_dict()
@@ -89,10 +87,7 @@ def sms_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
     @bp.post("/api/v1/sms/receipts")
     def receipts() -> Response:
         """Delivery receipts from the provider: ``{"message_id", "status"}`` or a list."""
-        given = request.headers.get("X-Gridwatch-Token", "")
-        if not settings.sms_webhook_token or not secrets.compare_digest(
-            given, settings.sms_webhook_token
-        ):
+        if not gateway_token_ok(settings):
             return api_error(401, "unauthorized", "短信网关令牌无效")
         body = request.get_json(silent=True)
         items = body if isinstance(body, list) else [body]

@@ -271,12 +271,10 @@ def audit() -> None:
 def audit_purge(ctx: click.Context) -> None:
     """Delete audit rows older than the configured retention; nothing younger."""
     from data import audit as audit_records
-    from data.db import make_engine, make_sessionmaker, upgrade
+    from data.db import migrated_sessions
 
     settings = _settings(ctx)
-    engine = make_engine(settings.resolved_database_url())
-    upgrade(engine)
-    with make_sessionmaker(engine).begin() as db:
+    with migrated_sessions(settings.resolved_database_url()).begin() as db:
         removed = audit_records.purge_older_than(db, settings.audit_retention_days)
         audit_records.record(
             db,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import redis
+from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.embedded_redis import running_embedded_url
 from dashboard.services import make_redis
 from dashboard.settings import Settings
 from dashboard.user_admin import CLI_ACTOR
 from data import audit, devices
-from data.db import make_engine, make_sessionmaker, upgrade
+from data.db import migrated_sessions
 from streams import device_registry
 
 
@@ -21,10 +22,8 @@ def _live_redis(settings: Settings) -> redis.Redis | None:
     return make_redis(url) if url else None
 
 
-def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
-    engine = make_engine(settings.resolved_database_url())
-    upgrade(engine)
-    return make_sessionmaker(engine)
+def _sessions(settings: Settings) -> sessionmaker[Session]:
+    return migrated_sessions(settings.resolved_database_url())
 
 
 def _mirror(settings: Settings, info: devices.DeviceInfo, old_hash: str | None = None) -> str:

@@ -13,6 +13,11 @@ from flask import Blueprint, Response, jsonify
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
+def _param(name: str, where: str, kind: str = "string") -> dict[str, Any]:
+    """A required path parameter or header."""
+    return {"name": name, "in": where, "required": True, "schema": {"type": kind}}
+
+
 def _incident_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -115,14 +120,7 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "The assignee starts, hands back (handle) or escalates",
                     "operationId": "postEventFeedback",
                     "security": [{"deviceToken": []}],
-                    "parameters": [
-                        {
-                            "name": "tracking_no",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": [_param("tracking_no", "path", "string")],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -144,14 +142,7 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "summary": "SMS gateway webhook: a text becomes a report; 查询 GW… asks status",
                     "operationId": "postInboundSms",
-                    "parameters": [
-                        {
-                            "name": "X-Gridwatch-Token",
-                            "in": "header",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": [_param("X-Gridwatch-Token", "header", "string")],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -181,14 +172,7 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "The terminal's holder acknowledges an alert texted to them",
                     "operationId": "postAlertAck",
                     "security": [{"deviceToken": []}],
-                    "parameters": [
-                        {
-                            "name": "alert_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
+                    "parameters": [_param("alert_id", "path", "integer")],
                     "responses": {
                         "200": {"description": "Stored: `acknowledged`, `first`"},
                         "401": _error_response("Missing, unknown or revoked device token"),
@@ -200,14 +184,7 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "summary": "SMS provider delivery receipts: {message_id, status} or a list",
                     "operationId": "postSmsReceipts",
-                    "parameters": [
-                        {
-                            "name": "X-Gridwatch-Token",
-                            "in": "header",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": [_param("X-Gridwatch-Token", "header", "string")],
                     "responses": {
                         "200": {"description": "`received`, `applied`"},
                         "400": _error_response("An item lacks message_id or status"),
@@ -247,14 +224,7 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "Open311 GeoReport v2: one request",
                     "operationId": "open311Request",
-                    "parameters": [
-                        {
-                            "name": "service_request_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": [_param("service_request_id", "path", "string")],
                     "responses": {
                         "200": {"description": "[request]"},
                         "404": {"description": "GeoReport error list"},

@@ -5,18 +5,18 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from dashboard.settings import Settings
 from data import audit, users
-from data.db import make_engine, make_sessionmaker, upgrade
+from data.db import migrated_sessions
 from data.models import ROLE_LABELS, Role
 
 CLI_ACTOR = f"cli:{getpass.getuser()}"
 
 
-def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
-    engine = make_engine(settings.resolved_database_url())
-    upgrade(engine)
-    return make_sessionmaker(engine)
+def _sessions(settings: Settings) -> sessionmaker[Session]:
+    return migrated_sessions(settings.resolved_database_url())
 
 
 def add(

@@ -48,6 +48,13 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def migrated_sessions(url: str) -> sessionmaker[Session]:
+    """Sessions on an up-to-date schema, for one-off commands outside a running app."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return make_sessionmaker(engine)
+
+
 def is_empty(engine: Engine) -> bool:
     """True when no org tree has been loaded yet."""
     if not inspect(engine).has_table("org_node"):
