@@ -12,6 +12,8 @@ from urllib.parse import parse_qs
 from dash import Dash, Input, Output
 from dash.development.base_component import Component
 
+from callbacks.duty import duty_page
+from callbacks.sms import sms_page
 from dashboard.admin_devices import devices_in_scope, staff_options
 from dashboard.admin_users import users_in_scope
 from dashboard.app_context import AppContext
@@ -89,6 +91,8 @@ def register(app: Dash, context: AppContext) -> None:
         "/admin/users": admin_users,
         "/admin/devices": admin_devices,
         "/admin/audit": admin_audit,
+        "/duty": lambda who, search: duty_page(context, who, search),
+        "/sms": lambda who, search: sms_page(context, who, search),
     }
 
     @app.callback(

@@ -12,9 +12,11 @@ from callbacks import (
     admin_audit,
     admin_devices,
     admin_users,
+    duty,
     events,
     residents,
     router,
+    sms,
     wall,
 )
 from dashboard.app_context import AppContext
@@ -42,6 +44,6 @@ def build_dash(server: Flask, services: Services, tree: TreeCache) -> Dash:
     app.layout = shell
     context = AppContext(services=services, tree=tree)
     router.register(app, context)
-    for page in (wall, residents, events, admin_users, admin_devices, admin_audit):
+    for page in (wall, residents, events, duty, sms, admin_users, admin_devices, admin_audit):
         page.register(app, context)
     return app

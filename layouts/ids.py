@@ -127,3 +127,9 @@ EV_NEW_MSG = "ev-new-msg"
 EV_ROW = "ev-row"
 EV_ACT = "ev-act"
 EV_MERGE = "ev-merge"
+
+# /duty (duty console: issue, change and lift alerts; acknowledgement progress)
+DUTY_TICK = "duty-tick"
+
+# /sms (SMS platform: compose, sent/filed/deleted, templates, groups, statistics, logs)
+SMS_TABS = "sms-tabs"

@@ -42,6 +42,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/wall", "大屏", Perm.VIEW_WALL),
     NavItem("/residents", "居民", Perm.VIEW_RESIDENTS),
     NavItem("/events", "事件", Perm.VIEW_INCIDENTS),
+    NavItem("/duty", "值班预警", Perm.ISSUE_ALERTS),
+    NavItem("/sms", "短信", Perm.SEND_SMS),
     NavItem("/admin/users", "用户", Perm.MANAGE_USERS),
     NavItem("/admin/devices", "终端", Perm.MANAGE_DEVICES),
     NavItem("/admin/audit", "审计", Perm.VIEW_AUDIT),

@@ -22,6 +22,8 @@ class Perm(enum.StrEnum):
     SUBMIT_CITIZEN_REPORT = "submit_citizen_report"
     VIEW_INCIDENTS = "view_incidents"
     HANDLE_INCIDENTS = "handle_incidents"
+    ISSUE_ALERTS = "issue_alerts"
+    SEND_SMS = "send_sms"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -36,6 +38,8 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.SUBMIT_CITIZEN_REPORT: "市民上报问题",
     Perm.VIEW_INCIDENTS: "查看事件列表与详情",
     Perm.HANDLE_INCIDENTS: "值班台登记与处理事件（受理、派遣、核查、结案等）",
+    Perm.ISSUE_ALERTS: "发布、调整与解除四级预警，查看签收进度",
+    Perm.SEND_SMS: "短信平台：发送短信、模板、用户分组、统计与日志",
 }
 
 #: The public (citizen, not logged in) is not a Role of a stored user.
@@ -62,6 +66,8 @@ ROLE_PERMISSIONS: dict[Role | str, frozenset[Perm]] = {
             Perm.EXPORT_RESIDENTS,
             Perm.VIEW_INCIDENTS,
             Perm.HANDLE_INCIDENTS,
+            Perm.ISSUE_ALERTS,
+            Perm.SEND_SMS,
         }
     ),
     Role.DUTY_OFFICER: frozenset(
@@ -72,6 +78,8 @@ ROLE_PERMISSIONS: dict[Role | str, frozenset[Perm]] = {
             Perm.REVEAL_PERSONAL_DATA,
             Perm.VIEW_INCIDENTS,
             Perm.HANDLE_INCIDENTS,
+            Perm.ISSUE_ALERTS,
+            Perm.SEND_SMS,
         }
     ),
     Role.GRID_STAFF: frozenset(
