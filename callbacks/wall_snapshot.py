@@ -1,14 +1,17 @@
-"""What the wall needs when its focus changes: boundaries, roster and latest fixes.
+"""What the wall needs when its focus changes: boundaries, roster, latest fixes, alerts.
 
 Built on the server in one callback; afterwards only deltas arrive over Socket.IO.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dashboard.realtime_alerts import from_alert
+from data.alerts.wall import wall_alerts
 from data.org_tree import NodeInfo, OrgTree
 from data.queries import boundaries, staff_count_per_node, staff_in_subtree
 from streams.live_state import LOW_BATTERY, OFFLINE, ONLINE, LiveState
@@ -46,6 +49,8 @@ def _feature(node: NodeInfo, geometry: dict[str, Any], role: str, staff: int) ->
         "geometry": geometry,
         "properties": {
             "id": node.id,
+            # the wall shades alerted areas by path: the grids beneath an alerted node
+            "path": node.path,
             "name": node.name,
             "kind": node.kind_label,
             "role": role,
@@ -176,4 +181,34 @@ def _common(
             for c in children
         ],
         "child_of_grid": {str(k): v for k, v in child_of_grid.items()},
+    }
+
+
+def build_alert_snapshot(
+    session: Session,
+    tree: OrgTree,
+    focus: NodeInfo,
+    scope_path: str,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Live alerts concerning ``focus`` as wall items, with the outlines the map needs.
+
+    An alert at or above the focus shades the focus itself, and one at a node drawn on
+    the wall (a child area or a grid) shades that shape; ``outlines`` carries the
+    boundary of every alerted node inside the focus, for the nodes the wall does not
+    draw (a community when only districts are drawn).
+    """
+    alerts = wall_alerts(session, focus.path, scope_path, now=now or dt.datetime.now(dt.UTC))
+    inside = sorted(
+        {
+            a.node_id
+            for a in alerts
+            if a.node_path != focus.path and a.node_path.startswith(focus.path)
+        }
+    )
+    return {
+        "focus": focus.id,
+        "focus_path": focus.path,
+        "items": [from_alert(alert, tree) for alert in alerts],
+        "outlines": {str(k): v for k, v in boundaries(session, inside).items() if v},
     }

@@ -5,6 +5,8 @@ Every server process runs its own bridge and emits only to its own clients
 message queue is needed and a delta is never delivered twice. Rooms are named
 after org nodes; a browser focused on a street joins that street's room and
 gets every fix from its subtree, a few times a second, in one message per tick.
+Alert actions (``gw:alerts``) are emitted on the tick they arrive, not batched, to
+every room whose focus they concern (``dashboard/realtime_alerts.py``).
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import msgspec
 import redis
 from flask_socketio import SocketIO
 
+from dashboard import realtime_alerts
+from dashboard.realtime_alerts import ALERT_EVENT
 from dashboard.realtime_incidents import INCIDENT_EVENT, from_event
 from data.incidents.categories import CategoryConfig
 from data.models import POST_LABELS, Post
 from data.org_tree import OrgTree
 from streams.codec import StreamFix, decode_stream_fix
-from streams.keys import EVENTS_STREAM, POSITIONS_STREAM, STAFF_STATE_STREAM
+from streams.keys import ALERTS_STREAM, EVENTS_STREAM, POSITIONS_STREAM, STAFF_STATE_STREAM
 from streams.live_state import StateRules
 
 log = logging.getLogger(__name__)
@@ -79,6 +83,8 @@ class RealtimeBridge:
         self.interval_s = interval_s
         self.categories = categories
         self._incidents: list[tuple[list[int], dict[str, Any]]] = []
+        self._alerts: list[dict[str, Any]] = []
+        self._alert_seq = realtime_alerts.SeqGuard()
         self.tree = OrgTree()
         self.roster: dict[int, tuple[str, Post, int]] = {}
         self._reloaded_at = 0.0
@@ -131,6 +137,9 @@ class RealtimeBridge:
             stream_name = stream.decode() if isinstance(stream, bytes) else stream
             for entry_id, fields in entries:
                 last_ids[stream_name] = entry_id
+                if stream_name == ALERTS_STREAM:
+                    self._collect_alert(entry_id, fields)
+                    continue
                 if stream_name == EVENTS_STREAM:
                     routed = from_event(fields, self.categories)
                     if routed is not None:
@@ -162,6 +171,23 @@ class RealtimeBridge:
                         [staff_id, None, None, None, state, None, staff_name, label, grid],
                     )
 
+    def _collect_alert(self, entry_id: bytes | str, fields: dict[bytes, bytes]) -> None:
+        item = realtime_alerts.decode_entry(entry_id, fields, self.tree)
+        if item is None:
+            return
+        if self.tree.get(item["node_id"]) is None:
+            self.reload()  # a node added since the tree was loaded: name it properly
+            item = realtime_alerts.decode_entry(entry_id, fields, self.tree) or item
+        if self._alert_seq.fresh(item):
+            self._alerts.append(item)
+
+    def emit_alerts(self, items: list[dict[str, Any]]) -> None:
+        """Alert actions to every listening room whose focus they concern, at once."""
+        for room, room_items in realtime_alerts.route(
+            items, self._active_rooms(), self.tree
+        ).items():
+            self.socketio.emit(ALERT_EVENT, {"d": room_items}, to=room, ignore_queue=True)
+
     def emit_incidents(self, items: list[tuple[list[int], dict[str, Any]]]) -> None:
         """Incident changes of this tick to every listening room above their node."""
         active = self._active_rooms()
@@ -189,6 +215,7 @@ class RealtimeBridge:
             POSITIONS_STREAM: "$",
             STAFF_STATE_STREAM: "$",
             EVENTS_STREAM: "$",
+            ALERTS_STREAM: "$",
         }
         pending: dict[int, tuple[int, Delta]] = {}
         next_flush = time.monotonic() + self.interval_s
@@ -198,6 +225,9 @@ class RealtimeBridge:
                 reply = self.r.xread(last_ids, count=10_000, block=wait_ms)  # type: ignore[arg-type]
                 if reply:
                     self.collect(reply, last_ids, pending)
+                if self._alerts:  # an alert must not wait for the position tick
+                    alerts, self._alerts = self._alerts, []
+                    self.emit_alerts(alerts)
                 if time.monotonic() >= next_flush:
                     next_flush = time.monotonic() + self.interval_s
                     if pending:

@@ -30,6 +30,16 @@ WALL_CONNECTION = "wall-connection"
 WALL_REFRESH = "wall-refresh"
 WALL_INCIDENTS = "wall-incidents"
 WALL_TICKER = "wall-ticker"
+#: live alerts concerning the focus (server snapshot, refreshed on push and every 30 s)
+WALL_ALERTS = "wall-alerts"
+WALL_ALERT_BANNER = "wall-alert-banner"
+WALL_ALERT_LIST = "wall-alert-list"
+WALL_ALERT_COUNT = "wall-alert-count"
+WALL_ALERT_AREAS = "wall-alert-areas"
+WALL_ALERT_ANNOUNCE = "wall-alert-announce"
+#: the "提示音" toggle (button) and its on/off state (kept in the browser)
+WALL_ALERT_SOUND = "wall-alert-sound"
+WALL_ALERT_SOUND_ON = "wall-alert-sound-on"
 
 # shared navigation of the non-wall pages
 NAV = "nav"
