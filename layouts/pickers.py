@@ -30,3 +30,15 @@ def node_options(tree: OrgTree, scope: NodeInfo, limit: int = MAX_NODE_OPTIONS) 
         options.append({"label": node_label(tree, node), "value": node.id})
         queue.extend(tree.children.get(node.id, []))
     return options
+
+
+#: Dash 4 dropdowns speak English by default; every page's dropdowns pass these
+ZH_DROPDOWN_LABELS: dict[str, str] = {
+    "select_all": "全选",
+    "deselect_all": "取消全选",
+    "selected_count": "已选 {num_selected} 项",
+    "search": "搜索",
+    "clear_search": "清除搜索",
+    "clear_selection": "清除选择",
+    "no_options_found": "无匹配项",
+}
