@@ -1,0 +1,196 @@
+"""What /duty may do, checked against a running app: scope, roles, double clicks, the push.
+
+Two sibling communities (A and B) of the seeded small city; a duty officer of A issues,
+changes and lifts, and asks for B the way a crafted request would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import func, select
+
+from dashboard import duty_access
+from dashboard.auth.current import SessionUser
+from dashboard.duty_access import IssueForm
+from data.alerts.recipients import responsible_staff
+from data.models import Alert, AlertAction, AuditLog, Delivery, NodeKind, OrgNode, Role, User
+from streams.keys import ALERTS_STREAM
+from tests.support.accounts import make_user
+
+
+def _communities(running) -> tuple[OrgNode, OrgNode]:
+    with running.app.services.sessions() as db:
+        a, b = db.scalars(
+            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
+        ).all()[:2]
+        db.expunge_all()
+    return a, b
+
+
+def _officer(running, node_id: int, role: Role = Role.DUTY_OFFICER) -> SessionUser:
+    username, _ = make_user(running.app.services.sessions, role, node_id)
+    with running.app.services.sessions() as db:
+        row = db.scalars(select(User).where(User.username == username)).one()
+        return SessionUser(row.id, row.username, row.display_name, row.role, row.node_id)
+
+
+def _form(node_id: int, **changes) -> IssueForm:
+    values = {
+        "node_id": node_id,
+        "level": "orange",
+        "category": "flood",
+        "title": "暴雨橙色预警",
+        "text": "请排查低洼地段。",
+        "hours": 24,
+        "target_levels": [],
+    }
+    values.update(changes)
+    return IssueForm(**values)
+
+
+def test_issue_commits_texts_audits_and_publishes_at_once(running):
+    a, _b = _communities(running)
+    who = _officer(running, a.id)
+    services, tree = running.app.services, running.app.tree.get()
+
+    outcome = duty_access.issue(services, tree, who, _form(a.id), "tok-1")
+
+    with services.sessions() as db:
+        expected = responsible_staff(db, a.path)
+        alert = db.get(Alert, outcome.alert_id)
+        deliveries = db.scalar(
+            select(func.count(Delivery.id)).where(Delivery.alert_id == outcome.alert_id)
+        )
+        audit = db.scalars(select(AuditLog).where(AuditLog.action == "alert_issue")).all()
+    assert outcome.ok, outcome.message
+    assert outcome.message == f"已发布：橙色预警，短信通知 {len(expected)} 人"
+    assert alert is not None and alert.node_id == a.id and alert.level.value == "orange"
+    assert deliveries == len(expected) > 0
+    assert [row.actor for row in audit] == [who.username]
+    # relayed right after the commit, not at the pump's next round
+    entries = services.redis.xrange(ALERTS_STREAM)
+    published = [json.loads(fields[b"data"]) for _id, fields in entries]
+    assert [(p["alert_id"], p["action"]) for p in published] == [(alert.id, "issue")]
+
+
+def test_a_double_click_issues_once(running):
+    a, _b = _communities(running)
+    who = _officer(running, a.id)
+    services, tree = running.app.services, running.app.tree.get()
+
+    first = duty_access.issue(services, tree, who, _form(a.id), "same-token")
+    second = duty_access.issue(services, tree, who, _form(a.id), "same-token")
+
+    assert first.ok and not second.ok
+    assert second.message == duty_access.DUPLICATE
+    with services.sessions() as db:
+        actions = db.scalar(select(func.count(AlertAction.id)))
+        texts = db.scalar(select(func.count(Delivery.id)))
+    assert actions == 1
+    assert texts == len(responsible_staff(services.sessions(), a.path))
+
+
+def test_a_refused_issue_can_be_retried_with_the_same_token(running):
+    a, _b = _communities(running)
+    who = _officer(running, a.id)
+    services, tree = running.app.services, running.app.tree.get()
+
+    refused = duty_access.issue(services, tree, who, _form(a.id, title=""), "retry-token")
+    fixed = duty_access.issue(services, tree, who, _form(a.id), "retry-token")
+
+    assert not refused.ok and "请填写预警标题" in refused.message
+    assert fixed.ok, fixed.message
+
+
+def test_the_officer_of_a_cannot_reach_b(running):
+    a, b = _communities(running)
+    officer_a = _officer(running, a.id)
+    officer_b = _officer(running, b.id)
+    services, tree = running.app.services, running.app.tree.get()
+    in_b = duty_access.issue(services, tree, officer_b, _form(b.id), "tok-b")
+    assert in_b.ok
+
+    refused = duty_access.issue(services, tree, officer_a, _form(b.id), "tok-a")
+    assert not refused.ok and refused.message == "所选区域不在您的管辖范围内"
+    assert duty_access.live_alerts(services, tree, officer_a) == []
+    assert duty_access.detail(services, tree, officer_a, in_b.alert_id) is None
+    lifted = duty_access.change(services, tree, officer_a, in_b.alert_id, "lift", "tok-lift")
+    assert not lifted.ok and lifted.message == duty_access.NOT_FOUND
+    assert [row.id for row in duty_access.live_alerts(services, tree, officer_b) or []] == [
+        in_b.alert_id
+    ]
+
+
+def test_grid_staff_and_wall_accounts_cannot_issue(running):
+    a, _b = _communities(running)
+    services, tree = running.app.services, running.app.tree.get()
+    for role in (Role.GRID_STAFF, Role.WALL, Role.ADMIN):
+        who = _officer(running, a.id, role)
+        outcome = duty_access.issue(services, tree, who, _form(a.id), f"tok-{role}")
+        assert not outcome.ok and outcome.message == duty_access.NO_ALERTS
+        assert duty_access.live_alerts(services, tree, who) is None
+
+
+def test_change_extend_and_lift(running):
+    a, _b = _communities(running)
+    who = _officer(running, a.id)
+    services, tree = running.app.services, running.app.tree.get()
+    now = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
+    issued = duty_access.issue(services, tree, who, _form(a.id), "t1", now=now)
+    alert_id = issued.alert_id
+
+    same = duty_access.change(services, tree, who, alert_id, "level", "t2", level="orange")
+    assert not same.ok and "already" in same.message
+    raised = duty_access.change(services, tree, who, alert_id, "level", "t3", level="red", now=now)
+    assert raised.ok and raised.message.startswith("已升级（当前红色预警）")
+    extended = duty_access.change(services, tree, who, alert_id, "extend", "t4", hours=6, now=now)
+    assert extended.ok and "短信" not in extended.message  # extending texts nobody
+    with services.sessions() as db:
+        alert = db.get(Alert, alert_id)
+        assert alert is not None
+        assert alert.valid_until == now + dt.timedelta(hours=30)
+
+    found = duty_access.detail(services, tree, who, alert_id)
+    assert found is not None and found.live
+    assert [step.label for step in found.actions] == ["发布", "升级", "延长"]
+    assert found.pending_total == found.summary.progress.total
+
+    lifted = duty_access.change(services, tree, who, alert_id, "lift", "t5", now=now)
+    assert lifted.ok and lifted.message.startswith("已解除")
+    assert duty_access.live_alerts(services, tree, who) == []
+    after = duty_access.detail(services, tree, who, alert_id)
+    assert after is not None and not after.live and after.summary.state_label == "已解除"
+
+
+def test_every_problem_of_the_form_is_named():
+    problems = duty_access.validate_issue(
+        IssueForm(
+            node_id=None,
+            level="purple",
+            category="nonsense",
+            title="长" * 65,
+            text="",
+            hours=5,
+            target_levels=[4],
+        )
+    )
+    assert problems == [
+        "请选择预警发布的区域（在地图上点选或在下拉框中选择）",
+        "请选择预警级别（蓝、黄、橙、红）",
+        "请选择预警类别",
+        "标题过长：65 字，最多 64 字",
+        "请填写预警内容",
+        "请选择有效时长",
+        "下发范围只能是一级、二级或三级网格",
+    ]
+
+
+def test_typing_finds_areas_anywhere_in_scope_but_not_outside(running):
+    a, b = _communities(running)
+    tree = running.app.tree.get()
+    officer_a = _officer(running, a.id)
+    found = duty_access.node_choices(tree, officer_a, None, search="网格")
+    assert found and all(node.path.startswith(a.path) for node in found)
+    assert duty_access.node_choices(tree, officer_a, None, search=b.name) == []
