@@ -19,6 +19,7 @@ from dashboard.api_errors import api_error, redis_unavailable
 from dashboard.attachments import AttachmentError, store_photos
 from dashboard.services import Services
 from data.alerts.deliveries import NotARecipient, acknowledge
+from data.alerts.queries import live_alerts_for_staff
 from data.devices import hash_token
 from data.incidents.actors import Actor
 from data.incidents.categories import CategoryConfig
@@ -157,6 +158,28 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                 .limit(50)
             )
             return jsonify([_incident_json(i) | {"title": i.title} for i in rows])
+
+    @bp.get("/api/v1/alerts/assigned")
+    def assigned_alerts() -> Response:
+        """Live alerts texted to this terminal's holder, and whether they confirmed them."""
+        found = device_staff()
+        if isinstance(found, Response):
+            return found
+        staff, _grid = found
+        with services.sessions() as session:
+            return jsonify(
+                [
+                    {
+                        "alert_id": alert.id,
+                        "level": alert.level.value,
+                        "title": alert.title,
+                        "text": alert.text,
+                        "valid_until": alert.valid_until.isoformat(),
+                        "acknowledged": acknowledged,
+                    }
+                    for alert, acknowledged in live_alerts_for_staff(session, staff.id)
+                ]
+            )
 
     @bp.post("/api/v1/alerts/<int:alert_id>/ack")
     def acknowledge_alert(alert_id: int) -> Response:

@@ -167,6 +167,32 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/events/assigned": {
+                "get": {
+                    "summary": "Incidents dispatched to this terminal's holder, not handed back",
+                    "operationId": "getAssignedEvents",
+                    "security": [{"deviceToken": []}],
+                    "responses": {
+                        "200": {"description": "List of {tracking_no, state, title, …}"},
+                        "401": _error_response("Missing, unknown or revoked device token"),
+                    },
+                }
+            },
+            "/api/v1/alerts/assigned": {
+                "get": {
+                    "summary": "Live alerts texted to this terminal's holder, with whether "
+                    "they acknowledged the newest text",
+                    "operationId": "getAssignedAlerts",
+                    "security": [{"deviceToken": []}],
+                    "responses": {
+                        "200": {
+                            "description": "List of {alert_id, level, title, text, "
+                            "valid_until, acknowledged}"
+                        },
+                        "401": _error_response("Missing, unknown or revoked device token"),
+                    },
+                }
+            },
             "/api/v1/alerts/{alert_id}/ack": {
                 "post": {
                     "summary": "The terminal's holder acknowledges an alert texted to them",

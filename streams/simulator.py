@@ -39,6 +39,7 @@ from data import devices as device_records
 from data.db import make_engine, make_sessionmaker, upgrade
 from data.models import Device, DeviceStatus, NodeKind, OrgNode, Staff
 from streams import device_registry
+from streams.sim_alerts import AlertPlayer
 from streams.sim_incidents import IncidentPlayer
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ INCIDENT_EVERY_S = 20.0
 #: how often a handful of terminals check what was dispatched to them
 ADVANCE_EVERY_S = 10.0
 ADVANCE_SAMPLE = 12
+#: terminals polled for alerts to confirm per advance round
+ALERT_SAMPLE = 60
 LOW_BATTERY_START_SHARE = 0.1
 
 
@@ -584,6 +587,7 @@ def _loop(
     quiet_p = QUIET_SHARE / (1 - QUIET_SHARE) * interval_s / quiet_mean_s
     next_report = started + REPORT_EVERY_S
     players = IncidentPlayer(reporter.base_url, random.Random(seed + 7))
+    alert_players = AlertPlayer(reporter.base_url, random.Random(seed + 11))
     batch_terminals = [w for w in walkers if w.terminal.token is not None]
     # chance per fix that it comes with a report, so the fleet files one per INCIDENT_EVERY_S
     incident_p = interval_s / (INCIDENT_EVERY_S * max(1, len(batch_terminals)))
@@ -608,6 +612,10 @@ def _loop(
             sample = players.rng.sample(batch_terminals, min(ADVANCE_SAMPLE, len(batch_terminals)))
             for chosen in sample:
                 submit(players.advance, chosen.terminal.token)
+            # an alert concerns many more people than an incident: poll a wider sample
+            wider = min(ALERT_SAMPLE, len(batch_terminals))
+            for chosen in players.rng.sample(batch_terminals, wider):
+                submit(alert_players.confirm, chosen.terminal.token)
         due, index = schedule[0]
         if due > now:
             stop.wait(min(due, next_report, end) - now)

@@ -63,3 +63,28 @@ def not_acknowledged(session: Session, alert_id: int, action_id: int | None = No
             .order_by(Staff.id)
         )
     )
+
+
+def live_alerts_for_staff(session: Session, staff_id: int) -> list[tuple[Alert, bool]]:
+    """Live alerts texted to ``staff_id``, each with whether they acknowledged the newest text.
+
+    What a terminal lists so its holder can confirm: only the delivery of the newest
+    notifying action counts, as a raise must be acknowledged again.
+    """
+    newest = (
+        select(func.max(Delivery.action_id))
+        .where(Delivery.alert_id == Alert.id, Delivery.staff_id == staff_id)
+        .correlate(Alert)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Alert, Delivery.acknowledged_at)
+        .join(Delivery, Delivery.alert_id == Alert.id)
+        .where(
+            Delivery.staff_id == staff_id,
+            Delivery.action_id == newest,
+            Alert.state.in_(LIVE_STATES),
+        )
+        .order_by(Alert.issued_at.desc(), Alert.id.desc())
+    )
+    return [(alert, acknowledged_at is not None) for alert, acknowledged_at in rows]

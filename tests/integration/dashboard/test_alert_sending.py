@@ -100,11 +100,16 @@ def test_staff_acknowledge_from_the_terminal_and_by_sms_reply(running):
     with running.app.services.sessions.begin() as db:
         issued = devices.add_device(db, "ack-term-1", first_staff)
     device_registry.publish(running.app.services.redis, issued.device)
-    ack = requests.post(
-        f"{running.url}/api/v1/alerts/{alert_id}/ack",
-        headers={"Authorization": f"Bearer {issued.token}"},
-    )
+    auth = {"Authorization": f"Bearer {issued.token}"}
+    listed = requests.get(f"{running.url}/api/v1/alerts/assigned", headers=auth).json()
+    assert [(a["alert_id"], a["level"], a["acknowledged"]) for a in listed] == [
+        (alert_id, "yellow", False)
+    ]
+    ack = requests.post(f"{running.url}/api/v1/alerts/{alert_id}/ack", headers=auth)
     assert ack.status_code == 200 and ack.json()["acknowledged"] is True
+    listed = requests.get(f"{running.url}/api/v1/alerts/assigned", headers=auth).json()
+    assert [a["acknowledged"] for a in listed] == [True]
+    assert requests.get(f"{running.url}/api/v1/alerts/assigned").status_code == 401
     stranger = requests.post(
         f"{running.url}/api/v1/alerts/999999/ack",
         headers={"Authorization": f"Bearer {issued.token}"},
