@@ -35,6 +35,12 @@ ACTION_LABELS: dict[str, str] = {
     "device_add": "登记终端",
     "device_rotate": "更换终端令牌",
     "device_revoke": "注销终端",
+    "alert_issue": "发布预警",
+    "alert_reissue": "更新预警",
+    "alert_raise": "预警升级",
+    "alert_lower": "预警降级",
+    "alert_extend": "延长预警",
+    "alert_lift": "解除预警",
 }
 
 OUTCOME_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "锁定"}
@@ -44,6 +50,7 @@ TARGET_LABELS = {
     "device": "终端",
     "org_node": "组织节点",
     "audit_log": "审计日志",
+    "alert": "预警",
 }
 
 
