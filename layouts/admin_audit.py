@@ -7,6 +7,7 @@ from dash import dcc, html
 from dashboard.audit_view import ACTION_LABELS, AuditEntry
 from dashboard.auth.current import SessionUser
 from layouts import ids
+from layouts.pickers import ZH_DROPDOWN_LABELS
 from layouts.shell import app_page
 from layouts.tables import empty_state, table
 
@@ -50,6 +51,7 @@ def audit_layout(who: SessionUser, actions: list[str]) -> html.Div:
             _field(
                 "操作",
                 dcc.Dropdown(
+                    labels=ZH_DROPDOWN_LABELS,
                     id=ids.AUD_ACTION,
                     options=options,
                     placeholder="全部操作",

@@ -7,6 +7,7 @@ from dash import dcc, html
 from dashboard.admin_devices import DeviceView
 from dashboard.auth.current import SessionUser
 from layouts import ids
+from layouts.pickers import ZH_DROPDOWN_LABELS
 from layouts.shell import app_page
 from layouts.tables import empty_state, table
 
@@ -59,6 +60,7 @@ def devices_layout(who: SessionUser, rows: list[DeviceView], staff: list[dict]) 
                         [
                             html.Span("持有人", className="gw-field-label"),
                             dcc.Dropdown(
+                                labels=ZH_DROPDOWN_LABELS,
                                 id=ids.DEV_STAFF,
                                 options=staff,
                                 searchable=True,

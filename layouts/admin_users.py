@@ -9,6 +9,7 @@ from dashboard.auth.current import SessionUser
 from data.models import ROLE_LABELS
 from data.passwords import MIN_PASSWORD_LENGTH
 from layouts import ids
+from layouts.pickers import ZH_DROPDOWN_LABELS
 from layouts.shell import app_page
 from layouts.tables import empty_state, table
 
@@ -59,6 +60,7 @@ def users_layout(
                     _field(
                         "角色",
                         dcc.Dropdown(
+                            labels=ZH_DROPDOWN_LABELS,
                             id=ids.USR_ROLE,
                             options=[
                                 {"label": v, "value": k.value} for k, v in ROLE_LABELS.items()
@@ -70,6 +72,7 @@ def users_layout(
                     _field(
                         "管辖节点",
                         dcc.Dropdown(
+                            labels=ZH_DROPDOWN_LABELS,
                             id=ids.USR_NODE,
                             options=node_options,
                             value=default_node,

@@ -21,6 +21,7 @@ from dashboard.events_access import (
 )
 from data.models import INCIDENT_SOURCE_LABELS, INCIDENT_STATE_LABELS
 from layouts import ids
+from layouts.pickers import ZH_DROPDOWN_LABELS
 from layouts.shell import app_page
 
 COLUMNS = ["编号", "类别", "标题", "状态", "责任单位", "层级", "处置时限", "来源", "上报时间"]
@@ -40,7 +41,12 @@ def _field(label: str, control: Any, wide: bool = False) -> html.Label:
 
 def _select(id_: str, options: list[dict], placeholder: str, multi: bool = True) -> dcc.Dropdown:
     return dcc.Dropdown(
-        id=id_, options=options, multi=multi, placeholder=placeholder, className="gw-select"
+        labels=ZH_DROPDOWN_LABELS,
+        id=id_,
+        options=options,
+        multi=multi,
+        placeholder=placeholder,
+        className="gw-select",
     )
 
 

@@ -11,6 +11,7 @@ from dashboard.auth.permissions import Perm
 from dashboard.residents_access import MaskedResident, ResidentPage
 from data.org_tree import NodeInfo
 from layouts import ids
+from layouts.pickers import ZH_DROPDOWN_LABELS
 from layouts.shell import app_page
 
 COLUMNS = ["姓名", "性别", "年龄", "与户主关系", "住址", "标签", "身份证号", "手机号", "操作"]
@@ -22,6 +23,7 @@ def residents_layout(who: SessionUser, scope: NodeInfo, options: list[dict]) -> 
             [
                 html.Span("范围", className="gw-field-label"),
                 dcc.Dropdown(
+                    labels=ZH_DROPDOWN_LABELS,
                     id=ids.RES_NODE,
                     options=options,
                     value=scope.id,
