@@ -1,15 +1,20 @@
 /* The duty console's map: how areas look and are named (used by dash-leaflet GeoJSON). */
 window.gwDuty = {
-  areaStyle: function (feature) {
-    var focus = feature.properties.role === "focus";
+  // alert levels as the wall colours them
+  levelColors: { blue: "#2563eb", yellow: "#eab308", orange: "#f97316", red: "#dc2626" },
+  areaStyle: function (feature, context) {
+    var p = feature.properties;
+    var focus = p.role === "focus";
+    var picked = context && context.hideout && context.hideout.picked === p.id;
+    var alerted = p.alert ? window.gwDuty.levelColors[p.alert] : null;
     return {
-      color: focus ? "#38bdf8" : "#60a5fa",
-      weight: focus ? 3 : 1.4,
-      opacity: 0.9,
-      fillColor: "#0ea5e9",
+      color: picked ? "#fbbf24" : focus ? "#38bdf8" : "#60a5fa",
+      weight: picked ? 4 : focus ? 3 : 1.4,
+      opacity: 0.95,
+      fillColor: alerted || "#0ea5e9",
       fill: !focus, // the focus outline must not catch the clicks meant for its children
-      fillOpacity: focus ? 0.0 : 0.12,
-      dashArray: focus ? null : "4 3",
+      fillOpacity: focus ? 0.0 : alerted ? 0.45 : 0.12,
+      dashArray: focus || picked ? null : "4 3",
     };
   },
   hoverStyle: function () {

@@ -92,8 +92,11 @@ def register(app: Dash, context: AppContext) -> None:
         Output(ids.DUTY_MAP, "viewport"),
         Output(ids.DUTY_MAP_CRUMB, "children"),
         Input(ids.DUTY_MAP_NODE, "data"),
+        Input(ids.DUTY_SELECTED, "data"),
+        Input(ids.DUTY_REFRESH, "data"),
     )
-    def show_area(node_id: Any) -> tuple[Any, Any, Any]:
+    def show_area(node_id: Any, _selected: Any, _version: Any) -> tuple[Any, Any, Any]:
+        """The area and its children, shaded by the alerts in force (after every change)."""
         who = user()
         if who is None:
             return no_update, no_update, no_update
@@ -102,10 +105,17 @@ def register(app: Dash, context: AppContext) -> None:
         if area is None:
             return {"type": "FeatureCollection", "features": []}, no_update, "无权限"
         crumb = " › ".join(n.name for n in duty_access.trail(tree, who, area["node"]))
+        moved = ctx.triggered_id in (None, ids.DUTY_MAP_NODE)
         viewport = (
-            {"bounds": area["bounds"], "transition": "flyToBounds"} if area["bounds"] else no_update
+            {"bounds": area["bounds"], "transition": "flyToBounds"}
+            if area["bounds"] and moved
+            else no_update
         )
         return area["geojson"], viewport, crumb
+
+    @app.callback(Output(ids.DUTY_AREAS, "hideout"), Input(ids.DUTY_NODE, "value"))
+    def mark_picked(picked: Any) -> dict:
+        return {"picked": _int(picked)}
 
     @app.callback(
         Output(ids.DUTY_NODE, "options"),

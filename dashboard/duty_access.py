@@ -25,7 +25,7 @@ from dashboard.services import Services
 from data.alerts import lifecycle, queries, states
 from data.alerts.categories import ALERT_CATEGORIES, category_label
 from data.alerts.deliveries import newest_notifying_action_id
-from data.alerts.levels import LEVEL_LABELS
+from data.alerts.levels import LEVEL_LABELS, rank
 from data.masking import mask_phone
 from data.models import POST_LABELS, Alert, AlertLevel, AlertState, Delivery, DeliveryState, Staff
 from data.org_tree import NodeInfo, OrgTree
@@ -498,7 +498,11 @@ def node_choices(
 def area_map(
     services: Services, tree: OrgTree, who: SessionUser, node_id: int | None
 ) -> dict | None:
-    """Outline of ``node_id`` (default: the user's own) and its children, to click on."""
+    """Outline of ``node_id`` (default: the user's own) and its children, to click on.
+
+    Each area carries ``alert``: the highest level of the live alerts that concern it
+    (issued at the area, above it or inside it), so the map shows what is in force.
+    """
     from data.queries import boundaries
 
     scope = scope_root(tree, who)
@@ -509,31 +513,32 @@ def area_map(
     children = tree.children_of(node.id)
     with services.sessions() as db:
         shapes = boundaries(db, [node.id] + [c.id for c in children])
-    features = [
-        {
+        live = [(a.node_path, a.level) for a in queries.live_alerts(db, scope.path)]
+
+    def feature(area: NodeInfo, role: str) -> dict:
+        concerning = [
+            level
+            for path, level in live
+            if area.path.startswith(path) or path.startswith(area.path)
+        ]
+        top = max(concerning, key=rank).value if concerning else None
+        return {
             "type": "Feature",
-            "geometry": shapes[c.id],
-            "properties": {"id": c.id, "name": c.name, "kind": c.kind_label, "role": "child"},
+            "geometry": shapes[area.id],
+            "properties": {
+                "id": area.id,
+                "name": area.name,
+                "kind": area.kind_label,
+                "role": role,
+                "alert": top,
+            },
         }
-        for c in children
-        if shapes.get(c.id)
-    ]
+
+    features = [feature(c, "child") for c in children if shapes.get(c.id)]
     if shapes.get(node.id):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": shapes[node.id],
-                "properties": {
-                    "id": node.id,
-                    "name": node.name,
-                    "kind": node.kind_label,
-                    "role": "focus",
-                },
-            }
-        )
+        features.append(feature(node, "focus"))
     return {
         "node": node.id,
-        "parent": node.parent_id if node.id != scope.id else None,
         "geojson": {"type": "FeatureCollection", "features": features},
         "bounds": _bounds(shapes.get(node.id)),
     }

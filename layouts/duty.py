@@ -374,26 +374,31 @@ def detail_view(d: AlertDetail | None) -> html.Div:
         + "）"
     )
     pending = (
-        html.Table(
-            [
-                html.Thead(html.Tr([html.Th(c) for c in ("姓名", "岗位", "网格", "手机", "短信")])),
-                html.Tbody(
-                    [
-                        html.Tr(
-                            [
-                                html.Td(p.name),
-                                html.Td(p.post),
-                                html.Td(p.place),
-                                html.Td(p.phone),
-                                html.Td(p.state_label, title=p.error or None),
-                            ],
-                            className="gw-duty-failed" if p.error else None,
-                        )
-                        for p in d.pending
-                    ]
-                ),
-            ],
-            className="gw-table gw-duty-pending",
+        html.Div(
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr([html.Th(c) for c in ("姓名", "岗位", "网格", "手机", "短信")])
+                    ),
+                    html.Tbody(
+                        [
+                            html.Tr(
+                                [
+                                    html.Td(p.name),
+                                    html.Td(p.post),
+                                    html.Td(p.place),
+                                    html.Td(p.phone),
+                                    html.Td(p.state_label, title=p.error or None),
+                                ],
+                                className="gw-duty-failed" if p.error else None,
+                            )
+                            for p in d.pending
+                        ]
+                    ),
+                ],
+                className="gw-table gw-duty-pending",
+            ),
+            className="gw-duty-pending-wrap",
         )
         if d.pending
         else html.Div("全部已签收", className="gw-app-note")

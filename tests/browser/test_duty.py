@@ -98,6 +98,8 @@ def test_issue_acknowledge_raise_and_lift_from_the_console(
 
     row = page.locator(f'#duty-list [data-alert="{alert_id}"]')
     expect(row).to_be_visible(timeout=5_000)
+    # the map shades the alerted community's grids in the level's colour
+    expect(page.locator('#duty-map path[fill="#f97316"]').first).to_be_visible(timeout=5_000)
     expect(row).to_have_class(re.compile("gw-duty-level-orange"))
     detail = page.locator("#duty-detail")
     expect(detail).to_contain_text(f"共 {len(expected)} 人")
