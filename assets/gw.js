@@ -16,6 +16,8 @@
     never: "未上报",
   };
   var STATE_ORDER = ["online", "low_battery", "offline", "never"];
+  // Alert levels, low to high (蓝/黄/橙/红); the same colours as wall.css.
+  var ALERT_COLORS = { blue: "#3b82f6", yellow: "#facc15", orange: "#f97316", red: "#ef4444" };
 
   window.gw = {
     staffMarker: function (feature, latlng) {
@@ -72,6 +74,17 @@
         fillColor: "#0ea5e9",
         fillOpacity: focus ? 0.0 : 0.06,
         dashArray: focus ? null : "4 3",
+      };
+    },
+    alertAreaStyle: function (feature) {
+      var p = feature.properties;
+      var color = ALERT_COLORS[p.level] || "#94a3b8";
+      var scale = Math.max(1, window.innerWidth / 1920);
+      return {
+        className: "gw-alert-area gw-alert-area-" + p.level + " gw-alert-area-" + p.alert,
+        color: color, weight: 2.5 * scale, opacity: 0.95,
+        fillColor: color, fillOpacity: p.level === "red" ? 0.38 : 0.3,
+        interactive: false,
       };
     },
     boundaryLabel: function (feature, layer) {
@@ -201,6 +214,233 @@
     });
   }
 
+  // ---- Alerts (预警) ------------------------------------------------------
+  // ``seen`` is the newest seq applied per alert id and is never reset, so a
+  // repeated or older push (a relay that published a row twice) changes nothing;
+  // ``live`` holds the live items, keyed by alert id.
+  var ANNOUNCE_ACTIONS = { issue: "新发布", reissue: "重新发布", raise: "预警升级" };
+  var alerts = { focusPath: null, seen: {}, live: {}, outlines: {}, flip: false, snapshot: null,
+                 bannerShown: false, refit: [] };
+  // a pushed item the record's view does not have yet is kept this long (the view
+  // may have been read just before the push's commit)
+  var ALERT_GRACE_MS = 5000;
+
+  function concerns(alertPath, focusPath) {
+    return !focusPath || focusPath.indexOf(alertPath) === 0 || alertPath.indexOf(focusPath) === 0;
+  }
+
+  function applyAlert(item, now, pushed) {
+    var known = alerts.seen[item.id] || 0;
+    if (pushed ? item.seq <= known : item.seq < known) { return false; }
+    alerts.seen[item.id] = item.seq;
+    if (!item.live) {
+      delete alerts.live[item.id];
+      return true;
+    }
+    var prev = alerts.live[item.id];
+    var copy = Object.assign({}, item);
+    copy.issued_at = item.issued_at || (prev && prev.issued_at) || item.at;
+    copy._rx = pushed ? now : (prev && prev.seq === item.seq ? prev._rx : 0);
+    alerts.live[item.id] = copy;
+    return true;
+  }
+
+  function applyAlertStore(store, now) {
+    if (!store) {                      // no focus in scope: nothing to show
+      alerts.live = {};
+      alerts.focusPath = null;
+      return;
+    }
+    if (store.focus_path !== alerts.focusPath) { alerts.live = {}; }
+    alerts.focusPath = store.focus_path;
+    Object.assign(alerts.outlines, store.outlines || {});
+    var inStore = {};
+    (store.items || []).forEach(function (item) {
+      inStore[item.id] = true;
+      applyAlert(item, now, false);
+    });
+    Object.keys(alerts.live).forEach(function (id) {
+      var item = alerts.live[id];
+      var fresh = now - (item._rx || 0) < ALERT_GRACE_MS;
+      if (!concerns(item.path, store.focus_path) || (!inStore[id] && !fresh)) {
+        delete alerts.live[id];
+      }
+    });
+  }
+
+  function when(iso) {
+    var t = Date.parse(iso);
+    return isNaN(t) ? 0 : t;
+  }
+
+  function sortedAlerts() {
+    return Object.keys(alerts.live).map(function (id) { return alerts.live[id]; })
+      .filter(function (item) { return concerns(item.path, alerts.focusPath); })
+      .sort(function (a, b) {
+        return (b.rank - a.rank) || (when(b.issued_at) - when(a.issued_at)) || (b.id - a.id);
+      });
+  }
+
+  function shortTime(iso) {
+    var t = when(iso);
+    if (!t) { return ""; }
+    var d = new Date(t);
+    var today = new Date();
+    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    return d.toDateString() === today.toDateString() ? hm : (d.getMonth() + 1) + "月" + d.getDate() + "日 " + hm;
+  }
+
+  function el(type, className, children, extra) {
+    var props = Object.assign({ className: className, children: children }, extra || {});
+    return { namespace: "dash_html_components", type: type, props: props };
+  }
+
+  function alertBanner(list) {
+    if (!list.length) { return [null, "gw-alert-banner gw-hidden"]; }
+    var top = list[0];
+    var parts = [
+      el("Span", "gw-banner-level", top.level_label + "预警"),
+      el("Span", "gw-banner-place", top.node_name),
+      el("Span", "gw-banner-title", top.title),
+    ];
+    if (list.length > 1) {
+      parts.push(el("Span", "gw-banner-more", "另有 " + (list.length - 1) + " 条生效预警"));
+    }
+    return [parts, "gw-alert-banner gw-level-" + top.level + " gw-alert-" + top.id];
+  }
+
+  function alertList(list) {
+    if (!list.length) { return el("Li", "gw-empty", "当前无生效预警"); }
+    return list.map(function (item) {
+      var meta = [item.node_name, item.category_label || item.category, "至 " + shortTime(item.valid_until)];
+      return el("Li", "gw-alert gw-level-" + item.level + " gw-alert-" + item.id, [
+        el("Span", "gw-alert-chip", item.level_label),
+        el("Span", "gw-alert-title", item.title),
+        el("Span", "gw-alert-meta", meta.filter(Boolean).join(" · ")),
+      ], { "data-level": item.level, "data-alert": String(item.id) });
+    });
+  }
+
+  // The shapes to shade for each live alert: the focus itself for an alert at or above
+  // it; else the alerted node's own outline when the wall draws it (a child area or a
+  // grid), else the drawn grids beneath it, else the outline the server sent along.
+  function alertAreas(list, snapshot) {
+    var features = (snapshot && snapshot.boundaries && snapshot.boundaries.features) || [];
+    var focusFeature = null;
+    var byId = {};
+    features.forEach(function (f) {
+      byId[f.properties.id] = f;
+      if (f.properties.role === "focus") { focusFeature = f; }
+    });
+    var out = [];
+    list.slice().reverse().forEach(function (item) {   // lowest first: the highest draws on top
+      var shapes = [];
+      var focusPath = focusFeature && focusFeature.properties.path;
+      if (focusFeature && focusPath && focusPath.indexOf(item.path) === 0) {
+        shapes = [focusFeature.geometry];
+      } else if (byId[item.node_id] && byId[item.node_id].properties.role !== "focus") {
+        shapes = [byId[item.node_id].geometry];
+      } else {
+        shapes = features.filter(function (f) {
+          return f.properties.role === "grid" && f.properties.path && f.properties.path.indexOf(item.path) === 0;
+        }).map(function (f) { return f.geometry; });
+        if (!shapes.length && alerts.outlines[item.node_id]) { shapes = [alerts.outlines[item.node_id]]; }
+      }
+      shapes.forEach(function (geometry) {
+        out.push({ type: "Feature", geometry: geometry,
+                   properties: { alert: item.id, level: item.level, rank: item.rank, name: item.node_name } });
+      });
+    });
+    return { type: "FeatureCollection", features: out };
+  }
+
+  function refitFocus() {
+    var bounds = alerts.snapshot && alerts.snapshot.bounds;
+    if (!bounds || !window.dash_clientside.set_props) { return; }
+    window.dash_clientside.set_props("wall-map", {
+      invalidateSize: Date.now(),
+      viewport: { bounds: bounds, transition: "fitBounds" },
+    });
+  }
+
+  function alertOutputs(announce) {
+    var nu = window.dash_clientside.no_update;
+    var list = sortedAlerts();
+    var banner = alertBanner(list);
+    var bannerShown = list.length > 0;
+    var resized = nu;
+    if (bannerShown !== alerts.bannerShown) {
+      // the banner takes height from the map (or gives it back): Leaflet measures the
+      // map again now, and the focus is fitted into what is left once any zoom
+      // animation is over (Leaflet drops a fit asked for while it animates one)
+      alerts.bannerShown = bannerShown;
+      resized = Date.now();
+      alerts.refit.forEach(clearTimeout);
+      alerts.refit = [setTimeout(refitFocus, 600), setTimeout(refitFocus, 1600)];
+    }
+    var shown = announce ? announcement(announce) : [nu, nu];
+    return [banner[0], banner[1], alertList(list), list.length ? String(list.length) : "",
+            alertAreas(list, alerts.snapshot), shown[0], shown[1], resized];
+  }
+
+  function announcement(item) {
+    alerts.flip = !alerts.flip;
+    var lines = [
+      el("Div", "gw-announce-head", [
+        el("Span", "gw-announce-kind", ANNOUNCE_ACTIONS[item.action] || "预警"),
+        el("Span", "gw-announce-level", item.level_label + "预警"),
+      ]),
+      el("Div", "gw-announce-title", item.node_name + " · " + item.title),
+      el("Div", "gw-announce-meta",
+         (item.category_label || item.category) + " · 有效至 " + shortTime(item.valid_until)),
+    ];
+    return [lines, "gw-announce gw-level-" + item.level + (alerts.flip ? " gw-announce-a" : " gw-announce-b")];
+  }
+
+  // A short tone made with WebAudio (no audio files). Browsers let a page sound only
+  // after a user gesture: the "提示音" toggle is one, and any later click or key on
+  // the page resumes a context the browser suspended (e.g. after a reload).
+  var sound = { ctx: null, played: 0 };
+  function audioContext() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) { return null; }
+    if (!sound.ctx) { sound.ctx = new Ctx(); }
+    if (sound.ctx.state === "suspended") { sound.ctx.resume(); }
+    return sound.ctx;
+  }
+  var TONES = { blue: [660], yellow: [660, 660], orange: [740, 740, 740], red: [880, 660, 880, 660] };
+  function playTone(level) {
+    var ctx = audioContext();
+    if (!ctx) { return; }
+    var at = ctx.currentTime + 0.02;
+    (TONES[level] || TONES.blue).forEach(function (freq) {
+      var osc = ctx.createOscillator();
+      var gain = ctx.createGain();
+      osc.type = "sine";
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.35, at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.24);
+      osc.connect(gain);
+      gain.connect(ctx.destination);
+      osc.start(at);
+      osc.stop(at + 0.26);
+      at += 0.32;
+    });
+    sound.played += 1;
+  }
+  function unlockAudio(event) {
+    var onToggle = event.target && event.target.closest && event.target.closest("#wall-alert-sound");
+    if (onToggle || sound.ctx) { audioContext(); }
+  }
+  document.addEventListener("pointerdown", unlockAudio, true);
+  document.addEventListener("keydown", unlockAudio, true);
+  window.gw.alertSound = {
+    play: playTone,
+    played: function () { return sound.played; },
+    state: function () { return sound.ctx ? sound.ctx.state : "none"; },
+  };
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.gw = {
     mergeStaff: function (snapshot, delta) {
@@ -292,6 +532,37 @@
         ] } };
       }) : { namespace: "dash_html_components", type: "Li", props: { className: "gw-empty", children: "暂无事件" } };
       return [{ type: "FeatureCollection", features: features }, ticker];
+    },
+    mergeAlerts: function (store, snapshot) {
+      // the record's view of the focus (on load, every 30 s, after each push) and the
+      // map's shapes; never announces: nothing here is new to an operator
+      var props = (window.dash_clientside.callback_context.triggered || []).map(function (t) {
+        return t.prop_id;
+      });
+      if (props.indexOf("wall-alerts.data") !== -1) { applyAlertStore(store, Date.now()); }
+      alerts.snapshot = snapshot;
+      return alertOutputs(null);
+    },
+    mergeAlertPush: function (push, soundOn) {
+      var nu = window.dash_clientside.no_update;
+      if (!push) { return [nu, nu, nu, nu, nu, nu, nu, nu]; }
+      var now = Date.now();
+      var announce = null;
+      (push.d || []).forEach(function (item) {
+        if (!applyAlert(item, now, true) || !item.live || !ANNOUNCE_ACTIONS[item.action]) { return; }
+        if (!concerns(item.path, alerts.focusPath)) { return; }
+        if (!announce || item.rank > announce.rank) { announce = item; }
+      });
+      if (announce && soundOn) { playTone(announce.level); }
+      return alertOutputs(announce);
+    },
+    toggleAlertSound: function (clicks, on) {
+      var enable = !on;
+      if (enable) { playTone("blue"); }   // the click is the gesture: confirm it sounds
+      return enable;
+    },
+    alertSoundLabel: function (on) {
+      return on ? ["提示音 开", "gw-sound gw-sound-on"] : ["提示音 关", "gw-sound gw-sound-off"];
     },
     clock: function () {
       return hhmmss(new Date());

@@ -7,7 +7,7 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.wall_snapshot import build_snapshot
+from callbacks.wall_snapshot import build_alert_snapshot, build_snapshot
 from dashboard.app_context import AppContext
 from dashboard.auth.current import node_in_scope, scope_root, user
 from dashboard.auth.permissions import Perm
@@ -110,6 +110,74 @@ def register(app: Dash, context: AppContext) -> None:
         if snapshot["aggregate"]:
             auth["mode"] = "aggregate"
         return snapshot, snapshot["boundaries"], viewport, {"auth": auth}, snapshot["title"]
+
+    @app.callback(
+        Output(ids.WALL_ALERTS, "data"),
+        Input(ids.WALL_FOCUS, "data"),
+        Input(ids.WALL_REFRESH, "n_intervals"),
+        Input(ids.WALL_SOCKET, "data-alert"),
+    )
+    def load_alerts(focus_id: int | None, _tick: int | None, _pushed: Any) -> Any:
+        """Live alerts concerning the focus: on load, every 30 s and after each push.
+
+        The push is merged in the browser at once; this answer follows it with the
+        record's view (and the outlines of alerted areas the map does not draw), so a
+        missed or coalesced push never leaves the wall wrong for long.
+        """
+        who = user()
+        tree = context.tree.get()
+        if who is None or not who.can(Perm.VIEW_STAFF_POSITIONS) or focus_id is None:
+            return None
+        focus = node_in_scope(tree, who, focus_id)
+        scope = scope_root(tree, who)
+        if focus is None or scope is None:
+            return None
+        with context.services.sessions() as session:
+            return build_alert_snapshot(session, tree, focus, scope.path)
+
+    alert_outputs = [
+        (ids.WALL_ALERT_BANNER, "children"),
+        (ids.WALL_ALERT_BANNER, "className"),
+        (ids.WALL_ALERT_LIST, "children"),
+        (ids.WALL_ALERT_COUNT, "children"),
+        (ids.WALL_ALERT_AREAS, "data"),
+        (ids.WALL_ALERT_ANNOUNCE, "children"),
+        (ids.WALL_ALERT_ANNOUNCE, "className"),
+        # the banner changes the map's height: Leaflet must measure it again
+        (ids.WALL_MAP, "invalidateSize"),
+    ]
+    app.clientside_callback(
+        ClientsideFunction(namespace="gw", function_name="mergeAlerts"),
+        [Output(i, prop, allow_duplicate=True) for i, prop in alert_outputs],
+        Input(ids.WALL_ALERTS, "data"),
+        Input(ids.WALL_SNAPSHOT, "data"),
+        prevent_initial_call=True,
+    )
+    # A push has its own callback: one that also took the store as input would wait
+    # for load_alerts (which the same push triggers), i.e. for a server round trip.
+    app.clientside_callback(
+        ClientsideFunction(namespace="gw", function_name="mergeAlertPush"),
+        [Output(i, prop, allow_duplicate=True) for i, prop in alert_outputs],
+        Input(ids.WALL_SOCKET, "data-alert"),
+        State(ids.WALL_ALERT_SOUND_ON, "data"),
+        prevent_initial_call=True,
+    )
+
+    # the toggle's click is the user gesture browsers require before a page may sound
+    app.clientside_callback(
+        ClientsideFunction(namespace="gw", function_name="toggleAlertSound"),
+        Output(ids.WALL_ALERT_SOUND_ON, "data"),
+        Input(ids.WALL_ALERT_SOUND, "n_clicks"),
+        State(ids.WALL_ALERT_SOUND_ON, "data"),
+        prevent_initial_call=True,
+    )
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="gw", function_name="alertSoundLabel"),
+        Output(ids.WALL_ALERT_SOUND, "children"),
+        Output(ids.WALL_ALERT_SOUND, "className"),
+        Input(ids.WALL_ALERT_SOUND_ON, "data"),
+    )
 
     app.clientside_callback(
         ClientsideFunction(namespace="gw", function_name="mergeStaff"),

@@ -1,4 +1,4 @@
-"""The video-wall page: live staff map with KPIs, for 16:9 walls and no mouse."""
+"""The video-wall page: live staff map with KPIs and alerts, for 16:9 walls and no mouse."""
 
 from __future__ import annotations
 
@@ -59,6 +59,11 @@ def wall_layout(
             id=ids.WALL_BOUNDARIES,
             style={"variable": "gw.boundaryStyle"},
             onEachFeature={"variable": "gw.boundaryLabel"},
+        ),
+        # alerted areas, shaded by level; not interactive, so hovering reaches the areas below
+        dl.GeoJSON(
+            id=ids.WALL_ALERT_AREAS,
+            style={"variable": "gw.alertAreaStyle"},
         ),
         dl.GeoJSON(
             id=ids.WALL_STAFF,
@@ -125,6 +130,29 @@ def wall_layout(
             ),
             html.Section(
                 [
+                    html.H2(
+                        [
+                            html.Span("生效预警"),
+                            html.Span("", id=ids.WALL_ALERT_COUNT, className="gw-alert-count"),
+                            html.Button(
+                                "提示音 关",
+                                id=ids.WALL_ALERT_SOUND,
+                                className="gw-sound gw-sound-off",
+                                title="新预警发布时播放提示音（浏览器需要点按一次才允许发声）",
+                            ),
+                        ],
+                        className="gw-alert-head",
+                    ),
+                    html.Ul(
+                        html.Li("当前无生效预警", className="gw-empty"),
+                        id=ids.WALL_ALERT_LIST,
+                        className="gw-alert-list",
+                    ),
+                ],
+                className="gw-panel gw-panel-alerts",
+            ),
+            html.Section(
+                [
                     html.H2("人员状态"),
                     html.Div(id=ids.WALL_STATE_BAR, className="gw-state-bar"),
                     html.Ul(
@@ -168,10 +196,18 @@ def wall_layout(
         [
             dcc.Store(id=ids.WALL_FOCUS, data=focus_id),
             dcc.Store(id=ids.WALL_SNAPSHOT),
+            dcc.Store(id=ids.WALL_ALERTS),
+            dcc.Store(id=ids.WALL_ALERT_SOUND_ON, storage_type="local", data=False),
             dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=1000),
             dcc.Interval(id=ids.WALL_REFRESH, interval=30_000),
-            DashSocketIO(id=ids.WALL_SOCKET, eventNames=["pos", "inc"], options={"auth": {}}),
+            DashSocketIO(
+                id=ids.WALL_SOCKET, eventNames=["pos", "inc", "alert"], options={"auth": {}}
+            ),
             header,
+            html.Div(id=ids.WALL_ALERT_BANNER, className="gw-alert-banner gw-hidden"),
+            html.Div(
+                id=ids.WALL_ALERT_ANNOUNCE, className="gw-announce", **{"aria-live": "assertive"}
+            ),
             html.Main(
                 [
                     dl.Map(
