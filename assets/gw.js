@@ -431,7 +431,10 @@
   }
   function unlockAudio(event) {
     var onToggle = event.target && event.target.closest && event.target.closest("#wall-alert-sound");
-    if (onToggle || sound.ctx) { audioContext(); }
+    // the toggle itself, a context to resume, or sound left on before a reload
+    if (onToggle || sound.ctx || document.querySelector("#wall-alert-sound.gw-sound-on")) {
+      audioContext();
+    }
   }
   document.addEventListener("pointerdown", unlockAudio, true);
   document.addEventListener("keydown", unlockAudio, true);

@@ -241,6 +241,8 @@ def test_a_wall_opened_later_on_one_grid_shows_its_streets_alert(
         expect(banner).not_to_contain_text("其他网格")
         page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, "wall-alert-tablet-1024x768")
+        page.locator("#wall-alert-list").scroll_into_view_if_needed()
+        screenshot(page, "wall-alert-tablet-list-1024x768")
     finally:
         context.close()
 
