@@ -220,7 +220,7 @@
   // ``live`` holds the live items, keyed by alert id.
   var ANNOUNCE_ACTIONS = { issue: "新发布", reissue: "重新发布", raise: "预警升级" };
   var alerts = { focusPath: null, seen: {}, live: {}, outlines: {}, flip: false, snapshot: null,
-                 bannerShown: false, refit: [] };
+                 bannerShown: false, refit: [], announced: null };
   // a pushed item the record's view does not have yet is kept this long (the view
   // may have been read just before the push's commit)
   var ALERT_GRACE_MS = 5000;
@@ -378,7 +378,15 @@
       alerts.refit.forEach(clearTimeout);
       alerts.refit = [setTimeout(refitFocus, 600), setTimeout(refitFocus, 1600)];
     }
-    var shown = announce ? announcement(announce) : [nu, nu];
+    var shown = [nu, nu];
+    if (announce) {
+      shown = announcement(announce);
+      alerts.announced = { id: announce.id, until: Date.now() + 8000 };
+    } else if (alerts.announced && !alerts.live[alerts.announced.id]) {
+      // lifted (or expired) while still announced: take the announcement down at once
+      if (Date.now() < alerts.announced.until) { shown = [null, "gw-announce"]; }
+      alerts.announced = null;
+    }
     return [banner[0], banner[1], alertList(list), list.length ? String(list.length) : "",
             alertAreas(list, alerts.snapshot), shown[0], shown[1], resized];
   }

@@ -276,7 +276,7 @@ def test_repeated_and_older_pushes_change_nothing(live_server: LiveServer, wall_
             second: [second[1], second[6]],
             againAnnounce: again[6] === nu, againBanner: again[1],
             olderAnnounce: older[6] === nu, olderBanner: older[1],
-            lifted: lift[1], late: late[1],
+            lifted: lift[1], liftedAnnounce: lift[6], late: late[1],
         };
     }"""
     )
@@ -291,4 +291,5 @@ def test_repeated_and_older_pushes_change_nothing(live_server: LiveServer, wall_
         "gw-alert-banner gw-level-red"
     )
     assert result["lifted"] == "gw-alert-banner gw-hidden"
+    assert result["liftedAnnounce"] == "gw-announce"  # a lifted alert is not announced on
     assert result["late"] == "gw-alert-banner gw-hidden"
