@@ -604,19 +604,103 @@ class AlertAction(Base):
     message: Mapped[str | None] = mapped_column(Text)
 
 
-class Delivery(Base):
-    """One notification of one staff member for one alert action; the SMS idempotency unit.
+class SmsSource(enum.StrEnum):
+    """Where a composed text came from: typed on /sms, or an alert's notifying action."""
 
-    A sender claims a row with a conditional UPDATE (``state='queued'``), so two senders
-    never hold it at once; ``id`` is the message id handed to the gateway.
+    MANUAL = "manual"
+    ALERT = "alert"
+
+
+class SmsFolder(enum.StrEnum):
+    """Folders of the SMS platform; moving is a value change, never a deletion (the record)."""
+
+    SENT = "sent"
+    FILED = "filed"
+    DELETED = "deleted"
+
+
+class SmsBatch(Base):
+    """One composed text and who it went to (what the 已发/备案/已删除 folders list).
+
+    The texts themselves are ``alert_delivery`` rows (one per recipient, ``batch_id``), so
+    the one sender sends manual and alert texts alike. ``client_token`` is minted by the
+    page when the form opens: a double click or a retried request finds the first batch
+    instead of texting everyone twice. Alert batches use ``alert-action-<action id>``.
+    """
+
+    __tablename__ = "sms_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[SmsSource] = mapped_column(_enum(SmsSource))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(64))
+    author_user_id: Mapped[int | None] = mapped_column(Integer)
+    #: the author's scope (an alert's node path): who may list and move this batch
+    scope_path: Mapped[str] = mapped_column(String(255), index=True)
+    folder: Mapped[SmsFolder] = mapped_column(_enum(SmsFolder), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    folder_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    recipient_count: Mapped[int] = mapped_column(Integer, default=0)
+    client_token: Mapped[str] = mapped_column(String(64), unique=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"), index=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("alert_action.id"), index=True)
+
+
+class SmsTemplate(Base):
+    """A reusable text (短信模板); picking one fills the compose box, nothing more."""
+
+    __tablename__ = "sms_template"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class SmsGroup(Base):
+    """A named list of staff (用户分组) inside the creator's scope; names unique per scope."""
+
+    __tablename__ = "sms_group"
+    __table_args__ = (UniqueConstraint("scope_path", "name", name="uq_sms_group_scope_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    scope_path: Mapped[str] = mapped_column(String(255), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class SmsGroupMember(Base):
+    __tablename__ = "sms_group_member"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("sms_group.id"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True, index=True)
+
+
+class Delivery(Base):
+    """One text to one staff member: for an alert action, or for a batch composed on /sms.
+
+    The SMS idempotency unit. A sender claims a row with a conditional UPDATE
+    (``state='queued'``), so two senders never hold it at once; ``id`` is the message id
+    handed to the gateway. Alert deliveries carry ``alert_id``/``action_id`` (NULL for
+    manual texts); every delivery since migration 0005 carries ``batch_id``, unique per
+    staff member so one compose never texts a person twice.
     """
 
     __tablename__ = "alert_delivery"
-    __table_args__ = (UniqueConstraint("action_id", "staff_id"),)
+    __table_args__ = (
+        UniqueConstraint("action_id", "staff_id"),
+        UniqueConstraint("batch_id", "staff_id", name="uq_alert_delivery_batch_staff"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
-    action_id: Mapped[int] = mapped_column(ForeignKey("alert_action.id"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"), index=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("alert_action.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sms_batch.id", name="fk_alert_delivery_batch_id"), index=True
+    )
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     phone: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)

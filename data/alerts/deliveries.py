@@ -19,6 +19,9 @@ from data.models import (
     AlertState,
     Delivery,
     DeliveryState,
+    SmsBatch,
+    SmsFolder,
+    SmsSource,
     Staff,
 )
 
@@ -35,11 +38,33 @@ def queue(
     text: str,
     now: dt.datetime,
 ) -> int:
-    """Insert one queued delivery per recipient; returns how many."""
+    """Insert one queued delivery per recipient, under one ``sms_batch``; returns how many.
+
+    The batch (source ``alert``) is what the SMS platform's 已发短信 folder lists, so
+    alert texts and texts composed by hand are kept and counted in the same place.
+    """
+    if not recipients:
+        return 0
+    batch = SmsBatch(
+        source=SmsSource.ALERT,
+        text=text,
+        author=action.actor,
+        author_user_id=action.actor_user_id,
+        scope_path=alert.node_path,
+        folder=SmsFolder.SENT,
+        created_at=now,
+        recipient_count=len(recipients),
+        client_token=f"alert-action-{action.id}",
+        alert_id=alert.id,
+        action_id=action.id,
+    )
+    session.add(batch)
+    session.flush()
     rows = [
         {
             "alert_id": alert.id,
             "action_id": action.id,
+            "batch_id": batch.id,
             "staff_id": staff.id,
             "phone": staff.phone,
             "text": text,
@@ -50,8 +75,7 @@ def queue(
         }
         for staff in recipients
     ]
-    if rows:
-        session.execute(insert(Delivery), rows)
+    session.execute(insert(Delivery), rows)
     return len(rows)
 
 
