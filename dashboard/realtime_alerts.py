@@ -16,18 +16,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from data.alerts.categories import category_label
 from data.alerts.levels import LEVEL_LABELS, rank
 from data.alerts.states import LIVE_STATES
 from data.models import Alert, AlertLevel
 from data.org_tree import OrgTree
-
-try:  # the duty console's category table; unknown codes are shown as they are
-    from data.alerts.categories import category_label
-except ImportError:  # pragma: no cover - older trees without the table
-
-    def category_label(code: str) -> str:
-        return code
-
 
 ALERT_EVENT = "alert"
 
