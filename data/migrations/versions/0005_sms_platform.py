@@ -104,6 +104,7 @@ def upgrade() -> None:
         JOIN alert a ON a.id = aa.alert_id
         JOIN alert_delivery d ON d.action_id = aa.id
         GROUP BY aa.id, aa.message, aa.actor, aa.actor_user_id, a.node_path, aa.at, aa.alert_id
+        ORDER BY aa.id
         """
     )
     op.execute(
