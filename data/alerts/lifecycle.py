@@ -107,6 +107,8 @@ def _publish(session: Session, alert: Alert, row: AlertAction, queued: int) -> N
             "category": alert.category,
             "title": alert.title,
             "valid_until": alert.valid_until.isoformat(),
+            "issued_at": alert.issued_at.isoformat(),
+            "at": row.at.isoformat(),
             "recipients": queued,
         },
         row.at,
