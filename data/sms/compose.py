@@ -56,6 +56,10 @@ class ComposeError(ValueError):
     """The text cannot be sent as composed; ``str()`` is the Chinese reason."""
 
 
+class OutsideScope(ComposeError):
+    """Someone named lies outside the sender's scope (a crafted request or a moved member)."""
+
+
 @dataclass(frozen=True)
 class Skipped:
     staff_id: int
@@ -139,7 +143,7 @@ def resolve_recipients(
     chosen_groups = unique_ints(group_ids)
     groups = visible_groups(session, scope_path, chosen_groups)
     if len(groups) != len(chosen_groups):
-        raise ComposeError("所选分组不存在或不在您的管辖范围内，请刷新后重新选择")
+        raise OutsideScope("所选分组不存在或不在您的管辖范围内，请刷新后重新选择")
     wanted = unique_ints(staff_ids)
     if groups:
         members = session.scalars(
@@ -165,7 +169,7 @@ def resolve_recipients(
         (sid, rows[sid][0].name) for sid in wanted if not rows[sid][1].startswith(scope_path)
     ]
     if outside:
-        raise ComposeError(f"以下人员不在您的管辖范围内，未发送：{_named(outside)}")
+        raise OutsideScope(f"以下人员不在您的管辖范围内，未发送：{_named(outside)}")
     send: list[Staff] = []
     skipped: list[Skipped] = []
     for sid in wanted:

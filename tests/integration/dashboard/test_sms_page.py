@@ -1,0 +1,376 @@
+"""/sms through its real callbacks: scope, idempotent sending, folders, log, statistics.
+
+Two sibling communities (A and B) of the seeded small city; a duty officer of A
+names B's staff, groups and batches the way a crafted request would. Calls go to
+/_dash-update-component exactly as the browser sends them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from data.incidents.actors import Actor
+from data.models import (
+    AuditLog,
+    Delivery,
+    DeliveryState,
+    NodeKind,
+    OrgNode,
+    Role,
+    SmsBatch,
+    SmsFolder,
+    SmsSource,
+    Staff,
+    User,
+)
+from data.sms.compose import compose
+from data.sms.gateways import HttpGateway
+from data.sms.sender import SenderConfig, SmsSender
+from layouts import ids
+from tests.support.accounts import login, make_user
+from tests.support.dash_patterns import DashAnswer, key_of, post, prop_id
+
+
+def _communities(running) -> tuple[OrgNode, OrgNode]:
+    with running.app.services.sessions() as db:
+        a, b = db.scalars(
+            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
+        ).all()[:2]
+        return a, b
+
+
+def _staff(running, path: str, n: int) -> list[Staff]:
+    with running.app.services.sessions() as db:
+        rows = db.scalars(
+            select(Staff)
+            .join(OrgNode, OrgNode.id == Staff.node_id)
+            .where(OrgNode.path.startswith(path), Staff.active.is_(True))
+            .order_by(Staff.id)
+            .limit(n)
+        ).all()
+        for row in rows:
+            db.expunge(row)
+        return list(rows)
+
+
+def _user(running, role: Role, node: OrgNode) -> tuple[Any, int]:
+    username, password = make_user(running.app.services.sessions, role, node.id)
+    with running.app.services.sessions() as db:
+        user_id = db.scalar(select(User.id).where(User.username == username))
+    assert user_id is not None
+    return login(running.url, username, password), user_id
+
+
+def _outputs(key: str) -> Any:
+    parts = [p for p in key.strip(".").split("...") if p] if key.startswith("..") else [key]
+    outs = []
+    for part in parts:
+        component, prop = part.rsplit(".", 1)
+        if "@" in prop:
+            prop = prop.split("@", 1)[0]
+        ident: Any = json.loads(component) if component.startswith("{") else component
+        outs.append({"id": ident, "property": prop})
+    return outs if len(outs) > 1 else outs[0]
+
+
+def _value(component: Any, prop: str, value: Any) -> dict:
+    return {"id": component, "property": prop, "value": value}
+
+
+def _page(http, running) -> DashAnswer:
+    key = key_of(running.app.dash, f"{ids.PAGE}.children")
+    inputs = [_value(ids.URL, "pathname", "/sms"), _value(ids.URL, "search", "")]
+    return post(http, running.url, key, _outputs(key), inputs, changed=f"{ids.URL}.pathname")
+
+
+def _send(http, running, text: str, staff: list[int], groups: list[int], token: str) -> DashAnswer:
+    key = key_of(running.app.dash, f"{ids.SMS_SEND_MSG}.children")
+    return post(
+        http,
+        running.url,
+        key,
+        _outputs(key),
+        [_value(ids.SMS_SEND, "n_clicks", 1)],
+        [
+            _value(ids.SMS_TEXT, "value", text),
+            _value(ids.SMS_STAFF, "value", staff),
+            _value(ids.SMS_GROUPS, "value", groups),
+            _value(ids.SMS_TOKEN, "data", token),
+        ],
+        changed=f"{ids.SMS_SEND}.n_clicks",
+    )
+
+
+def _search(http, running, words: str, chosen: list[int]) -> DashAnswer:
+    key = key_of(running.app.dash, f"{ids.SMS_STAFF}.options")
+    return post(
+        http,
+        running.url,
+        key,
+        _outputs(key),
+        [_value(ids.SMS_STAFF, "search_value", words)],
+        [_value(ids.SMS_STAFF, "value", chosen)],
+        changed=f"{ids.SMS_STAFF}.search_value",
+    )
+
+
+def _folder(http, running, tab: str, move: tuple[int, str] | None = None) -> DashAnswer:
+    key = key_of(running.app.dash, f"{ids.SMS_FOLDER_TABLE}.children")
+    buttons = []
+    changed = f"{ids.SMS_TABS}.value"
+    if move is not None:
+        button = {"type": ids.SMS_MOVE, "bid": move[0], "action": move[1]}
+        buttons = [_value(button, "n_clicks", 1)]
+        changed = prop_id(button, "n_clicks")
+    inputs = [
+        _value(ids.SMS_TABS, "value", tab),
+        _value(ids.SMS_TICK, "n_intervals", 1),
+        _value(ids.SMS_FOLDER_PREV, "n_clicks", None),
+        _value(ids.SMS_FOLDER_NEXT, "n_clicks", None),
+        buttons,
+    ]
+    state = [_value(ids.SMS_FOLDER_PAGE, "data", 0)]
+    return post(http, running.url, key, _outputs(key), inputs, state, changed=changed)
+
+
+def _log(http, running, states: list[str], resend: int | None = None) -> DashAnswer:
+    key = key_of(running.app.dash, f"{ids.SMS_LOG_TABLE}.children")
+    buttons = []
+    changed = f"{ids.SMS_LOG_STATE}.value"
+    if resend is not None:
+        button = {"type": ids.SMS_RESEND, "did": resend}
+        buttons = [_value(button, "n_clicks", 1)]
+        changed = prop_id(button, "n_clicks")
+    inputs = [
+        _value(ids.SMS_TABS, "value", "logs"),
+        _value(ids.SMS_LOG_STATE, "value", states),
+        _value(ids.SMS_LOG_SOURCE, "value", None),
+        _value(ids.SMS_LOG_PREV, "n_clicks", None),
+        _value(ids.SMS_LOG_NEXT, "n_clicks", None),
+        _value(ids.SMS_TICK, "n_intervals", 1),
+        buttons,
+    ]
+    state = [_value(ids.SMS_LOG_PAGE, "data", 0)]
+    return post(http, running.url, key, _outputs(key), inputs, state, changed=changed)
+
+
+def _audit(running, action: str) -> list[AuditLog]:
+    with running.app.services.sessions() as db:
+        return list(db.scalars(select(AuditLog).where(AuditLog.action == action)))
+
+
+def test_the_page_opens_for_leaders_and_duty_officers_only(running):
+    a, _ = _communities(running)
+    for role in (Role.DUTY_OFFICER, Role.LEADER):
+        http, _ = _user(running, role, a)
+        page = _page(http, running)
+        assert page.status_code == 200
+        for tab in ("发送短信", "已发短信", "备案短信", "已删除短信", "短信模板", "用户分组"):
+            assert tab in page.text
+        assert "发送统计" in page.text and "短信日志" in page.text
+    for role in (Role.GRID_STAFF, Role.ADMIN, Role.WALL):
+        http, _ = _user(running, role, a)
+        assert "无权访问此页面" in _page(http, running).text
+
+
+def test_sending_stays_in_scope_and_happens_once(running, caplog):
+    a, b = _communities(running)
+    mine, theirs = _staff(running, a.path, 2), _staff(running, b.path, 1)
+    http, _ = _user(running, Role.DUTY_OFFICER, a)
+
+    refused = _send(http, running, "通知", [mine[0].id, theirs[0].id], [], "tok-refused1")
+    assert refused.status_code == 200
+    assert f"{theirs[0].name}（#{theirs[0].id}）" in refused.text
+    assert "不在您的管辖范围内" in refused.text
+    denied = _audit(running, "sms_send")
+    assert [row.outcome for row in denied] == ["denied"]
+    assert any("outside node" in r.getMessage() for r in caplog.records)
+
+    ok = _send(http, running, "今晚 8 点例会", [s.id for s in mine], [], "tok-once-0001")
+    again = _send(http, running, "今晚 8 点例会", [s.id for s in mine], [], "tok-once-0001")
+    assert "已提交发送 2 人" in ok.text and "gw-msg-ok" in ok.text
+    assert "重复提交已忽略" in again.text
+    with running.app.services.sessions() as db:
+        assert db.scalar(select(func.count(SmsBatch.id))) == 1
+        assert db.scalar(select(func.count(Delivery.id)).where(Delivery.alert_id.is_(None))) == 2
+    sent = [row for row in _audit(running, "sms_send") if row.outcome == "ok"]
+    assert len(sent) == 1 and sent[0].detail["recipients"] == 2
+
+    empty = _send(http, running, "   ", [mine[0].id], [], "tok-empty-01")
+    assert "短信内容不能为空" in empty.text
+    long = _send(http, running, "字" * 501, [mine[0].id], [], "tok-long-001")
+    assert "短信内容超过 500 字（当前 501 字）" in long.text
+
+
+def test_the_staff_search_lists_only_the_scope(running):
+    a, b = _communities(running)
+    mine, theirs = _staff(running, a.path, 1)[0], _staff(running, b.path, 1)[0]
+    http, _ = _user(running, Role.DUTY_OFFICER, a)
+    found = _search(http, running, mine.name, [])
+    assert f'"value": {mine.id}' in found.text and "·" in found.text
+    crafted = _search(http, running, theirs.name, [theirs.id])
+    assert f'"value": {theirs.id}' not in crafted.text
+
+
+def test_folder_moves_stay_in_scope_and_are_audited(running):
+    a, b = _communities(running)
+    with running.app.services.sessions.begin() as db:
+        theirs = compose(
+            db,
+            Actor(role="duty_officer", name="乙值班员", scope_path=b.path, user_id=999),
+            text="乙社区通知",
+            staff_ids=[s.id for s in _staff(running, b.path, 1)],
+            client_token="b-batch-0001",
+            now=dt.datetime.now(dt.UTC),
+        ).batch_id
+    http, _ = _user(running, Role.DUTY_OFFICER, a)
+    ok = _send(
+        http, running, "甲社区通知", [s.id for s in _staff(running, a.path, 2)], [], "a-b1-0001"
+    )
+    assert "已提交发送" in ok.text
+    with running.app.services.sessions() as db:
+        mine = db.scalar(select(SmsBatch.id).where(SmsBatch.text == "甲社区通知"))
+
+    listed = _folder(http, running, "sent")
+    assert "甲社区通知" in listed.text and "乙社区通知" not in listed.text
+    crafted = _folder(http, running, "sent", (theirs, "delete"))
+    assert "不存在或不在您的管辖范围内" in crafted.text
+    filed = _folder(http, running, "sent", (mine, "file"))
+    assert "已移入备案短信" in filed.text and "甲社区通知" not in filed.text
+    assert "甲社区通知" in _folder(http, running, "filed").text
+    with running.app.services.sessions() as db:
+        assert db.get(SmsBatch, theirs).folder == SmsFolder.SENT  # type: ignore[union-attr]
+        assert db.get(SmsBatch, mine).folder == SmsFolder.FILED  # type: ignore[union-attr]
+    assert [row.target_id for row in _audit(running, "sms_file")] == [str(mine)]
+
+
+class FailingProvider:
+    def __init__(self) -> None:
+        self.calls = 0
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                provider.calls += 1
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def failing() -> Iterator[FailingProvider]:
+    provider = FailingProvider()
+    yield provider
+    provider.server.shutdown()
+    provider.server.server_close()
+
+
+@pytest.mark.parametrize("running", [{"run_workers": False}], indirect=True)
+def test_a_failing_gateway_shows_in_the_log_and_can_be_resent(running, failing):
+    """The server's own sender is off; this one talks to a provider that answers 503."""
+    a, _ = _communities(running)
+    person = _staff(running, a.path, 1)[0]
+    http, _ = _user(running, Role.DUTY_OFFICER, a)
+    assert (
+        "已提交发送 1 人" in _send(http, running, "防汛值守", [person.id], [], "tok-fail-001").text
+    )
+    gateway = HttpGateway(url_template=f"http://127.0.0.1:{failing.port}/send", timeout_s=5)
+    config = SenderConfig(
+        rate_per_s=10_000, burst=10_000, max_attempts=3, base_backoff_s=0.05, max_backoff_s=1
+    )
+    sender = SmsSender(
+        running.app.services.sessions, gateway, running.app.services.redis, config=config
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        sender.run_once()
+        with running.app.services.sessions() as db:
+            state = db.scalar(select(Delivery.state).where(Delivery.staff_id == person.id))
+        if state == DeliveryState.FAILED:
+            break
+        time.sleep(0.05)
+    assert state == DeliveryState.FAILED and failing.calls == 3
+
+    shown = _log(http, running, ["failed"])
+    assert shown.status_code == 200
+    assert "HTTP 503" in shown.text and "发送失败" in shown.text and person.name in shown.text
+    assert "gw-sms-row-failed" in shown.text and "重发" in shown.text
+    assert person.phone not in shown.text and person.phone[-4:] in shown.text  # masked
+    with running.app.services.sessions() as db:
+        delivery_id = db.scalar(select(Delivery.id).where(Delivery.staff_id == person.id))
+    resent = _log(http, running, ["failed"], resend=delivery_id)
+    assert "已重新排队" in resent.text and "没有符合条件的短信记录" in resent.text
+    assert [row.target_id for row in _audit(running, "sms_resend")] == [str(delivery_id)]
+    with running.app.services.sessions() as db:
+        row = db.get(Delivery, delivery_id)
+        assert row is not None and (row.state, row.attempts) == (DeliveryState.QUEUED, 0)
+
+
+def test_statistics_and_groups_through_the_page(running):
+    a, b = _communities(running)
+    mine, theirs = _staff(running, a.path, 3), _staff(running, b.path, 1)
+    http, _ = _user(running, Role.DUTY_OFFICER, a)
+    dash = running.app.dash
+
+    key = key_of(dash, f"{ids.SMS_GRP_TABLE}.children")
+    inputs = [
+        _value(ids.SMS_GRP_SAVE, "n_clicks", 1),
+        _value(ids.SMS_GRP_NEW, "n_clicks", None),
+        [],
+        [],
+    ]
+
+    def save(name: str, members: list[int]) -> DashAnswer:
+        state = [
+            _value(ids.SMS_GRP_NAME, "value", name),
+            _value(ids.SMS_GRP_MEMBERS, "value", members),
+            _value(ids.SMS_GRP_EDITING, "data", None),
+        ]
+        return post(
+            http, running.url, key, _outputs(key), inputs, state, f"{ids.SMS_GRP_SAVE}.n_clicks"
+        )
+
+    outside = save("越界组", [mine[0].id, theirs[0].id])
+    assert theirs[0].name in outside.text and "不在该分组的管辖范围内" in outside.text
+    made = save("值守组", [s.id for s in mine])
+    assert "分组「值守组」已新建（3 人）" in made.text
+    with running.app.services.sessions() as db:
+        from data.models import SmsGroup
+
+        group_id = db.scalar(select(SmsGroup.id).where(SmsGroup.name == "值守组"))
+    assert "已提交发送 3 人" in _send(http, running, "组发", [], [group_id], "tok-group-01").text
+    assert [row.detail["members"] for row in _audit(running, "sms_group_add")] == [3]
+    assert [row.detail["groups"] for row in _audit(running, "sms_send")] == [[group_id]]
+
+    key = key_of(dash, f"{ids.SMS_STATS_GRAPH}.figure")
+    inputs = [
+        _value(ids.SMS_TABS, "value", "stats"),
+        _value(ids.SMS_STATS_SOURCE, "value", "all"),
+        _value(ids.SMS_STATS_DAYS, "value", 30),
+        _value(ids.SMS_TICK, "n_intervals", 1),
+    ]
+    stats = post(http, running.url, key, _outputs(key), inputs, changed=f"{ids.SMS_TABS}.value")
+    assert stats.status_code == 200 and '"barmode": "stack"' in stats.text
+    assert "合计" in stats.text and "发送成功" in stats.text
+    inputs[1] = _value(ids.SMS_STATS_SOURCE, "value", SmsSource.ALERT.value)
+    alerts = post(
+        http, running.url, key, _outputs(key), inputs, changed=f"{ids.SMS_STATS_SOURCE}.value"
+    )
+    assert "近 30 天管辖范围内没有短信记录" in alerts.text
