@@ -29,6 +29,7 @@ from layouts.shell import app_page
 from layouts.sms import (
     FOLDER_NOTES,
     FOLDER_TABS,
+    GRAPH_STYLE,
     TAB_VALUES,
     folder_table,
     group_table,
@@ -408,7 +409,7 @@ def register_stats(app: Dash, context: AppContext) -> None:
                 stats_totals(data),
                 empty_state(f"{span}管辖范围内没有短信记录"),
             )
-        return stats_figure(data), {}, stats_totals(data), ""
+        return stats_figure(data), GRAPH_STYLE, stats_totals(data), ""
 
 
 def register_logs(app: Dash, context: AppContext) -> None:

@@ -8,6 +8,7 @@ Everything here is pure layout from plain values; callbacks/sms.py fills it.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import plotly.graph_objects as go
@@ -28,6 +29,8 @@ from layouts.shell import app_page
 from layouts.tables import empty_state
 
 REFRESH_MS = 5_000
+#: inline, because a responsive dcc.Graph sets its own height to 100% unless told one
+GRAPH_STYLE = {"height": "clamp(300px, 42vh, 460px)"}
 TEXT_PREVIEW_CHARS = 40
 
 TABS: tuple[tuple[str, str], ...] = (
@@ -164,8 +167,7 @@ def _compose_panel(groups: list[dict], templates: list[dict], token: str) -> htm
                                 counter_text(""), id=ids.SMS_COUNTER, className="gw-sms-counter"
                             ),
                             html.P(
-                                "70 字以内计 1 条；超过 70 字按长短信每 67 字 1 条计费。"
-                                "签名由短信网关统一添加。",
+                                "70 字以内计 1 条；超过 70 字按长短信每 67 字 1 条计。",
                                 className="gw-app-note",
                             ),
                             html.Div(
@@ -468,9 +470,17 @@ def _groups_panel(rows: list[GroupView]) -> html.Section:
 # -- statistics ----------------------------------------------------------------------
 
 
+def _day_range(days: list[dt.date]) -> list[str] | None:
+    """Bars sit on midnight: from noon the day before the first to noon of the last."""
+    if not days:
+        return None
+    before = days[0] - dt.timedelta(days=1)
+    return [f"{before.isoformat()} 12:00", f"{days[-1].isoformat()} 12:00"]
+
+
 def stats_figure(data: DailyStats) -> go.Figure:
     """Stacked bars per China-time day, one colour per state, Chinese hover text."""
-    days = [f"{d:%m-%d}" for d in data.days]
+    days = [d.isoformat() for d in data.days]
     fig = go.Figure()
     for state in STATE_ORDER:
         counts = data.by_state.get(state.value, [0] * len(days))
@@ -481,7 +491,7 @@ def stats_figure(data: DailyStats) -> go.Figure:
             y=counts,
             name=DELIVERY_STATE_LABELS[state],
             marker_color=STATE_COLOURS[state],
-            hovertemplate="%{x} " + DELIVERY_STATE_LABELS[state] + "：%{y} 条<extra></extra>",
+            hovertemplate="%{x|%m-%d} " + DELIVERY_STATE_LABELS[state] + "：%{y} 条<extra></extra>",
         )
     fig.update_layout(
         barmode="stack",
@@ -491,7 +501,15 @@ def stats_figure(data: DailyStats) -> go.Figure:
         margin={"l": 48, "r": 16, "t": 36, "b": 40},
         legend={"orientation": "h", "x": 0, "y": 1.12},
         bargap=0.25,
-        xaxis={"type": "category", "gridcolor": "#1c2c4a", "tickangle": 0},
+        # a date axis thins its own labels; %m-%d keeps month names (English) out
+        xaxis={
+            "type": "date",
+            "tickformat": "%m-%d",
+            "gridcolor": "#1c2c4a",
+            # half a day of room on each side, so the first and last bars are whole
+            "range": _day_range(data.days),
+        },
+        showlegend=True,
         yaxis={"title": {"text": "短信条数"}, "gridcolor": "#1c2c4a", "rangemode": "tozero"},
         hoverlabel={"font": {"family": "Noto Sans CJK SC, sans-serif"}},
     )
@@ -558,7 +576,9 @@ def _stats_panel() -> html.Section:
             html.Div(id=ids.SMS_STATS_EMPTY, className="gw-msg-slot"),
             dcc.Graph(
                 id=ids.SMS_STATS_GRAPH,
-                config={"displayModeBar": False, "responsive": True},
+                config={"displayModeBar": False},
+                responsive=True,
+                style=GRAPH_STYLE,
                 className="gw-sms-graph",
             ),
         ],
