@@ -28,7 +28,9 @@ from data.models import (
     Role,
     SmsBatch,
     SmsFolder,
+    SmsGroup,
     SmsSource,
+    SmsTemplate,
     Staff,
     User,
 )
@@ -352,8 +354,6 @@ def test_statistics_and_groups_through_the_page(running):
     made = save("值守组", [s.id for s in mine])
     assert "分组「值守组」已新建（3 人）" in made.text
     with running.app.services.sessions() as db:
-        from data.models import SmsGroup
-
         group_id = db.scalar(select(SmsGroup.id).where(SmsGroup.name == "值守组"))
     assert "已提交发送 3 人" in _send(http, running, "组发", [], [group_id], "tok-group-01").text
     assert [row.detail["members"] for row in _audit(running, "sms_group_add")] == [3]
@@ -374,3 +374,49 @@ def test_statistics_and_groups_through_the_page(running):
         http, running.url, key, _outputs(key), inputs, changed=f"{ids.SMS_STATS_SOURCE}.value"
     )
     assert "近 30 天管辖范围内没有短信记录" in alerts.text
+
+
+def test_templates_are_saved_edited_and_deleted_on_record(running):
+    a, _ = _communities(running)
+    http, _ = _user(running, Role.LEADER, a)
+    key = key_of(running.app.dash, f"{ids.SMS_TPL_TABLE}.children")
+
+    def act(button: Any, changed: str, name: str, text: str, editing: int | None) -> DashAnswer:
+        edits, deletes = [], []
+        save = _value(ids.SMS_TPL_SAVE, "n_clicks", None)
+        if button == "save":
+            save = _value(ids.SMS_TPL_SAVE, "n_clicks", 1)
+        elif button[0] == "edit":
+            edits = [_value({"type": ids.SMS_TPL_EDIT, "tid": button[1]}, "n_clicks", 1)]
+        else:
+            deletes = [_value({"type": ids.SMS_TPL_DELETE, "tid": button[1]}, "submit_n_clicks", 1)]
+        inputs = [save, _value(ids.SMS_TPL_NEW, "n_clicks", None), edits, deletes]
+        state = [
+            _value(ids.SMS_TPL_NAME, "value", name),
+            _value(ids.SMS_TPL_TEXT, "value", text),
+            _value(ids.SMS_TPL_EDITING, "data", editing),
+        ]
+        return post(http, running.url, key, _outputs(key), inputs, state, changed)
+
+    save = f"{ids.SMS_TPL_SAVE}.n_clicks"
+    made = act("save", save, "高温提醒", "今日高温，请注意防暑。", None)
+    assert "模板「高温提醒」已新建" in made.text and '"label": "高温提醒"' in made.text
+    with running.app.services.sessions() as db:
+        template_id = db.scalar(select(SmsTemplate.id).where(SmsTemplate.name == "高温提醒"))
+    assert template_id is not None
+    twice = act("save", save, "高温提醒", "再来一次", None)
+    assert "已有名为「高温提醒」的模板" in twice.text
+
+    edit_button = {"type": ids.SMS_TPL_EDIT, "tid": template_id}
+    opened = act(("edit", template_id), prop_id(edit_button, "n_clicks"), "", "", None)
+    assert "编辑模板「高温提醒」" in opened.text and "今日高温" in opened.text
+    edited = act("save", save, "高温橙色提醒", "今日最高 39℃。", template_id)
+    assert "模板「高温橙色提醒」已保存" in edited.text
+
+    delete_button = {"type": ids.SMS_TPL_DELETE, "tid": template_id}
+    gone = act(("delete", template_id), prop_id(delete_button, "submit_n_clicks"), "", "", None)
+    assert "模板「高温橙色提醒」已删除" in gone.text and "暂无短信模板" in gone.text
+    actions = [row.action for row in _audit(running, "sms_template_add")]
+    actions += [row.action for row in _audit(running, "sms_template_edit")]
+    actions += [row.action for row in _audit(running, "sms_template_delete")]
+    assert actions == ["sms_template_add", "sms_template_edit", "sms_template_delete"]
