@@ -133,16 +133,13 @@ def test_the_same_client_token_sends_once(sessions: sessionmaker[Session]) -> No
         assert find_batch(db, me, "double-click-1").id == first.batch_id  # type: ignore[union-attr]
 
 
-def test_a_racing_duplicate_token_fails_its_commit(
-    engine: Engine, sessions: sessionmaker[Session]
-) -> None:
+def test_a_racing_duplicate_token_fails_its_commit(sessions: sessionmaker[Session]) -> None:
     """Two requests with one token both pass the lookup; the unique key stops the second.
 
-    On PostgreSQL the second insert waits for the first transaction and fails once it
-    commits; the page then answers with the first batch (``find_batch``).
+    The second insert waits for the first transaction (PostgreSQL: the unique index;
+    SQLite: the write lock) and fails once it commits; the page then answers with the
+    first batch (``find_batch``).
     """
-    if engine.dialect.name == "sqlite":
-        pytest.skip("SQLite serialises writers: the second request waits, then finds the first")
     a, _ = communities(sessions)
     people = staff_under(sessions, a.path, 2)
     me = officer(a.path)
