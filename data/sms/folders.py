@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from data.models import Delivery, DeliveryState, SmsBatch, SmsFolder, SmsSource
@@ -68,7 +68,7 @@ class BatchPage:
     pages: int
 
 
-def _visible(scope_path: str):  # type: ignore[no-untyped-def]
+def _visible(scope_path: str) -> ColumnElement[bool]:
     return path_under(SmsBatch.scope_path, scope_path)
 
 

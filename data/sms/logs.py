@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from data.masking import mask_phone
@@ -65,7 +65,7 @@ def _filters(
     states: Sequence[DeliveryState | str],
     source: SmsSource | str | None,
     batch_id: int | None,
-) -> list:
+) -> list[ColumnElement[bool]]:
     where = [path_under(OrgNode.path, scope_path)]
     if states:
         where.append(Delivery.state.in_([DeliveryState(s) for s in states]))
