@@ -41,6 +41,17 @@ ACTION_LABELS: dict[str, str] = {
     "alert_lower": "预警降级",
     "alert_extend": "延长预警",
     "alert_lift": "解除预警",
+    "sms_send": "发送短信",
+    "sms_file": "短信备案",
+    "sms_delete": "删除短信",
+    "sms_restore": "恢复短信",
+    "sms_resend": "短信重发",
+    "sms_template_add": "新建短信模板",
+    "sms_template_edit": "修改短信模板",
+    "sms_template_delete": "删除短信模板",
+    "sms_group_add": "新建用户分组",
+    "sms_group_edit": "修改用户分组",
+    "sms_group_delete": "删除用户分组",
 }
 
 OUTCOME_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "锁定"}
@@ -51,6 +62,10 @@ TARGET_LABELS = {
     "org_node": "组织节点",
     "audit_log": "审计日志",
     "alert": "预警",
+    "sms_batch": "短信",
+    "sms_template": "短信模板",
+    "sms_group": "用户分组",
+    "sms_delivery": "短信记录",
 }
 
 

@@ -30,6 +30,18 @@ class NotARecipient(LookupError):
     """The staff member was not texted for this alert, so there is nothing to acknowledge."""
 
 
+#: why a recipient without a phone number has a failed delivery from the start
+NO_PHONE = "未登记手机号，无法发送短信"
+
+
+def _first_state(staff: Staff, now: dt.datetime) -> dict[str, object]:
+    """Queued, or failed at once for staff without a phone: still a recipient (they may
+    acknowledge from the terminal) and shown to the officer as not reached by text."""
+    if (staff.phone or "").strip():
+        return {"state": DeliveryState.QUEUED}
+    return {"state": DeliveryState.FAILED, "failed_at": now, "last_error": NO_PHONE}
+
+
 def queue(
     session: Session,
     alert: Alert,
@@ -66,12 +78,12 @@ def queue(
             "action_id": action.id,
             "batch_id": batch.id,
             "staff_id": staff.id,
-            "phone": staff.phone,
+            "phone": staff.phone or "",
             "text": text,
-            "state": DeliveryState.QUEUED,
             "attempts": 0,
             "next_attempt_at": now,
             "queued_at": now,
+            **_first_state(staff, now),
         }
         for staff in recipients
     ]

@@ -329,3 +329,25 @@ def test_migration_0004_matches_the_models(engine: Engine) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     mine = [d for d in diff if any(f"'{t}'" in repr(d) or f"<{t}>" in repr(d) for t in tables)]
     assert mine == []
+
+
+def test_staff_without_a_phone_are_recipients_whose_text_failed_at_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session, session.begin():
+        street = session.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.STREET)).one()
+        silent_id = sorted(expected_recipients(session, street.path))[0]
+        silent = session.get(Staff, silent_id)
+        assert silent is not None
+        silent.phone = ""
+    with sessions() as session, session.begin():
+        issued = issue(session, street.id)
+    with sessions() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.action_id == issued.action.id)).all()
+        states = {row.staff_id: row.state for row in rows}
+        assert states.pop(silent_id) == DeliveryState.FAILED
+        assert set(states.values()) == {DeliveryState.QUEUED}
+        failed = next(row for row in rows if row.staff_id == silent_id)
+        assert failed.last_error == deliveries.NO_PHONE and failed.failed_at == T0
+        counts = queries.delivery_counts(session, issued.alert.id)
+        assert counts[DeliveryState.FAILED] == 1
