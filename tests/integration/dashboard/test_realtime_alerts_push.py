@@ -132,6 +132,17 @@ def listen(url: str, cookie: str, focus: int, mode: str | None = None) -> tuple:
     return client, received
 
 
+def wait_for_rooms(running, rooms: list[str], timeout_s: float = 5.0) -> None:
+    """Until the server has joined every client to its room (the connect handler ran)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        joined = running.app.socketio.server.manager.rooms.get("/", {})
+        if all(joined.get(room) for room in rooms):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"rooms not joined: {rooms}")
+
+
 def test_an_issued_alert_reaches_walls_inside_and_above_its_street_only(running):
     sessions = running.app.services.sessions
     nodes = streets_and_grids(sessions)
@@ -145,7 +156,11 @@ def test_an_issued_alert_reaches_walls_inside_and_above_its_street_only(running)
         "neighbour_grid": listen(running.url, cookie, nodes["neighbour_grid"].id),
     }
     try:
-        time.sleep(0.3)
+        wait_for_rooms(
+            running,
+            [f"org:{nodes[k].id}" for k in ("grid", "street", "neighbour", "neighbour_grid")]
+            + [f"agg:{nodes['root'].id}"],
+        )
         started = time.time()
         alert_id = issue(sessions, nodes["street"].id)
         relay_outbox(sessions, running.app.services.redis)
@@ -154,6 +169,8 @@ def test_an_issued_alert_reaches_walls_inside_and_above_its_street_only(running)
         while time.time() < deadline and not all(walls[k][1] for k in ("grid", "street", "city")):
             time.sleep(0.01)
         time.sleep(0.5)  # a wrongly routed or repeated push would have arrived by now
+        still = {key: client.connected for key, (client, _) in walls.items()}
+        assert all(still.values()), f"a client lost its connection: {still}"
     finally:
         for client, _ in walls.values():
             client.disconnect()
