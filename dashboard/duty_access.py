@@ -46,9 +46,10 @@ TOKEN_TTL_S = 24 * 3600
 #: at most this many areas answer a typed search
 MAX_NODE_MATCHES = 40
 
+#: "acknowledged" is the alarm sense (someone responded), not "everyone confirmed"
 STATE_LABELS: dict[AlertState, str] = {
-    AlertState.ACTIVE: "生效中",
-    AlertState.ACKNOWLEDGED: "已签收",
+    AlertState.ACTIVE: "生效 · 待签收",
+    AlertState.ACKNOWLEDGED: "生效 · 已有人签收",
     AlertState.LIFTED: "已解除",
     AlertState.EXPIRED: "已过期",
 }
