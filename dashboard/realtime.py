@@ -209,18 +209,31 @@ class RealtimeBridge:
                 message = {"t": server_time, "d": items, "n": len(items)}
             self.socketio.emit(POSITION_EVENT, message, to=room, ignore_queue=True)
 
+    def stream_tails(self, streams: tuple[str, ...]) -> dict[str, bytes | str]:
+        """Each stream's newest id now ("0-0" for one not created yet).
+
+        XREAD with "$" means "after the newest entry at the time of *this* call": passed
+        again on every call, an entry added while the previous batch was being emitted
+        would be skipped. Resolving "$" once, at start, makes every later entry count.
+        """
+        tails: dict[str, bytes | str] = {}
+        for stream in streams:
+            try:
+                tails[stream] = self.r.xinfo_stream(stream)["last-generated-id"]
+            except redis.ResponseError:  # no such key yet
+                tails[stream] = "0-0"
+        return tails
+
     def run(self, stop: threading.Event) -> None:
         self.reload(force=True)
-        last_ids: dict[str, bytes | str] = {
-            POSITIONS_STREAM: "$",
-            STAFF_STATE_STREAM: "$",
-            EVENTS_STREAM: "$",
-            ALERTS_STREAM: "$",
-        }
+        streams = (POSITIONS_STREAM, STAFF_STATE_STREAM, EVENTS_STREAM, ALERTS_STREAM)
+        last_ids: dict[str, bytes | str] | None = None
         pending: dict[int, tuple[int, Delta]] = {}
         next_flush = time.monotonic() + self.interval_s
         while not stop.is_set():
             try:
+                if last_ids is None:  # here, not before the loop: Redis may be down
+                    last_ids = self.stream_tails(streams)
                 wait_ms = max(1, int((next_flush - time.monotonic()) * 1000))
                 reply = self.r.xread(last_ids, count=10_000, block=wait_ms)  # type: ignore[arg-type]
                 if reply:
