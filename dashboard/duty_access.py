@@ -17,6 +17,7 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from callbacks.wall_snapshot import polygon_bounds
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
@@ -26,9 +27,22 @@ from data.alerts import lifecycle, queries, states
 from data.alerts.categories import ALERT_CATEGORIES, category_label
 from data.alerts.deliveries import newest_notifying_action_id
 from data.alerts.levels import LEVEL_LABELS, rank
+from data.incidents.queries import count_incidents, list_incidents
 from data.masking import mask_phone
-from data.models import POST_LABELS, Alert, AlertLevel, AlertState, Delivery, DeliveryState, Staff
+from data.models import (
+    POST_LABELS,
+    Alert,
+    AlertAction,
+    AlertLevel,
+    AlertState,
+    DeadlineStatus,
+    Delivery,
+    DeliveryState,
+    IncidentState,
+    Staff,
+)
 from data.org_tree import NodeInfo, OrgTree
+from data.queries import boundaries
 from streams.incidents import relay_outbox
 
 log = logging.getLogger("gridwatch.scope")
@@ -207,8 +221,7 @@ def live_alerts(services: Services, tree: OrgTree, who: SessionUser) -> list[Ale
         return None
     with services.sessions() as db:
         rows = [_summary(db, tree, alert) for alert in queries.live_alerts(db, path)]
-    order = {level.value: rank for rank, level in enumerate(AlertLevel)}
-    return sorted(rows, key=lambda row: -order[row.level])
+    return sorted(rows, key=lambda row: -rank(AlertLevel(row.level)))
 
 
 def _in_scope(db: Session, tree: OrgTree, who: SessionUser, alert_id: object) -> Alert | None:
@@ -223,10 +236,8 @@ def _in_scope(db: Session, tree: OrgTree, who: SessionUser, alert_id: object) ->
     return alert
 
 
-def _change(row: object) -> str:
-    from data.models import AlertAction
-
-    assert isinstance(row, AlertAction)
+def _change(row: AlertAction) -> str:
+    """What an action changed, in a few words (level, validity)."""
     parts = []
     if row.from_level and row.to_level and row.from_level != row.to_level:
         parts.append(f"{LEVEL_LABELS[row.from_level]} → {LEVEL_LABELS[row.to_level]}")
@@ -504,8 +515,6 @@ def area_map(
     Each area carries ``alert``: the highest level of the live alerts that concern it
     (issued at the area, above it or inside it), so the map shows what is in force.
     """
-    from data.queries import boundaries
-
     scope = scope_root(tree, who)
     if scope is None or not can_issue(who):
         return None
@@ -546,18 +555,11 @@ def area_map(
 
 
 def _bounds(geometry: dict | None) -> list[list[float]] | None:
-    if not geometry:
-        return None
-    from callbacks.wall_snapshot import polygon_bounds
-
-    return polygon_bounds(geometry)
+    return polygon_bounds(geometry) if geometry else None
 
 
 def pending_incidents(services: Services, tree: OrgTree, who: SessionUser) -> dict | None:
     """Incidents waiting for the desk (reported or accepted, or overdue) in scope, newest first."""
-    from data.incidents.queries import count_incidents, list_incidents
-    from data.models import DeadlineStatus, IncidentState
-
     path = _scope_path(tree, who)
     if path is None or not who.can(Perm.HANDLE_INCIDENTS):
         return None
