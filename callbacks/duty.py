@@ -150,7 +150,11 @@ def register(app: Dash, context: AppContext) -> None:
         State(ids.DUTY_TARGET_LEVELS, "value"),
         State(ids.DUTY_ISSUE_TOKEN, "data"),
         prevent_initial_call=True,
-        running=[(Output(ids.DUTY_ISSUE, "disabled"), True, False)],
+        # a city-wide alert queues tens of thousands of texts: say that it is working
+        running=[
+            (Output(ids.DUTY_ISSUE, "disabled"), True, False),
+            (Output(ids.DUTY_ISSUE, "children"), "发布中…", "发布预警"),
+        ],
     )
     def issue(
         _n: Any,

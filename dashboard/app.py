@@ -28,7 +28,7 @@ from dashboard.openapi import openapi_blueprint
 from dashboard.realtime import RealtimeBridge
 from dashboard.services import Services, make_services
 from dashboard.settings import Settings
-from dashboard.sms_setup import gateway_from, run_alert_expiry
+from dashboard.sms_setup import gateway_from, run_alert_expiry, sender_config
 from dashboard.sockets import register_socket_handlers
 from data import devices as device_records
 from data.db import upgrade
@@ -110,6 +110,7 @@ class GridwatchApp:
                 gateway_from(self.services.settings, self.services.engine),
                 self.services.redis,
                 name=f"sms-{consumer_name}",
+                config=sender_config(self.services.settings),
             )
             self.socketio.start_background_task(sender.run, self.stop_event)
             self.socketio.start_background_task(

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     sms_http_method: str = "POST"
     sms_http_body: str = ""
     sms_http_encoding: Literal["json", "form", "raw"] = "json"
+    #: texts per second the gateway accepts (token bucket shared by every process)
+    sms_rate_per_s: float = Field(default=50.0, gt=0)
     #: shared secret the SMS gateway sends in X-Gridwatch-Token; empty: webhook off
     sms_webhook_token: str = ""
     #: the node whose duty desk takes texted reports (they carry no position);

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashboard.settings import Settings
 from data.alerts.lifecycle import expire_due
 from data.sms.gateways import Gateway, HttpGateway, OutboxGateway
+from data.sms.sender import SenderConfig
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,18 @@ def gateway_from(settings: Settings, engine: Engine) -> Gateway:
             body_encoding=settings.sms_http_encoding,
         )
     return OutboxGateway(engine)
+
+
+def sender_config(settings: Settings) -> SenderConfig:
+    """The provider's rate, a burst of one second's worth, and a lease long enough that a
+    live but rate-limited sender never loses its batch to a reclaim (lease >> batch/rate)."""
+    rate = settings.sms_rate_per_s
+    defaults = SenderConfig()
+    return SenderConfig(
+        rate_per_s=rate,
+        burst=max(1, int(rate)),
+        lease_s=max(defaults.lease_s, 10 * defaults.batch / rate),
+    )
 
 
 def run_alert_expiry(

@@ -1,0 +1,26 @@
+"""The SMS sender's pace comes from the settings, and a bad rate is refused by name."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from dashboard.settings import Settings
+from dashboard.sms_setup import sender_config
+
+
+def test_the_rate_sets_the_burst_and_a_lease_a_slow_sender_keeps(tmp_path):
+    fast = sender_config(Settings(var_dir=tmp_path, sms_rate_per_s=200))
+    assert (fast.rate_per_s, fast.burst, fast.lease_s) == (200, 200, 120.0)
+    # 100 texts at 2/s take 50 s: the lease must outlast a batch many times over
+    slow = sender_config(Settings(var_dir=tmp_path, sms_rate_per_s=2))
+    assert (slow.rate_per_s, slow.burst) == (2, 2)
+    assert slow.lease_s >= 10 * slow.batch / slow.rate_per_s
+    trickle = sender_config(Settings(var_dir=tmp_path, sms_rate_per_s=0.5))
+    assert trickle.burst == 1
+
+
+@pytest.mark.parametrize("rate", [0, -5])
+def test_a_rate_that_is_not_positive_is_refused(tmp_path, rate):
+    with pytest.raises(ValidationError, match="sms_rate_per_s"):
+        Settings(var_dir=tmp_path, sms_rate_per_s=rate)
