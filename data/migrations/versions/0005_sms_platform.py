@@ -12,7 +12,7 @@ Downgrade drops the SMS platform's tables; manual deliveries (no alert) cannot l
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-12-02 09:00:00.000000
+Create Date: 2026-11-30 09:00:00.000000
 """
 
 from alembic import op
