@@ -12,11 +12,12 @@ import uuid
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard.app_context import AppContext
 from dashboard.auth.current import user
 from dashboard.auth.permissions import Perm
-from dashboard.events_access import EventFilters, act, detail, list_page
+from dashboard.events_access import EventDetail, EventFilters, act, detail, list_page
 from dashboard.events_access import register as register_incident
 from layouts import ids
 from layouts.events import (
@@ -145,6 +146,11 @@ def register_list(app: Dash, context: AppContext) -> None:
         return {"id": incident_id, "tid": uuid.uuid4().hex}
 
 
+def _version(found: EventDetail) -> str:
+    """Changes whenever the incident moves (state) or gains a step (history)."""
+    return f"{found.row.state}:{len(found.steps)}:{found.row.deadline_status}"
+
+
 def register_detail(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output(ids.EV_DETAIL, "children"),
@@ -156,13 +162,14 @@ def register_detail(app: Dash, context: AppContext) -> None:
         Output(ids.EV_ACTIONS, "hidden"),
         Output(ids.EV_SIDE, "className"),
         Output(ids.EV_NOTE, "value"),
+        Output(ids.EV_DETAIL_VERSION, "data"),
         Input(ids.EV_SELECTED, "data"),
     )
     def show_detail(selected: Any) -> tuple[Any, ...]:
         who = user()
         incident_id = _selected_id(selected)
         if who is None or incident_id is None:
-            return detail_panel(None), [], [], [], None, None, True, PANEL_CLASS, ""
+            return detail_panel(None), [], [], [], None, None, True, PANEL_CLASS, "", None
         found = detail(context.services, context.tree.get(), who, incident_id)
         if found is None:
             return (
@@ -175,6 +182,7 @@ def register_detail(app: Dash, context: AppContext) -> None:
                 True,
                 OPEN_PANEL_CLASS,
                 "",
+                None,
             )
         return (
             detail_panel(found),
@@ -186,6 +194,37 @@ def register_detail(app: Dash, context: AppContext) -> None:
             not (found.actions or found.duplicates),
             OPEN_PANEL_CLASS,
             "",
+            _version(found),
+        )
+
+    @app.callback(
+        Output(ids.EV_DETAIL, "children", allow_duplicate=True),
+        Output(ids.EV_BUTTONS, "children", allow_duplicate=True),
+        Output(ids.EV_ACTIONS, "hidden", allow_duplicate=True),
+        Output(ids.EV_DETAIL_VERSION, "data", allow_duplicate=True),
+        Input(ids.EV_TICK, "n_intervals"),
+        State(ids.EV_SELECTED, "data"),
+        State(ids.EV_DETAIL_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def follow_detail(_tick: Any, selected: Any, shown: Any) -> tuple[Any, ...]:
+        """The open panel follows what others do (a terminal starts or hands back).
+
+        Redrawn only when the state or the steps changed, and without touching the
+        note, target or assignee the officer may be filling in.
+        """
+        who = user()
+        incident_id = _selected_id(selected)
+        if who is None or incident_id is None:
+            raise PreventUpdate
+        found = detail(context.services, context.tree.get(), who, incident_id)
+        if found is None or _version(found) == shown:
+            raise PreventUpdate
+        return (
+            detail_panel(found),
+            action_buttons(found.actions),
+            not (found.actions or found.duplicates),
+            _version(found),
         )
 
 

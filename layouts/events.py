@@ -175,6 +175,7 @@ def events_layout(who: SessionUser, node_options: list[dict]) -> html.Div:
         dcc.Interval(id=ids.EV_TICK, interval=REFRESH_MS),
         dcc.Store(id=ids.EV_PAGE, data=0),
         dcc.Store(id=ids.EV_SELECTED),
+        dcc.Store(id=ids.EV_DETAIL_VERSION),
         _filters(node_options),
     ]
     if who.can(Perm.HANDLE_INCIDENTS):

@@ -115,6 +115,8 @@ EV_CLOSE_PANEL = "ev-close-panel"
 #: {"id": incident id, "tid": transition id of the next action on it}
 EV_SELECTED = "ev-selected"
 EV_DETAIL = "ev-detail"
+#: what the open panel shows (state and step count): the refresh redraws only on change
+EV_DETAIL_VERSION = "ev-detail-version"
 EV_MAP = "ev-map"
 EV_ACTIONS = "ev-actions"
 EV_BUTTONS = "ev-buttons"
