@@ -185,7 +185,7 @@ def register_detail(app: Dash, context: AppContext) -> None:
                 None,
             )
         return (
-            detail_panel(found),
+            detail_panel(found, tile_url=context.services.settings.tile_url),
             action_buttons(found.actions),
             [{"label": o.label, "value": o.value} for o in found.targets],
             [{"label": o.label, "value": o.value} for o in found.assignees],
@@ -221,7 +221,7 @@ def register_detail(app: Dash, context: AppContext) -> None:
         if found is None or _version(found) == shown:
             raise PreventUpdate
         return (
-            detail_panel(found),
+            detail_panel(found, tile_url=context.services.settings.tile_url),
             action_buttons(found.actions),
             not (found.actions or found.duplicates),
             _version(found),

@@ -263,12 +263,18 @@ def _facts(d: EventDetail) -> html.Dl:
     return html.Dl(items, className="gw-ev-facts")
 
 
-def _map(d: EventDetail) -> Any:
+def _map(d: EventDetail, tile_url: str) -> Any:
+    """The position on the deployment's tiles (``GRIDWATCH_TILE_URL``), or a plain
+    background offline, like the wall."""
     if d.lat is None or d.lon is None:
         return html.P("无位置信息", className="gw-card-sub")
     return dl.Map(
         [
-            dl.TileLayer(url="/assets/blank-tile.png", attribution=""),
+            dl.TileLayer(
+                url=tile_url or "/assets/blank-tile.png",
+                errorTileUrl="/assets/blank-tile.png",
+                attribution="",
+            ),
             dl.CircleMarker(
                 center=[d.lat, d.lon], radius=9, color="#f59e0b", fillOpacity=0.8, weight=2
             ),
@@ -305,7 +311,7 @@ def _timeline(d: EventDetail) -> html.Ol:
     )
 
 
-def detail_panel(d: EventDetail | None, missing: bool = False) -> list[Any]:
+def detail_panel(d: EventDetail | None, missing: bool = False, tile_url: str = "") -> list[Any]:
     if d is None:
         text = NOT_FOUND_TEXT if missing else "点击列表中的事件查看详情、处置过程与地图。"
         return [html.P(text)]
@@ -314,7 +320,7 @@ def detail_panel(d: EventDetail | None, missing: bool = False) -> list[Any]:
         html.H3(d.row.title, className="gw-ev-detail-title"),
         html.P(d.description, className="gw-ev-description") if d.description else None,
         _facts(d),
-        _map(d),
+        _map(d, tile_url),
         html.H3("处置过程", className="gw-ev-h3"),
         _timeline(d),
     ]
