@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, request
+from flask import Flask, request, session
 from flask_login import LoginManager
 from flask_session.redis import RedisSessionInterface
 from sqlalchemy import select
@@ -42,17 +42,33 @@ def init_auth(server: Flask, services: Services) -> LoginLimiter:
     login_manager.init_app(server)
     login_manager.session_protection = None  # the server-side session already binds it
 
+    def _password_changed_since_login(changed_at: dt.datetime | None) -> bool:
+        """A reset password ends the sessions opened with the old one (at their next request)."""
+        login_at = session.get("login_at")
+        if changed_at is None or not isinstance(login_at, int | float):
+            return False
+        if changed_at.tzinfo is None:  # SQLite hands back naive UTC
+            changed_at = changed_at.replace(tzinfo=dt.UTC)
+        return changed_at.timestamp() > login_at
+
     @login_manager.user_loader
     def load_user(user_id: str) -> SessionUser | None:
         if not user_id.isdigit():
             return None
         with services.sessions() as db:
             row = db.execute(
-                select(User.id, User.username, User.display_name, User.role, User.node_id).where(
-                    User.id == int(user_id), User.active.is_(True)
-                )
+                select(
+                    User.id,
+                    User.username,
+                    User.display_name,
+                    User.role,
+                    User.node_id,
+                    User.password_changed_at,
+                ).where(User.id == int(user_id), User.active.is_(True))
             ).first()
-        return SessionUser(*row) if row else None
+        if row is None or _password_changed_since_login(row.password_changed_at):
+            return None
+        return SessionUser(*row[:5])
 
     limiter = LoginLimiter(
         services.redis,

@@ -226,3 +226,22 @@ def test_logins_and_failures_are_audited(running):
             select(AuditLog.action).where(AuditLog.actor == username).order_by(AuditLog.id)
         ).all()
     assert actions == ["login", "login_failed"]
+
+
+def test_a_reset_password_ends_the_sessions_opened_with_the_old_one(running):
+    from data import users
+
+    root = running.app.tree.get().root
+    sessions = running.app.services.sessions
+    username, password = make_user(sessions, Role.LEADER, root.id)
+    old = login(running.url, username, password)
+    assert old.get(f"{running.url}/residents", allow_redirects=False).status_code == 200
+
+    time.sleep(0.01)  # the reset comes strictly after that login
+    with sessions.begin() as db:
+        users.set_password(db, username, "New-Password-2026!")
+
+    refused = old.get(f"{running.url}/residents", allow_redirects=False)
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+    fresh = login(running.url, username, "New-Password-2026!")
+    assert fresh.get(f"{running.url}/residents", allow_redirects=False).status_code == 200
