@@ -19,6 +19,7 @@ from dashboard.admin_users import users_in_scope
 from dashboard.app_context import AppContext
 from dashboard.audit_view import ACTION_LABELS
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root, user
+from dashboard.events_access import category_options
 from data.audit_queries import actions_seen
 from layouts import ids
 from layouts.admin_audit import audit_layout
@@ -63,7 +64,8 @@ def register(app: Dash, context: AppContext) -> None:
         scope = scope_root(tree, who)
         if scope is None:
             return empty_state("尚无组织数据：请先运行 gridwatch seed")
-        return events_layout(who, node_options(tree, scope))
+        categories = category_options(context.services.categories)
+        return events_layout(who, node_options(tree, scope), categories)
 
     def admin_users(who: SessionUser, search: str | None) -> Component:
         tree = context.tree.get()

@@ -24,7 +24,7 @@ from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
 from data.incidents.actors import ACTOR_ROLE_LABELS, Actor
-from data.incidents.categories import default_categories
+from data.incidents.categories import CategoryConfig
 from data.incidents.duplicates import suggest_for
 from data.incidents.intake import CHINA_TZ, IntakeError, report
 from data.incidents.nearest import nearest_staff
@@ -142,13 +142,14 @@ def china_time(value: dt.datetime | None) -> str:
     return "—" if value is None else f"{value.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}"
 
 
-def category_label(code: str) -> str:
-    found = default_categories().get(code)
+def category_label(code: str, categories: CategoryConfig) -> str:
+    """The configured category's name (``GRIDWATCH_INCIDENT_CATEGORIES``), else the code."""
+    found = categories.get(code)
     return found.name if found else code
 
 
-def category_options() -> list[dict[str, str]]:
-    return [{"label": c.name, "value": c.code} for c in default_categories().categories.values()]
+def category_options(categories: CategoryConfig) -> list[dict[str, str]]:
+    return [{"label": c.name, "value": c.code} for c in categories.categories.values()]
 
 
 def actor_for(tree: OrgTree, who: SessionUser) -> Actor | None:
@@ -172,12 +173,12 @@ def _period(start: str | None, end: str | None) -> tuple[dt.datetime | None, dt.
     return since, None if until is None else until + dt.timedelta(days=1)
 
 
-def _row(incident: Incident, node_name: str) -> EventRow:
+def _row(incident: Incident, node_name: str, categories: CategoryConfig) -> EventRow:
     running = incident.state in CLOCK_RUNNING
     return EventRow(
         id=incident.id,
         tracking_no=incident.tracking_no,
-        category=category_label(incident.category),
+        category=category_label(incident.category, categories),
         title=incident.title,
         state=incident.state.value,
         state_label=INCIDENT_STATE_LABELS[incident.state],
@@ -225,7 +226,7 @@ def list_page(
                 db, scope.path, **query, limit=PAGE_SIZE, offset=page * PAGE_SIZE
             )
             names = _node_names(tree, {i.node_id for i in found})
-            rows = [_row(i, names[i.node_id]) for i in found]
+            rows = [_row(i, names[i.node_id], services.categories) for i in found]
     except ValueError:  # a crafted state or source value
         return None
     return EventPage(rows, total, page, pages)
@@ -322,7 +323,7 @@ def detail(
         )
         reporter = incident.reporter_name or ""
         return EventDetail(
-            row=_row(incident, tree.place_name(incident.node_id)),
+            row=_row(incident, tree.place_name(incident.node_id), services.categories),
             description=incident.description,
             address=incident.address or "",
             reporter=_masked_name(reporter),

@@ -16,7 +16,6 @@ from dashboard.auth.permissions import Perm
 from dashboard.events_access import (
     EventDetail,
     EventPage,
-    category_options,
     deadline_badge_class,
 )
 from data.models import INCIDENT_SOURCE_LABELS, INCIDENT_STATE_LABELS
@@ -50,7 +49,7 @@ def _select(id_: str, options: list[dict], placeholder: str, multi: bool = True)
     )
 
 
-def _filters(node_options: list[dict]) -> html.Div:
+def _filters(node_options: list[dict], categories: list[dict]) -> html.Div:
     return html.Div(
         [
             _field(
@@ -61,7 +60,7 @@ def _filters(node_options: list[dict]) -> html.Div:
                     "全部状态",
                 ),
             ),
-            _field("类别", _select(ids.EV_CATEGORY, category_options(), "全部类别")),
+            _field("类别", _select(ids.EV_CATEGORY, categories, "全部类别")),
             _field("范围", _select(ids.EV_NODE, node_options, "全部管辖范围", multi=False), True),
             _field(
                 "来源",
@@ -93,7 +92,7 @@ def _filters(node_options: list[dict]) -> html.Div:
     )
 
 
-def _desk_form(node_options: list[dict]) -> html.Details:
+def _desk_form(node_options: list[dict], categories: list[dict]) -> html.Details:
     """登记事件: a phone call or a visitor at the desk becomes a report."""
     return html.Details(
         [
@@ -102,7 +101,7 @@ def _desk_form(node_options: list[dict]) -> html.Details:
                 [
                     _field(
                         "类别",
-                        _select(ids.EV_NEW_CATEGORY, category_options(), "选择类别", False),
+                        _select(ids.EV_NEW_CATEGORY, categories, "选择类别", False),
                     ),
                     _field("标题", dcc.Input(id=ids.EV_NEW_TITLE, className="gw-input"), True),
                     _field(
@@ -170,16 +169,17 @@ def _side() -> html.Aside:
     )
 
 
-def events_layout(who: SessionUser, node_options: list[dict]) -> html.Div:
+def events_layout(who: SessionUser, node_options: list[dict], categories: list[dict]) -> html.Div:
+    """``categories``: the configured incident categories as dropdown options."""
     body: list[Any] = [
         dcc.Interval(id=ids.EV_TICK, interval=REFRESH_MS),
         dcc.Store(id=ids.EV_PAGE, data=0),
         dcc.Store(id=ids.EV_SELECTED),
         dcc.Store(id=ids.EV_DETAIL_VERSION),
-        _filters(node_options),
+        _filters(node_options, categories),
     ]
     if who.can(Perm.HANDLE_INCIDENTS):
-        body.append(_desk_form(node_options))
+        body.append(_desk_form(node_options, categories))
     body += [
         html.Div(id=ids.EV_SUMMARY, className="gw-summary"),
         html.Div(

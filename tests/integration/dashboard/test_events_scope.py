@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -237,3 +238,54 @@ def test_the_desk_form_files_a_report_and_names_bad_fields(running):
     assert "不在您的管辖范围内" in foreign.text
     done = submit(**{ids.EV_NEW_NODE: grid_a.id, ids.EV_NEW_PHONE: "13800001111"})
     assert "已登记，事件编号 GW" in done.text
+
+
+def test_the_page_names_categories_as_configured(redis_url, small_city_url, tmp_path):
+    """GRIDWATCH_INCIDENT_CATEGORIES renames a category: the page shows the city's name."""
+    from dashboard.app import create_app
+    from dashboard.server import ServerThread
+    from dashboard.settings import Settings
+    from tests.support.running import Running
+
+    shipped = Path(__file__).resolve().parents[3] / "data" / "incident_categories.toml"
+    renamed = tmp_path / "incident_categories.toml"
+    text = shipped.read_text(encoding="utf-8")
+    renamed.write_text(text.replace('name = "民政救济"', 'name = "民政救助（本市）"', 1), "utf-8")
+    settings = Settings(
+        redis_url=redis_url,
+        database_url=small_city_url,
+        var_dir=tmp_path,
+        incident_categories=renamed,
+        run_workers=False,
+    )
+    app = create_app(settings)
+    server = ServerThread(app).start()
+    running = Running(app, server)
+    try:
+        a, grid_a, _b, _grid_b = _communities(running)
+        with app.services.sessions.begin() as db:
+            number = report(
+                db,
+                source="open311",
+                category="civil_relief",
+                title="困难家庭申请临时救助",
+                description="测试",
+                node_id=grid_a.id,
+                lat=grid_a.center_lat,
+                lon=grid_a.center_lon,
+                categories=app.services.categories,
+            ).tracking_no
+        http, _ = _user(running, Role.DUTY_OFFICER, a)
+        listed = DashAnswer(
+            call(
+                http,
+                running.url,
+                app.dash,
+                f"{ids.EV_TABLE}.children",
+                {f"{ids.EV_NODE}.value": None},
+            )
+        )
+        assert number in listed.text and "民政救助（本市）" in listed.text
+    finally:
+        server.stop()
+        app.close()
