@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, scope_root
 from dashboard.auth.permissions import Perm
+from dashboard.events_access import china_time
 from dashboard.services import Services
 from data.incidents.actors import Actor
 from data.models import POST_LABELS, OrgNode, SmsFolder, SmsSource, Staff
@@ -38,7 +39,6 @@ from data.sms.scope import path_under, unique_ints
 log = logging.getLogger("gridwatch.scope")
 
 NO_SMS = "您的角色无权使用短信平台"
-CHINA_TZ = stats.CHINA_TZ
 STAFF_OPTION_LIMIT = 30
 
 
@@ -48,10 +48,6 @@ class Outcome:
     message: str
     #: the id the change concerns (batch, template, group, delivery), when there is one
     ref: int | None = None
-
-
-def china_time(value: dt.datetime | None) -> str:
-    return "—" if value is None else f"{value.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}"
 
 
 def scope_of(tree: OrgTree, who: SessionUser | None) -> NodeInfo | None:

@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard.auth.current import SessionUser
-from dashboard.sms_access import GroupView, china_time
+from dashboard.events_access import china_time
+from dashboard.sms_access import GroupView
 from data.models import DeliveryState, SmsFolder, SmsSource
 from data.sms.compose import MAX_TEXT_CHARS, segments
 from data.sms.folders import FOLDER_ACTIONS, MOVES, BatchPage, BatchRow
