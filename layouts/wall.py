@@ -200,8 +200,13 @@ def wall_layout(
             dcc.Store(id=ids.WALL_ALERT_SOUND_ON, storage_type="local", data=False),
             dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=1000),
             dcc.Interval(id=ids.WALL_REFRESH, interval=30_000),
+            # no connection until the focus is known (load_focus sets the options): a
+            # first connection to the wrong room, replaced a moment later, would drop
+            # whatever was pushed while the second one was being set up
             DashSocketIO(
-                id=ids.WALL_SOCKET, eventNames=["pos", "inc", "alert"], options={"auth": {}}
+                id=ids.WALL_SOCKET,
+                eventNames=["pos", "inc", "alert"],
+                options={"auth": {}, "autoConnect": False},
             ),
             header,
             html.Div(id=ids.WALL_ALERT_BANNER, className="gw-alert-banner gw-hidden"),
