@@ -279,6 +279,25 @@ def _folder_panel() -> html.Section:
 # -- templates -----------------------------------------------------------------------
 
 
+def _edit_delete_cell(edit: str, delete: str, key: str, row_id: int, what: str) -> html.Td:
+    """编辑 and 删除 (after a confirmation) for one template or group row."""
+    return html.Td(
+        html.Div(
+            [
+                html.Button(
+                    "编辑", id={"type": edit, key: row_id}, className="gw-button gw-button-small"
+                ),
+                dcc.ConfirmDialogProvider(
+                    html.Button("删除", className="gw-button gw-button-small gw-button-warn"),
+                    id={"type": delete, key: row_id},
+                    message=f"确定删除{what}？已发送的短信不受影响。",
+                ),
+            ],
+            className="gw-cell-actions",
+        )
+    )
+
+
 def template_table(rows: list[TemplateRow]) -> html.Div | html.Table:
     if not rows:
         return empty_state("暂无短信模板：在右侧新建一个，发送时即可选用")
@@ -290,24 +309,8 @@ def template_table(rows: list[TemplateRow]) -> html.Div | html.Table:
                 html.Td(f"{len(t.text)} 字 / {segments(t.text)} 条", className="gw-sms-nowrap"),
                 html.Td(t.created_by, className="gw-sms-nowrap"),
                 html.Td(china_time(t.updated_at), className="gw-sms-time"),
-                html.Td(
-                    html.Div(
-                        [
-                            html.Button(
-                                "编辑",
-                                id={"type": ids.SMS_TPL_EDIT, "tid": t.id},
-                                className="gw-button gw-button-small",
-                            ),
-                            dcc.ConfirmDialogProvider(
-                                html.Button(
-                                    "删除", className="gw-button gw-button-small gw-button-warn"
-                                ),
-                                id={"type": ids.SMS_TPL_DELETE, "tid": t.id},
-                                message=f"确定删除模板「{t.name}」？已发送的短信不受影响。",
-                            ),
-                        ],
-                        className="gw-cell-actions",
-                    )
+                _edit_delete_cell(
+                    ids.SMS_TPL_EDIT, ids.SMS_TPL_DELETE, "tid", t.id, f"模板「{t.name}」"
                 ),
             ],
             **{"data-template": str(t.id)},
@@ -385,24 +388,8 @@ def group_table(rows: list[GroupView]) -> html.Div | html.Table:
                 html.Td(f"{g.member_count} 人", className="gw-cell-num"),
                 html.Td(g.created_by, className="gw-sms-nowrap"),
                 html.Td(g.created, className="gw-sms-time"),
-                html.Td(
-                    html.Div(
-                        [
-                            html.Button(
-                                "编辑",
-                                id={"type": ids.SMS_GRP_EDIT, "gid": g.id},
-                                className="gw-button gw-button-small",
-                            ),
-                            dcc.ConfirmDialogProvider(
-                                html.Button(
-                                    "删除", className="gw-button gw-button-small gw-button-warn"
-                                ),
-                                id={"type": ids.SMS_GRP_DELETE, "gid": g.id},
-                                message=f"确定删除分组「{g.name}」？已发送的短信不受影响。",
-                            ),
-                        ],
-                        className="gw-cell-actions",
-                    )
+                _edit_delete_cell(
+                    ids.SMS_GRP_EDIT, ids.SMS_GRP_DELETE, "gid", g.id, f"分组「{g.name}」"
                 ),
             ],
             **{"data-group": str(g.id)},

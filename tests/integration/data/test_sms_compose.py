@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.alerts import lifecycle
-from data.db import make_engine, make_sessionmaker
-from data.demo_city import seed_demo_city
 from data.incidents.actors import Actor
 from data.models import (
     Delivery,
@@ -33,32 +30,9 @@ from data.models import (
 )
 from data.sms import folders, groups, templates
 from data.sms.compose import ComposeError, compose, find_batch
+from tests.support.city import two_communities
 
 T0 = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(request.getfixturevalue("small_city_url"))
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
-        seed_demo_city(engine, "small", 7)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
-
-
-def communities(sessions: sessionmaker[Session]) -> tuple[OrgNode, OrgNode]:
-    with sessions() as db:
-        a, b = db.scalars(
-            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
-        ).all()[:2]
-        return a, b
 
 
 def staff_under(sessions: sessionmaker[Session], path: str, n: int) -> list[Staff]:
@@ -79,7 +53,7 @@ def officer(path: str, user_id: int = 7) -> Actor:
 
 
 def test_compose_to_people_and_a_group_texts_each_once(sessions: sessionmaker[Session]) -> None:
-    a, _ = communities(sessions)
+    a, _ = two_communities(sessions)
     people = staff_under(sessions, a.path, 6)
     me = officer(a.path)
     with sessions.begin() as db:
@@ -114,7 +88,7 @@ def test_compose_to_people_and_a_group_texts_each_once(sessions: sessionmaker[Se
 
 
 def test_the_same_client_token_sends_once(sessions: sessionmaker[Session]) -> None:
-    a, _ = communities(sessions)
+    a, _ = two_communities(sessions)
     people = staff_under(sessions, a.path, 3)
     me = officer(a.path)
     args = {"text": "演练通知", "staff_ids": [s.id for s in people], "now": T0}
@@ -140,7 +114,7 @@ def test_a_racing_duplicate_token_fails_its_commit(sessions: sessionmaker[Sessio
     SQLite: the write lock) and fails once it commits; the page then answers with the
     first batch (``find_batch``).
     """
-    a, _ = communities(sessions)
+    a, _ = two_communities(sessions)
     people = staff_under(sessions, a.path, 2)
     me = officer(a.path)
     args = {"text": "并发", "staff_ids": [s.id for s in people], "now": T0}
@@ -167,7 +141,7 @@ def test_a_racing_duplicate_token_fails_its_commit(sessions: sessionmaker[Sessio
 
 
 def test_anyone_outside_the_scope_refuses_the_whole_text(sessions: sessionmaker[Session]) -> None:
-    a, b = communities(sessions)
+    a, b = two_communities(sessions)
     mine = staff_under(sessions, a.path, 2)
     theirs = staff_under(sessions, b.path, 1)[0]
     with sessions.begin() as db, pytest.raises(ComposeError) as refused:
@@ -190,7 +164,7 @@ def test_anyone_outside_the_scope_refuses_the_whole_text(sessions: sessionmaker[
 def test_phoneless_and_inactive_staff_are_skipped_and_named(
     sessions: sessionmaker[Session],
 ) -> None:
-    a, _ = communities(sessions)
+    a, _ = two_communities(sessions)
     people = staff_under(sessions, a.path, 4)
     with sessions.begin() as db:
         db.get(Staff, people[1].id).phone = "  "  # type: ignore[union-attr]
@@ -234,7 +208,7 @@ def test_phoneless_and_inactive_staff_are_skipped_and_named(
 def test_text_is_required_and_at_most_500_chars(
     sessions: sessionmaker[Session], text: str, reason: str
 ) -> None:
-    a, _ = communities(sessions)
+    a, _ = two_communities(sessions)
     person = staff_under(sessions, a.path, 1)[0]
     with sessions.begin() as db, pytest.raises(ComposeError) as refused:
         compose(
@@ -254,7 +228,7 @@ def test_text_is_required_and_at_most_500_chars(
 
 
 def test_no_recipients_bad_tokens_and_foreign_groups(sessions: sessionmaker[Session]) -> None:
-    a, b = communities(sessions)
+    a, b = two_communities(sessions)
     theirs = staff_under(sessions, b.path, 2)
     with sessions.begin() as db:
         foreign = groups.create_group(db, officer(b.path), "B组", [s.id for s in theirs], T0)
@@ -274,7 +248,7 @@ def test_batch_and_deliveries_commit_together_or_not_at_all(
     sessions: sessionmaker[Session],
 ) -> None:
     """compose() only adds to the caller's transaction: a failure after it leaves nothing."""
-    a, _ = communities(sessions)
+    a, _ = two_communities(sessions)
     people = staff_under(sessions, a.path, 3)
     with pytest.raises(RuntimeError), sessions.begin() as db:
         compose(
@@ -292,7 +266,7 @@ def test_batch_and_deliveries_commit_together_or_not_at_all(
 
 
 def test_groups_stay_inside_their_scope(sessions: sessionmaker[Session]) -> None:
-    a, b = communities(sessions)
+    a, b = two_communities(sessions)
     mine = staff_under(sessions, a.path, 3)
     theirs = staff_under(sessions, b.path, 1)[0]
     me, neighbour = officer(a.path), officer(b.path)
@@ -333,7 +307,7 @@ def test_groups_stay_inside_their_scope(sessions: sessionmaker[Session]) -> None
 def test_a_member_moved_out_of_scope_blocks_the_group_send(
     sessions: sessionmaker[Session],
 ) -> None:
-    a, b = communities(sessions)
+    a, b = two_communities(sessions)
     mine = staff_under(sessions, a.path, 2)
     me = officer(a.path)
     with sessions.begin() as db:
@@ -371,7 +345,7 @@ def test_templates_are_named_once_and_checked(sessions: sessionmaker[Session]) -
 
 
 def test_folders_move_softly_and_list_by_scope(sessions: sessionmaker[Session]) -> None:
-    a, b = communities(sessions)
+    a, b = two_communities(sessions)
     mine = staff_under(sessions, a.path, 3)
     me = officer(a.path)
     with sessions.begin() as db:
@@ -413,7 +387,7 @@ def test_folders_move_softly_and_list_by_scope(sessions: sessionmaker[Session]) 
 
 
 def test_alert_texts_are_listed_as_alert_batches(sessions: sessionmaker[Session]) -> None:
-    a, _ = communities(sessions)
+    a, _ = two_communities(sessions)
     boss = Actor(role="duty_officer", name="市值班员", scope_path="/1/", user_id=3)
     with sessions.begin() as db:
         issued = lifecycle.issue(

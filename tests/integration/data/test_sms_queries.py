@@ -7,47 +7,21 @@ midnight, and the counts are compared with what the same rows say when tallied h
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.alerts import lifecycle
-from data.db import make_engine, make_sessionmaker
-from data.demo_city import seed_demo_city
 from data.incidents.actors import Actor
-from data.models import Delivery, DeliveryState, NodeKind, OrgNode, SmsSource, Staff
+from data.models import Delivery, DeliveryState, OrgNode, SmsSource, Staff
 from data.sms import logs, stats
 from data.sms.compose import compose
+from tests.support.city import two_communities
 
 CHINA = stats.CHINA_TZ
 #: 2026-12-10 10:00 in Beijing
 NOW = dt.datetime(2026, 12, 10, 2, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(request.getfixturevalue("small_city_url"))
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
-        seed_demo_city(engine, "small", 7)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
-
-
-def communities(sessions: sessionmaker[Session]) -> tuple[OrgNode, OrgNode]:
-    with sessions() as db:
-        a, b = db.scalars(
-            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
-        ).all()[:2]
-        return a, b
 
 
 def staff_ids(sessions: sessionmaker[Session], path: str, n: int) -> list[int]:
@@ -88,7 +62,7 @@ def china(y: int, m: int, d: int, h: int, mi: int = 0) -> dt.datetime:
 
 
 def test_daily_counts_by_state_on_china_days(sessions: sessionmaker[Session]) -> None:
-    a, b = communities(sessions)
+    a, b = two_communities(sessions)
     people = staff_ids(sessions, a.path, 4)
     # 2026-12-09 23:30 Beijing is 15:30 UTC the same day; 00:30 on the 10th is 16:30 UTC
     # on the 9th: a UTC day would put both on the 9th
@@ -120,7 +94,7 @@ def test_daily_counts_by_state_on_china_days(sessions: sessionmaker[Session]) ->
 
 
 def test_alert_texts_count_as_alert_source(sessions: sessionmaker[Session]) -> None:
-    a, _ = communities(sessions)
+    a, _ = two_communities(sessions)
     boss = Actor(role="duty_officer", name="市值班员", scope_path="/", user_id=2)
     with sessions.begin() as db:
         issued = lifecycle.issue(
@@ -143,7 +117,7 @@ def test_alert_texts_count_as_alert_source(sessions: sessionmaker[Session]) -> N
 
 
 def test_log_rows_newest_first_filtered_and_masked(sessions: sessionmaker[Session]) -> None:
-    a, b = communities(sessions)
+    a, b = two_communities(sessions)
     people = staff_ids(sessions, a.path, 3)
     first = send(sessions, a.path, people, NOW - dt.timedelta(hours=2), "log-first")
     second = send(sessions, a.path, people[:2], NOW, "log-second")
@@ -169,7 +143,7 @@ def test_log_rows_newest_first_filtered_and_masked(sessions: sessionmaker[Sessio
 
 
 def test_resend_queues_a_failed_text_again_once(sessions: sessionmaker[Session]) -> None:
-    a, b = communities(sessions)
+    a, b = two_communities(sessions)
     batch = send(sessions, a.path, staff_ids(sessions, a.path, 2), NOW, "resend-01")
     set_states(sessions, batch, ["failed", "sent"])  # type: ignore[list-item]
     with sessions() as db:
