@@ -7,11 +7,12 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dash import Dash
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
@@ -23,12 +24,13 @@ from dashboard.app_context import state_rules
 from dashboard.auth.setup import init_auth
 from dashboard.embedded_redis import EmbeddedRedis
 from dashboard.exports import exports_blueprint
+from dashboard.health import health_blueprint
 from dashboard.open311 import open311_blueprint, open311_error, open311_fallback_blueprint
 from dashboard.openapi import openapi_blueprint
 from dashboard.realtime import RealtimeBridge
 from dashboard.services import Services, make_services
 from dashboard.settings import Settings
-from dashboard.sms_setup import gateway_from, run_alert_expiry, sender_config
+from dashboard.sms_setup import gateway_from, run_alert_expiry, run_sender, sender_config
 from dashboard.sockets import register_socket_handlers
 from data import devices as device_records
 from data.db import upgrade
@@ -38,6 +40,7 @@ from data.sms.sender import SmsSender
 from streams import device_registry
 from streams.incidents import IncidentEffects, run_pump
 from streams.live_state import StateRules
+from streams.loops import Heartbeat, Heartbeats
 from streams.position_consumer import PositionConsumer
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,7 @@ class GridwatchApp:
     tree: TreeCache
     embedded_redis: EmbeddedRedis | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
+    heartbeats: Heartbeats = field(default_factory=Heartbeats)
     _started: bool = False
 
     @property
@@ -81,42 +85,56 @@ class GridwatchApp:
         return state_rules(self.services.settings)
 
     def start_background(self) -> None:
-        """Start the consumers, the incident pump and the realtime bridge (once)."""
+        """Start the consumers, the incident pump and the realtime bridge (once).
+
+        Each runs under ``supervise`` with a heartbeat that ``/healthz`` reads.
+        """
         if self._started:
             return
         self._started = True
         consumer_name = f"{socket.gethostname()}-{os.getpid()}"
-        consumer = PositionConsumer(self.services.redis, self.rules, consumer_name)
+        services = self.services
         bridge = RealtimeBridge(
             self.socketio,
-            self.services.redis,
+            services.redis,
             load_tree=self._load_tree,
             load_roster=self._load_roster,
             rules=self.rules,
-            interval_s=self.services.settings.push_interval_s,
-            categories=self.services.categories,
+            interval_s=services.settings.push_interval_s,
+            categories=services.categories,
         )
-        if self.services.settings.run_workers:
-            self.socketio.start_background_task(consumer.run, self.stop_event)
-            effects = IncidentEffects(self.services.redis, consumer_name)
-            self.socketio.start_background_task(effects.run, self.stop_event)
+        if services.settings.run_workers:
+            consumer = PositionConsumer(services.redis, self.rules, consumer_name)
+            self._loop("position-consumer", consumer.run)
+            effects = IncidentEffects(services.redis, consumer_name)
+            self._loop("incident-effects", effects.run)
             # deadline sweep + outbox relay: safe in every process (row-level races are
             # rolled back and retried; consumers are idempotent by transition id)
-            self.socketio.start_background_task(
-                run_pump, self.services.sessions, self.services.redis, self.stop_event
+            self._loop(
+                "incident-pump",
+                lambda stop, beat: run_pump(services.sessions, services.redis, stop, beat=beat),
             )
             sender = SmsSender(
-                self.services.sessions,
-                gateway_from(self.services.settings, self.services.engine),
-                self.services.redis,
+                services.sessions,
+                gateway_from(services.settings, services.engine),
+                services.redis,
                 name=f"sms-{consumer_name}",
-                config=sender_config(self.services.settings),
+                config=sender_config(services.settings),
             )
-            self.socketio.start_background_task(sender.run, self.stop_event)
-            self.socketio.start_background_task(
-                run_alert_expiry, self.services.sessions, self.stop_event
+            self._loop("sms-sender", lambda stop, beat: run_sender(sender, stop, beat))
+            self._loop(
+                "alert-expiry",
+                lambda stop, beat: run_alert_expiry(services.sessions, stop, beat=beat),
             )
-        self.socketio.start_background_task(bridge.run, self.stop_event)
+        self._loop("realtime-bridge", bridge.run)
+
+    def _loop(
+        self,
+        name: str,
+        run: Callable[[threading.Event, Heartbeat], None],
+    ) -> None:
+        beat = self.heartbeats.add(name, self.services.settings.loop_stale_after_s)
+        self.socketio.start_background_task(run, self.stop_event, beat)
 
     def _load_tree(self) -> OrgTree:
         self.tree.invalidate()
@@ -167,10 +185,8 @@ def create_app(settings: Settings) -> GridwatchApp:
     server.register_blueprint(sms_blueprint(services, categories))
     _register_http_errors(server)
 
-    @server.get("/healthz")
-    def healthz() -> Response:
-        services.redis.ping()
-        return jsonify({"status": "ok"})
+    heartbeats = Heartbeats()
+    server.register_blueprint(health_blueprint(services, heartbeats))
 
     socketio = SocketIO(
         server,
@@ -191,6 +207,7 @@ def create_app(settings: Settings) -> GridwatchApp:
         services=services,
         tree=tree,
         embedded_redis=embedded,
+        heartbeats=heartbeats,
     )
 
 

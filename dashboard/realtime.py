@@ -31,10 +31,13 @@ from data.org_tree import OrgTree
 from streams.codec import StreamFix, decode_stream_fix
 from streams.keys import ALERTS_STREAM, EVENTS_STREAM, POSITIONS_STREAM, STAFF_STATE_STREAM
 from streams.live_state import StateRules
+from streams.loops import Heartbeat, supervise
 
 log = logging.getLogger(__name__)
 
 POSITION_EVENT = "pos"
+#: the streams every bridge reads
+BRIDGE_STREAMS = (POSITIONS_STREAM, STAFF_STATE_STREAM, EVENTS_STREAM, ALERTS_STREAM)
 
 #: one marker delta: [staff, lat, lon, ts, state, battery, name, post label, grid]
 Delta = list[Any]
@@ -88,6 +91,9 @@ class RealtimeBridge:
         self.tree = OrgTree()
         self.roster: dict[int, tuple[str, Post, int]] = {}
         self._reloaded_at = 0.0
+        self._last_ids: dict[str, bytes | str] | None = None
+        self._pending: dict[int, tuple[int, Delta]] = {}
+        self._next_flush = time.monotonic() + interval_s
 
     def reload(self, *, force: bool = False) -> None:
         """Refresh tree and roster; at most every 30 s unless forced."""
@@ -224,37 +230,32 @@ class RealtimeBridge:
                 tails[stream] = "0-0"
         return tails
 
-    def run(self, stop: threading.Event) -> None:
-        self.reload(force=True)
-        streams = (POSITIONS_STREAM, STAFF_STATE_STREAM, EVENTS_STREAM, ALERTS_STREAM)
-        last_ids: dict[str, bytes | str] | None = None
-        pending: dict[int, tuple[int, Delta]] = {}
-        next_flush = time.monotonic() + self.interval_s
-        while not stop.is_set():
-            try:
-                if last_ids is None:  # here, not before the loop: Redis may be down
-                    last_ids = self.stream_tails(streams)
-                wait_ms = max(1, int((next_flush - time.monotonic()) * 1000))
-                reply = self.r.xread(last_ids, count=10_000, block=wait_ms)  # type: ignore[arg-type]
-                if reply:
-                    self.collect(reply, last_ids, pending)
-                if self._alerts:  # an alert must not wait for the position tick
-                    alerts, self._alerts = self._alerts, []
-                    self.emit_alerts(alerts)
-                if time.monotonic() >= next_flush:
-                    next_flush = time.monotonic() + self.interval_s
-                    if pending:
-                        self.emit(self.route(list(pending.values())))
-                        pending = {}
-                    if self._incidents:
-                        self.emit_incidents(self._incidents)
-                        self._incidents = []
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                if stop.is_set():
-                    break  # shutting down: Redis may already be gone
-                log.warning("realtime bridge: redis unavailable (%s); retrying", exc)
-                stop.wait(1.0)
-            except Exception:  # keep the wall alive whatever one batch did
-                log.exception("realtime bridge: tick failed")
-                pending = {}
-                stop.wait(0.5)
+    def one_round(self) -> float:
+        """Read what arrived (blocking until the next flush at most) and push when due."""
+        if self._last_ids is None:  # here, not at start: Redis may be down then
+            self.reload(force=True)
+            self._last_ids = self.stream_tails(BRIDGE_STREAMS)
+        wait_ms = max(1, int((self._next_flush - time.monotonic()) * 1000))
+        try:
+            reply = self.r.xread(self._last_ids, count=10_000, block=wait_ms)  # type: ignore[arg-type]
+            if reply:
+                self.collect(reply, self._last_ids, self._pending)
+            if self._alerts:  # an alert must not wait for the position tick
+                alerts, self._alerts = self._alerts, []
+                self.emit_alerts(alerts)
+            if time.monotonic() >= self._next_flush:
+                self._next_flush = time.monotonic() + self.interval_s
+                if self._pending:
+                    pending, self._pending = self._pending, {}
+                    self.emit(self.route(list(pending.values())))
+                if self._incidents:
+                    incidents, self._incidents = self._incidents, []
+                    self.emit_incidents(incidents)
+        except Exception:
+            self._pending = {}  # a batch that broke a tick is dropped, the next tick is fresh
+            raise
+        return 0.0
+
+    def run(self, stop: threading.Event, beat: Heartbeat | None = None) -> None:
+        """Push until ``stop``; no error ends the loop (see ``streams.loops.supervise``)."""
+        supervise(beat or Heartbeat("realtime-bridge", stale_after_s=60.0), self.one_round, stop)

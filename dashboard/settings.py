@@ -74,6 +74,8 @@ class Settings(BaseSettings):
 
     # Background work inside the server process (tests and single-box deployments).
     run_workers: bool = True
+    #: a background loop silent for longer than this is reported stuck by /healthz
+    loop_stale_after_s: float = Field(default=60.0, gt=0)
 
     @property
     def embedded_redis(self) -> bool:

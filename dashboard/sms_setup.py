@@ -7,13 +7,13 @@ import logging
 import threading
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.settings import Settings
 from data.alerts.lifecycle import expire_due
 from data.sms.gateways import Gateway, HttpGateway, OutboxGateway
-from data.sms.sender import SenderConfig
+from data.sms.sender import SenderConfig, SmsSender
+from streams.loops import Heartbeat, supervise
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +44,31 @@ def sender_config(settings: Settings) -> SenderConfig:
     )
 
 
+def expire_alerts_once(sessions: sessionmaker[Session]) -> None:
+    """Expire alerts past their validity (nobody is texted)."""
+    with sessions() as session, session.begin():
+        expired = expire_due(session, dt.datetime.now(dt.UTC))
+    if expired:
+        log.info("alerts expired: %s", expired)
+
+
 def run_alert_expiry(
-    sessions: sessionmaker[Session], stop: threading.Event, interval_s: float = 15.0
+    sessions: sessionmaker[Session],
+    stop: threading.Event,
+    interval_s: float = 15.0,
+    beat: Heartbeat | None = None,
 ) -> None:
-    """Expire alerts past their validity (nobody is texted), until ``stop``."""
-    while not stop.is_set():
-        try:
-            with sessions() as session, session.begin():
-                expired = expire_due(session, dt.datetime.now(dt.UTC))
-            if expired:
-                log.info("alerts expired: %s", expired)
-        except SQLAlchemyError as exc:  # a lost race with another process: next round
-            log.warning("alert expiry round failed: %s", exc)
-        stop.wait(interval_s)
+    """Expire alerts every ``interval_s`` until ``stop`` (a lost race: the next round)."""
+
+    def one_round() -> float:
+        expire_alerts_once(sessions)
+        return interval_s
+
+    supervise(beat or Heartbeat("alert-expiry", stale_after_s=120.0), one_round, stop)
+
+
+def run_sender(sender: SmsSender, stop: threading.Event, beat: Heartbeat | None = None) -> None:
+    """Send queued texts until ``stop``; no error ends the loop (a pool timeout included)."""
+    beat = beat or Heartbeat(sender.name, stale_after_s=120.0)
+    sender.on_progress = beat.beat
+    supervise(beat, lambda: sender.one_round(stop), stop)

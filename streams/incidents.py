@@ -27,6 +27,7 @@ from data.incidents.categories import CategoryConfig
 from data.incidents.deadlines import SweepReport, sweep
 from data.models import OutboxMessage
 from streams import keys
+from streams.loops import Heartbeat, supervise
 from streams.worker import Entry, StreamWorker
 
 log = logging.getLogger(__name__)
@@ -124,14 +125,15 @@ def run_pump(
     stop: threading.Event,
     *,
     interval_s: float = 2.0,
+    beat: Heartbeat | None = None,
 ) -> None:
     """Loop ``pump_once`` until ``stop`` is set (a background thread of the server)."""
-    while not stop.is_set():
-        try:
-            pump_once(session_factory, r)
-        except Exception:  # a bad round must not end the thread; the next one retries
-            log.exception("incident pump round failed")
-        stop.wait(interval_s)
+
+    def one_round() -> float:
+        pump_once(session_factory, r)
+        return interval_s
+
+    supervise(beat or Heartbeat("incident-pump", stale_after_s=60.0), one_round, stop)
 
 
 @dataclass(frozen=True)

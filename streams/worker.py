@@ -8,16 +8,15 @@ Handlers must be idempotent, because a reclaimed entry may be seen twice.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Sequence
 
 import redis
 
-Entry = tuple[bytes, dict[bytes, bytes]]
+from streams.loops import Heartbeat, supervise
 
-log = logging.getLogger(__name__)
+Entry = tuple[bytes, dict[bytes, bytes]]
 
 
 class StreamWorker:
@@ -42,6 +41,7 @@ class StreamWorker:
         self.claim_idle_ms = claim_idle_ms
         self.claim_every_s = claim_every_s
         self._next_claim = 0.0
+        self._group_ready = False
 
     # -- to implement -----------------------------------------------------
     def handle(self, entries: Sequence[Entry]) -> None:
@@ -99,19 +99,20 @@ class StreamWorker:
         self.tick()
         return done
 
-    def run(self, stop: threading.Event) -> None:
-        """Loop until ``stop`` is set; a Redis outage is waited out, not fatal."""
-        self.ensure_group()
-        while not stop.is_set():
-            try:
-                self.run_once()
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                if stop.is_set():
-                    break  # shutting down: Redis may already be gone
-                log.warning("%s: redis unavailable (%s); retrying", self.consumer, exc)
-                stop.wait(1.0)
-            except redis.ResponseError as exc:
-                if "NOGROUP" in str(exc):
-                    self.ensure_group()  # stream deleted under us (e.g. Redis restarted)
-                    continue
+    def one_round(self) -> float:
+        """One supervised round: (re)create the group when needed, then ``run_once``."""
+        if not self._group_ready:
+            self.ensure_group()
+            self._group_ready = True
+        try:
+            self.run_once()
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
                 raise
+            self._group_ready = False  # stream deleted under us (e.g. Redis restarted empty)
+        return 0.0  # XREADGROUP already blocked for ``block_ms``
+
+    def run(self, stop: threading.Event, beat: Heartbeat | None = None) -> None:
+        """Loop until ``stop`` is set; no error ends it (see ``streams.loops.supervise``)."""
+        beat = beat or Heartbeat(self.consumer, stale_after_s=60.0)
+        supervise(beat, self.one_round, stop)

@@ -70,12 +70,15 @@ class SmsSender:
         name: str = "sms-sender",
         config: SenderConfig | None = None,
         clock: Clock = _utcnow,
+        on_progress: Callable[[], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.gateway = gateway
         self.name = name
         self.config = config or SenderConfig()
         self.clock = clock
+        #: called while a long batch is worked through (a heartbeat: the sender is alive)
+        self.on_progress = on_progress
         self.bucket = TokenBucket(r, gateway.name, self.config.rate_per_s, self.config.burst)
 
     # -- queue operations --------------------------------------------------
@@ -153,6 +156,8 @@ class SmsSender:
 
     def _wait_for_token(self, stop: threading.Event | None) -> bool:
         while True:
+            if self.on_progress is not None:
+                self.on_progress()
             wait = self.bucket.take()
             if wait <= 0:
                 return True
@@ -188,11 +193,6 @@ class SmsSender:
             done += 1
         return done
 
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                if self.run_once(stop) == 0:
-                    stop.wait(self.config.idle_s)
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                log.warning("%s: redis unavailable (%s); retrying", self.name, exc)
-                stop.wait(1.0)
+    def one_round(self, stop: threading.Event | None = None) -> float:
+        """One supervised round; waits ``idle_s`` when nothing was due."""
+        return self.config.idle_s if self.run_once(stop) == 0 else 0.0

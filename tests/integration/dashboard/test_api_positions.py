@@ -201,5 +201,7 @@ def test_openapi_document_is_served_and_matches_docs(running):
 
 
 def test_healthz(running):
-    assert requests.get(f"{running.url}/healthz").json() == {"status": "ok"}
+    answer = requests.get(f"{running.url}/healthz")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "ok"
     assert isinstance(running.app.services.redis, redis.Redis)

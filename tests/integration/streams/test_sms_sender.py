@@ -289,6 +289,7 @@ SENDER_PROCESS = textwrap.dedent(
     from data.db import make_engine, make_sessionmaker
     from data.sms.gateways import OutboxGateway
     from data.sms.sender import SenderConfig, SmsSender
+    from dashboard.sms_setup import run_sender
 
     class DiesMidway(OutboxGateway):
         # SIGKILLs its own process right after storing text number N: the worst moment,
@@ -306,7 +307,7 @@ SENDER_PROCESS = textwrap.dedent(
     config = SenderConfig(batch=100, rate_per_s=100_000, burst=100_000, idle_s=0.05)
     sender = SmsSender(make_sessionmaker(engine), DiesMidway(engine),
                        redis.Redis.from_url(sys.argv[2]), name="doomed", config=config)
-    sender.run(threading.Event())
+    run_sender(sender, threading.Event())
     """
 )
 
@@ -358,3 +359,52 @@ def test_alert_actions_reach_the_alert_stream_through_the_outbox(
         (issued.alert.id, "lift", 2),
     ]
     assert payloads[0]["recipients"] == issued.queued and payloads[1]["state"] == "lifted"
+
+
+def test_sender_loop_outlives_an_exhausted_connection_pool(
+    engine: Engine, sessions: sessionmaker[Session], r: redis.Redis
+) -> None:
+    """Issue 9: a pool timeout once killed the sender's thread and every later text stayed
+    queued. The loop now backs off, shows the failure on its heartbeat and sends afterwards."""
+    from sqlalchemy import create_engine
+
+    from dashboard.sms_setup import run_sender
+    from streams.loops import Heartbeat
+
+    tiny = create_engine(engine.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    tiny_sessions = make_sessionmaker(tiny)
+    sender = SmsSender(tiny_sessions, OutboxGateway(engine), r, name="pool", config=FAST)
+    beat = Heartbeat("sms-sender", stale_after_s=60)
+    stop = threading.Event()
+    held = tiny.connect()  # a burst of logins holds the only pooled connection
+    thread = threading.Thread(target=run_sender, args=(sender, stop, beat), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while beat.total_failures == 0:
+            assert time.monotonic() < deadline, "the sender never hit the pool timeout"
+            time.sleep(0.05)
+        assert "TimeoutError" in (beat.last_error or "")
+        held.close()
+        issued = issue_at(sessions, NodeKind.COMMUNITY)
+        deadline = time.monotonic() + 30
+        while True:
+            with sessions() as session:
+                waiting = session.scalar(
+                    select(func.count())
+                    .select_from(Delivery)
+                    .where(
+                        Delivery.action_id == issued.action.id,
+                        Delivery.state.in_([DeliveryState.QUEUED, DeliveryState.SENDING]),
+                    )
+                )
+            if waiting == 0:
+                break
+            assert thread.is_alive(), "the sender's thread died"
+            assert time.monotonic() < deadline, f"{waiting} texts still waiting"
+            time.sleep(0.1)
+        assert beat.state() == "ok"
+    finally:
+        stop.set()
+        thread.join(10)
+        tiny.dispose()

@@ -1,0 +1,104 @@
+"""Supervised loops: no exception ends them, and their heartbeats tell the truth."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from streams.loops import FAILING_AFTER, Heartbeat, Heartbeats, supervise
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def wait_until(condition, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def test_any_exception_is_backed_off_and_the_loop_goes_on() -> None:
+    rounds: list[int] = []
+    errors = [KeyError("x"), RuntimeError("pool timeout"), ValueError("bad row")]
+    stop = threading.Event()
+
+    def one_round() -> float:
+        rounds.append(1)
+        if errors:
+            raise errors.pop(0)
+        if len(rounds) >= 6:
+            stop.set()
+        return 0.0
+
+    beat = Heartbeat("test", stale_after_s=60)
+    thread = threading.Thread(
+        target=supervise, args=(beat, one_round, stop), kwargs={"first_backoff_s": 0.01}
+    )
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert len(rounds) >= 6, "the loop ended after an error"
+    assert beat.total_failures == 3
+    assert beat.failures == 0  # recovered
+    assert beat.state() == "ok"
+
+
+def test_a_loop_that_keeps_failing_is_reported_failing_with_its_error() -> None:
+    stop = threading.Event()
+
+    def one_round() -> float:
+        raise ConnectionError("database is down")
+
+    beat = Heartbeat("sms-sender", stale_after_s=60)
+    thread = threading.Thread(
+        target=supervise,
+        args=(beat, one_round, stop),
+        kwargs={"first_backoff_s": 0.01, "max_backoff_s": 0.02},
+    )
+    thread.start()
+    wait_until(lambda: beat.failures >= FAILING_AFTER)
+    stop.set()
+    thread.join(10)
+    assert beat.state() == "failing"
+    assert "database is down" in (beat.last_error or "")
+
+
+def test_a_silent_loop_goes_stale() -> None:
+    clock = FakeClock()
+    beats = Heartbeats(clock=clock)
+    stuck = beats.add("realtime-bridge", stale_after_s=30)
+    fine = beats.add("incident-pump", stale_after_s=30)
+    clock.now += 31
+    fine.ok()
+    assert stuck.state() == "stale"
+    assert beats.unhealthy() == ["realtime-bridge"]
+    assert beats.report()["realtime-bridge"]["last_beat_s_ago"] == 31.0
+
+
+def test_waiting_between_rounds_is_not_silence() -> None:
+    """A loop that sleeps 1 s between rounds beats while it waits (stale after 0.3 s)."""
+    stop = threading.Event()
+    beat = Heartbeat("alert-expiry", stale_after_s=0.3)
+    thread = threading.Thread(target=supervise, args=(beat, lambda: 1.0, stop))
+    thread.start()
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        assert beat.state() == "ok"
+        time.sleep(0.02)
+    stop.set()
+    thread.join(5)
+
+
+def test_a_name_is_registered_once() -> None:
+    beats = Heartbeats()
+    beats.add("x", 1)
+    with pytest.raises(ValueError, match="twice"):
+        beats.add("x", 1)
