@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format bench browser-deps clean
+.PHONY: install run test test-thorough lint format bench browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,13 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Property tests run the derandomized "ci" hypothesis profile here (tests/support/hypothesis_profiles.py).
 test: install browser-deps lint
-	$(BIN)/pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest
+
+# Four times the property-test examples, random: a deliberate deep run, not CI.
+test-thorough: install browser-deps
+	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest tests/unit
 
 bench: install
 	$(BIN)/gridwatch bench ingest

@@ -12,6 +12,9 @@ import pytest
 import redis
 
 from dashboard.embedded_redis import EmbeddedRedis
+from tests.support.hypothesis_profiles import load_profile
+
+load_profile()
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -31,6 +31,7 @@ from data.models import (
     Post,
     Staff,
 )
+from tests.support.hypothesis_profiles import examples
 
 T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 OFFICER = Actor(role="duty_officer", name="值班员", scope_path="/1/")
@@ -145,7 +146,9 @@ ACTIONS = st.lists(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(ACTIONS)
 def test_random_actions_keep_the_lifecycle_legal(session: Session, steps) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from data.demo_city.apportion import apportion
 from data.demo_city.geometry import Rect, rect_from_polygon, tile
 from data.demo_city.idcard import check_char, gender_of, is_valid_id_number, make_id_number
 from data.demo_city.residents import REFERENCE_DATE, household_sizes
+from tests.support.hypothesis_profiles import examples
 
 rects = st.builds(
     lambda x, y, w, h: Rect(x, y, x + w, y + h),
@@ -36,7 +37,7 @@ def assert_tiles(parent: Rect, children: list[Rect]) -> None:
     assert sum(c.area for c in children) == parent.area
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     parent=rects,
     weights=st.lists(st.floats(0.05, 20.0), min_size=1, max_size=40),
@@ -58,7 +59,7 @@ def test_tile_partitions_parent_exactly(
     assert_tiles(parent, children)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(parent=rects)
 def test_polygon_is_closed_ccw_and_round_trips(parent: Rect) -> None:
     ring = parent.polygon()["coordinates"][0]
@@ -75,7 +76,7 @@ def test_tile_follows_weights_without_jitter() -> None:
     assert [c.area for c in children] == [250_000_000, 750_000_000]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     weights=st.lists(st.floats(0.01, 50.0), min_size=1, max_size=60),
     minimum=st.integers(0, 5),
@@ -88,7 +89,7 @@ def test_apportion_hits_exact_total(weights: list[float], minimum: int, extra: i
     assert min(parts) >= minimum
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(residents=st.integers(1, 500), seed=st.integers(0, 2**32))
 def test_household_sizes_add_up(residents: int, seed: int) -> None:
     sizes = household_sizes(random.Random(seed), residents)

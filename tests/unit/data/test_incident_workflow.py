@@ -45,6 +45,7 @@ from data.models import (
     Post,
     Staff,
 )
+from tests.support.hypothesis_profiles import examples
 
 T0 = dt.datetime(2026, 11, 29, 0, 0, tzinfo=dt.UTC)
 CONFIG = default_categories()
@@ -424,7 +425,7 @@ class IncidentMachine(RuleBasedStateMachine):
 
 
 IncidentMachine.TestCase.settings = settings(
-    max_examples=80,
+    max_examples=examples(80),
     stateful_step_count=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
