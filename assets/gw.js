@@ -141,8 +141,26 @@
   }
 
   function pad(n) { return n < 10 ? "0" + n : "" + n; }
+
+  // Every time on the wall reads in the deployment's display zone (meta gw-timezone,
+  // GRIDWATCH_DISPLAY_TIMEZONE), never in the zone the wall PC happens to be set to.
+  var zoneParts = null;
+  function displayParts(date) {
+    if (!zoneParts) {
+      var meta = document.querySelector('meta[name="gw-timezone"]');
+      zoneParts = new Intl.DateTimeFormat("en-US", {
+        timeZone: (meta && meta.content) || "Asia/Shanghai",
+        year: "numeric", month: "numeric", day: "numeric",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+      });
+    }
+    var out = {};
+    zoneParts.formatToParts(date).forEach(function (p) { out[p.type] = p.value; });
+    return out;
+  }
   function hhmmss(date) {
-    return pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds());
+    var p = displayParts(date);
+    return p.hour + ":" + p.minute + ":" + p.second;
   }
 
   function stateCounts() {
@@ -284,10 +302,11 @@
   function shortTime(iso) {
     var t = when(iso);
     if (!t) { return ""; }
-    var d = new Date(t);
-    var today = new Date();
-    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
-    return d.toDateString() === today.toDateString() ? hm : (d.getMonth() + 1) + "月" + d.getDate() + "日 " + hm;
+    var d = displayParts(new Date(t));
+    var today = displayParts(new Date());
+    var hm = d.hour + ":" + d.minute;
+    var sameDay = d.year === today.year && d.month === today.month && d.day === today.day;
+    return sameDay ? hm : d.month + "月" + d.day + "日 " + hm;
   }
 
   function el(type, className, children, extra) {

@@ -22,6 +22,7 @@ from dashboard.api_positions import positions_blueprint
 from dashboard.api_sms import sms_blueprint
 from dashboard.app_context import state_rules
 from dashboard.auth.setup import init_auth
+from dashboard.display_time import CONFIG_KEY as DISPLAY_ZONE_KEY
 from dashboard.embedded_redis import EmbeddedRedis
 from dashboard.exports import exports_blueprint
 from dashboard.health import health_blueprint
@@ -173,6 +174,7 @@ def create_app(settings: Settings) -> GridwatchApp:
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_AS_ASCII=False,
     )
+    server.config[DISPLAY_ZONE_KEY] = settings.display_zone
     server.json.ensure_ascii = False  # type: ignore[attr-defined]
     init_auth(server, services)
     server.register_blueprint(positions_blueprint(services))

@@ -40,6 +40,8 @@ def build_dash(server: Flask, services: Services, tree: TreeCache) -> Dash:
         update_title=None,
         suppress_callback_exceptions=True,
         index_string=INDEX_STRING,
+        # the browser shows every time in this zone, not in the wall PC's own
+        meta_tags=[{"name": "gw-timezone", "content": services.settings.display_timezone}],
     )
     app.layout = shell
     context = AppContext(services=services, tree=tree)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from data.timezones import DEFAULT_DISPLAY_TIMEZONE, zone
 
 
 class Settings(BaseSettings):
@@ -24,6 +27,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8050
     var_dir: Path = Path("var")
+
+    #: the one zone every page, export, text and push shows times in (IANA name)
+    display_timezone: str = DEFAULT_DISPLAY_TIMEZONE
 
     # Map tiles: empty means no tile layer (the wall works offline on a plain background).
     tile_url: str = ""
@@ -76,6 +82,16 @@ class Settings(BaseSettings):
     run_workers: bool = True
     #: a background loop silent for longer than this is reported stuck by /healthz
     loop_stale_after_s: float = Field(default=60.0, gt=0)
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)  # raises naming the value
+        return value
+
+    @property
+    def display_zone(self) -> ZoneInfo:
+        return zone(self.display_timezone)
 
     @property
     def embedded_redis(self) -> bool:
