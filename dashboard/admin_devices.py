@@ -19,6 +19,7 @@ from dashboard.admin_users import AdminError, place
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, scope_root
 from dashboard.auth.permissions import Perm
+from dashboard.display_time import display_time
 from dashboard.services import Services
 from data import devices
 from data.models import POST_LABELS, Device, DeviceStatus, OrgNode, Staff
@@ -63,11 +64,7 @@ def _scope_path(tree: OrgTree, who: SessionUser) -> str:
 
 
 def _local(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return f"{moment.astimezone():%Y-%m-%d %H:%M}"
+    return display_time(moment, empty="")
 
 
 def devices_in_scope(services: Services, tree: OrgTree, who: SessionUser) -> list[DeviceView]:

@@ -152,6 +152,7 @@ def issue(
     valid_until: dt.datetime,
     target_levels: Sequence[int] | None = None,
     now: dt.datetime,
+    tz: dt.tzinfo | None = None,
 ) -> ActionResult:
     """Issue an alert at ``node_id``, or update the live one for the same node and category.
 
@@ -216,15 +217,24 @@ def issue(
         actor.user_id,
         before,
         now,
-        texts.action_text(alert, action),
+        texts.action_text(alert, action, tz),
     )
     return ActionResult(alert, row, _notify(session, alert, row, staff, now))
 
 
 def change_level(
-    session: Session, actor: Actor, alert_id: int, level: AlertLevel | str, *, now: dt.datetime
+    session: Session,
+    actor: Actor,
+    alert_id: int,
+    level: AlertLevel | str,
+    *,
+    now: dt.datetime,
+    tz: dt.tzinfo | None = None,
 ) -> ActionResult:
-    """Raise or lower the level (which one follows from the comparison); texts everyone."""
+    """Raise or lower the level (which one follows from the comparison); texts everyone.
+
+    ``tz`` is the display zone the text writes the validity in.
+    """
     alert = _live(session, alert_id)
     _check_actor(actor, alert.node_path)
     level = AlertLevel(level)
@@ -244,7 +254,7 @@ def change_level(
         actor.user_id,
         before,
         now,
-        texts.action_text(alert, action),
+        texts.action_text(alert, action, tz),
     )
     staff = _previous_recipients(session, alert.id)
     return ActionResult(alert, row, _notify(session, alert, row, staff, now))

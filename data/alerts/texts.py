@@ -7,16 +7,11 @@ import datetime as dt
 from data.alerts import states
 from data.alerts.levels import LEVEL_LABELS
 from data.models import Alert, AlertLevel
-
-#: texts show Beijing time; the record stays in UTC
-CST = dt.timezone(dt.timedelta(hours=8), "CST")
+from data.timezones import DEFAULT_DISPLAY_TIMEZONE, format_time, zone
 
 
-def _until(valid_until: dt.datetime) -> str:
-    return valid_until.astimezone(CST).strftime("%m-%d %H:%M")
-
-
-def action_text(alert: Alert, action: str) -> str:
+def action_text(alert: Alert, action: str, tz: dt.tzinfo | None = None) -> str:
+    """The text for ``action``; times read in ``tz``, the display zone (the record is UTC)."""
     label = LEVEL_LABELS[AlertLevel(alert.level)]
     if action == states.LIFT:
         return f"【解除】{alert.title}：{label}预警已解除。"
@@ -26,7 +21,5 @@ def action_text(alert: Alert, action: str) -> str:
         states.RAISE: "升级为",
         states.LOWER: "降级为",
     }.get(action, "")
-    return (
-        f"【{prefix}{label}预警】{alert.title}：{alert.text}"
-        f"（有效至{_until(alert.valid_until)}，请回复1确认）"
-    )
+    until = format_time(alert.valid_until, tz or zone(DEFAULT_DISPLAY_TIMEZONE), "%m-%d %H:%M")
+    return f"【{prefix}{label}预警】{alert.title}：{alert.text}（有效至{until}，请回复1确认）"

@@ -7,6 +7,7 @@ midnight, and the counts are compared with what the same rows say when tallied h
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -19,7 +20,7 @@ from data.sms import logs, stats
 from data.sms.compose import compose
 from tests.support.city import two_communities
 
-CHINA = stats.CHINA_TZ
+CHINA = ZoneInfo("Asia/Shanghai")
 #: 2026-12-10 10:00 in Beijing
 NOW = dt.datetime(2026, 12, 10, 2, 0, tzinfo=dt.UTC)
 
@@ -91,6 +92,44 @@ def test_daily_counts_by_state_on_china_days(sessions: sessionmaker[Session]) ->
         seven = stats.daily_counts(db, a.path, NOW, days=7)
     assert city.total == 9 and alerts_only.total == 0
     assert len(seven.days) == 7 and seven.total == 7
+
+
+def test_daily_counts_follow_the_display_zone_across_a_dst_change(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Another display zone, with a daylight-saving change inside the 30 days (Berlin,
+    2026-10-25): days are that zone's calendar days on both databases."""
+    berlin = ZoneInfo("Europe/Berlin")
+    a, _ = two_communities(sessions)
+    people = staff_ids(sessions, a.path, 3)
+    # 23:50 Berlin on 10-24 (summer time, 21:50 UTC) and 00:10 on 10-26 (winter, 23:10 UTC
+    # on the 25th): a fixed offset would put one of them on the wrong day
+    send(
+        sessions,
+        a.path,
+        people[:1],
+        dt.datetime(2026, 10, 24, 23, 50, tzinfo=berlin),
+        "berlin-summer",
+    )
+    send(
+        sessions,
+        a.path,
+        people[:2],
+        dt.datetime(2026, 10, 26, 0, 10, tzinfo=berlin),
+        "berlin-winter",
+    )
+    send(
+        sessions, a.path, people, dt.datetime(2026, 11, 9, 23, 59, tzinfo=berlin), "berlin-november"
+    )
+    now = dt.datetime(2026, 11, 10, 12, 0, tzinfo=berlin)
+    with sessions() as db:
+        got = stats.daily_counts(db, a.path, now, tz=berlin)
+    per_day = {day: sum(c[i] for c in got.by_state.values()) for i, day in enumerate(got.days)}
+    assert per_day[dt.date(2026, 10, 24)] == 1
+    assert per_day[dt.date(2026, 10, 25)] == 0
+    assert per_day[dt.date(2026, 10, 26)] == 2
+    assert per_day[dt.date(2026, 11, 9)] == 3
+    assert got.total == 6
 
 
 def test_alert_texts_count_as_alert_source(sessions: sessionmaker[Session]) -> None:
