@@ -131,7 +131,13 @@ def make_guard(services: Services) -> Callable[[], Response | None]:
             return None
         who = user()
         if who is None:
-            return _deny(end_reason(services))
+            reason = end_reason(services)
+            if reason == "revoked":  # end it for good: every tab and socket learns at once
+                ended_id = getattr(session, "sid", None)
+                session.clear()
+                if ended_id:
+                    mark_ended(services.redis, ended_id, reason, session_keep_s(settings))
+            return _deny(reason)
         now = time.time()
         reason = session_expired(settings, who, now)
         if reason is not None:
