@@ -16,17 +16,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import requests
 import socketio
+from sqlalchemy import select
 
 from dashboard import admin_users
 from dashboard.auth.current import SessionUser
 from data import users
-from data.models import Role
+from data.db import make_engine, make_sessionmaker
+from data.models import OrgNode, Role
 from tests.support.accounts import cookie_header, login, make_user
 from tests.support.running import Running
+from tests.support.server_process import start_server, stop_server
 
 ENDED_WITHIN_S = 8.0
 
@@ -242,3 +246,38 @@ def test_an_event_from_a_socket_whose_session_ended_does_nothing_and_ends_it(
 def test_the_loop_that_ends_sockets_reports_to_health(running: Running):
     health = requests.get(f"{running.url}/healthz", timeout=10).json()
     assert health["loops"]["socket-sessions"]["state"] == "ok"
+
+
+def test_a_logout_in_one_process_ends_the_socket_another_process_holds(
+    redis_url: str, small_city_url: str, tmp_path: Path
+):
+    """Behind a load balancer the 退出 and the socket rarely meet in one process."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = start_server(redis_url, small_city_url, tmp_path / "a")
+    second = start_server(redis_url, small_city_url, tmp_path / "b")
+    client = socketio.Client(reconnection=False)
+    try:
+        engine = make_engine(small_city_url)
+        sessions = make_sessionmaker(engine)
+        with sessions() as db:
+            root = db.scalar(select(OrgNode.id).where(OrgNode.parent_id.is_(None)))
+        username, password = make_user(sessions, Role.LEADER, root)
+        engine.dispose()
+        http = login(first.url, username, password)
+        client.connect(
+            second.url,
+            headers={"Cookie": cookie_header(http)},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+        assert client.connected
+        assert http.post(f"{first.url}/logout", allow_redirects=False).status_code == 302
+        deadline = time.monotonic() + ENDED_WITHIN_S
+        while client.connected:
+            assert time.monotonic() < deadline, "the other process kept the socket open"
+            time.sleep(0.05)
+    finally:
+        client.disconnect()
+        stop_server(first)
+        stop_server(second)
