@@ -100,13 +100,22 @@
     },
   };
 
-  // A Dash request answered 401 means the session ended: go to the login page.
+  // A Dash request answered 401 means the session ended: go to the login page the server
+  // names, which says why (logged out, timed out, account disabled). A request still in
+  // flight when the person pressed 退出 must not turn the logout into "会话已超时".
   var plainFetch = window.fetch;
+  function loginAfter(body) {
+    var target = body && body.login;
+    return typeof target === "string" && /^\/login(\?|$)/.test(target) ? target : "/login?notice=ended";
+  }
   window.fetch = function (input, init) {
     return plainFetch(input, init).then(function (response) {
       var url = typeof input === "string" ? input : (input && input.url) || "";
       if (response.status === 401 && url.indexOf("/_dash-") !== -1) {
-        window.location.assign("/login?notice=expired");
+        response.clone().json().then(
+          function (body) { window.location.assign(loginAfter(body)); },
+          function () { window.location.assign(loginAfter(null)); }
+        );
       }
       return response;
     });

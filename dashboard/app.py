@@ -22,6 +22,7 @@ from dashboard.api_positions import positions_blueprint
 from dashboard.api_sms import sms_blueprint
 from dashboard.app_context import state_rules
 from dashboard.auth.setup import init_auth
+from dashboard.auth.socket_sessions import SocketSessions
 from dashboard.display_time import CONFIG_KEY as DISPLAY_ZONE_KEY
 from dashboard.embedded_redis import EmbeddedRedis
 from dashboard.exports import exports_blueprint
@@ -77,6 +78,8 @@ class GridwatchApp:
     services: Services
     tree: TreeCache
     embedded_redis: EmbeddedRedis | None = None
+    #: open sockets and the sessions that opened them (ended with them)
+    socket_sessions: SocketSessions | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     heartbeats: Heartbeats = field(default_factory=Heartbeats)
     _started: bool = False
@@ -128,6 +131,8 @@ class GridwatchApp:
                 lambda stop, beat: run_alert_expiry(services.sessions, stop, beat=beat),
             )
         self._loop("realtime-bridge", bridge.run)
+        if self.socket_sessions is not None:
+            self._loop("socket-sessions", self.socket_sessions.run)
 
     def _loop(
         self,
@@ -176,7 +181,7 @@ def create_app(settings: Settings) -> GridwatchApp:
     )
     server.config[DISPLAY_ZONE_KEY] = settings.display_zone
     server.json.ensure_ascii = False  # type: ignore[attr-defined]
-    init_auth(server, services)
+    socket_sessions = init_auth(server, services)
     server.register_blueprint(positions_blueprint(services))
     server.register_blueprint(exports_blueprint(services))
     server.register_blueprint(openapi_blueprint())
@@ -197,7 +202,7 @@ def create_app(settings: Settings) -> GridwatchApp:
         cors_allowed_origins=settings.allowed_origins or None,  # None: same origin only
     )
     tree = TreeCache(services)
-    register_socket_handlers(socketio, tree.get, settings)
+    register_socket_handlers(socketio, tree.get, settings, socket_sessions)
 
     from dashboard.dash_app import build_dash  # Dash pages import heavy modules
 
@@ -209,6 +214,7 @@ def create_app(settings: Settings) -> GridwatchApp:
         services=services,
         tree=tree,
         embedded_redis=embedded,
+        socket_sessions=socket_sessions,
         heartbeats=heartbeats,
     )
 

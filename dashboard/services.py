@@ -35,7 +35,12 @@ def make_redis(url: str) -> redis.Redis:
 
 
 def make_services(settings: Settings, redis_url: str) -> Services:
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(
+        settings.resolved_database_url(),
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_overflow,
+        pool_timeout=settings.database_pool_timeout_s,
+    )
     return Services(
         settings=settings,
         engine=engine,

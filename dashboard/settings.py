@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8050
     var_dir: Path = Path("var")
+    #: database connections kept open per process, extra ones under load, and how long a
+    #: request waits for one before failing (a small pool is also how tests provoke it)
+    database_pool_size: int = Field(default=10, ge=1)
+    database_pool_overflow: int = Field(default=20, ge=0)
+    database_pool_timeout_s: float = Field(default=30.0, gt=0)
 
     #: the one zone every page, export, text and push shows times in (IANA name)
     display_timezone: str = DEFAULT_DISPLAY_TIMEZONE
@@ -57,7 +62,14 @@ class Settings(BaseSettings):
     login_max_failures_address: int = 20
     login_failure_window_minutes: float = 15.0
     login_lockout_minutes: float = 15.0
-    #: extra browser origins allowed to open Socket.IO (same origin is always allowed)
+    #: password checks (argon2, ~64 MiB and a core each) run at once per process; a login
+    #: waits at most login_check_wait_s for a slot, then gets "系统繁忙" (503)
+    login_max_concurrent_checks: int = Field(default=4, ge=1)
+    login_check_wait_s: float = Field(default=5.0, gt=0)
+    #: how often each process checks that its open sockets' sessions still live
+    socket_session_check_s: float = Field(default=1.0, gt=0)
+    #: extra browser origins allowed to open Socket.IO and to send state-changing requests
+    #: (same origin is always allowed; list the public origin when behind a TLS proxy)
     allowed_origins: list[str] = Field(default_factory=list)
     audit_retention_days: int = Field(default=3 * 366, ge=3 * 365)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,18 +65,71 @@ def set_active(session: Session, username: str, active: bool) -> User:
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this password, or None (same answer for every failure)."""
-    user = by_username(session, username)
-    if user is None:
+@dataclass(frozen=True)
+class LoginRecord:
+    """What a password check needs, read in a short session: checking the hash (argon2,
+    tenths of a second) must never hold a pooled database connection."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    node_id: int
+    active: bool
+    password_hash: str
+
+
+def login_record(session: Session, username: str) -> LoginRecord | None:
+    row = session.execute(
+        select(
+            User.id,
+            User.username,
+            User.display_name,
+            User.role,
+            User.node_id,
+            User.active,
+            User.password_hash,
+        ).where(User.username == username.strip())
+    ).first()
+    return LoginRecord(*row) if row is not None else None
+
+
+def password_matches(record: LoginRecord | None, password: str) -> bool:
+    """The argon2 check, with no connection held; the same answer and cost for an
+    unknown name, a wrong password and a disabled account."""
+    if record is None:
         verify_password(_DUMMY_HASH, password)  # same cost whether the name exists or not
-        return None
-    if not verify_password(user.password_hash, password) or not user.active:
-        return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        return False
+    return verify_password(record.password_hash, password) and record.active
+
+
+def upgraded_hash(record: LoginRecord, password: str) -> str | None:
+    """A new hash when the stored one uses old parameters (computed outside any transaction)."""
+    return hash_password(password) if needs_rehash(record.password_hash) else None
+
+
+def record_login(session: Session, record: LoginRecord, new_hash: str | None) -> bool:
+    """Mark a successful check in the caller's short transaction.
+
+    False when the account changed since it was read (disabled, or a new password set
+    while the old one was being checked): the check no longer counts.
+    """
+    user = session.get(User, record.id)
+    if user is None or not user.active or user.password_hash != record.password_hash:
+        return False
+    if new_hash is not None:
+        user.password_hash = new_hash
     user.last_login_at = dt.datetime.now(dt.UTC)
-    return user
+    return True
+
+
+def password_changed_after(changed_at: dt.datetime | None, login_at: object) -> bool:
+    """True when the password was set after a session logged in (that session must end)."""
+    if changed_at is None or not isinstance(login_at, int | float):
+        return False
+    if changed_at.tzinfo is None:  # SQLite hands back naive UTC
+        changed_at = changed_at.replace(tzinfo=dt.UTC)
+    return changed_at.timestamp() > login_at
 
 
 def all_users(session: Session) -> Sequence[User]:

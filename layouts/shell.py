@@ -57,6 +57,16 @@ def shell() -> html.Div:
     )
 
 
+def logout_button(class_name: str) -> html.Form:
+    """退出 posts the logout (a GET link would let any other site log the person out)."""
+    return html.Form(
+        html.Button("退出", id=ids.LOGOUT, type="submit", className=class_name),
+        method="post",
+        action="/logout",
+        className="gw-logout-form",
+    )
+
+
 def nav(who: SessionUser, active: str = "") -> html.Nav:
     """The slim top bar: only the pages ``who`` may open, then the user and 退出."""
     links = [
@@ -75,7 +85,7 @@ def nav(who: SessionUser, active: str = "") -> html.Nav:
             html.Div(
                 [
                     html.Span(f"{who.display_name}（{who.role_label}）", className="gw-nav-who"),
-                    html.A("退出", href="/logout", id=ids.LOGOUT, className="gw-nav-logout"),
+                    logout_button("gw-nav-logout"),
                 ],
                 className="gw-nav-user",
             ),

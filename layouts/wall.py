@@ -8,7 +8,7 @@ from dash_socketio import DashSocketIO
 
 from dashboard.auth.current import SessionUser
 from layouts import ids
-from layouts.shell import NAV_ITEMS
+from layouts.shell import NAV_ITEMS, logout_button
 
 STATE_LEGEND = [
     ("online", "在线"),
@@ -106,7 +106,7 @@ def wall_layout(
                                 for item in NAV_ITEMS
                                 if item.path != "/wall" and who.can(item.perm)
                             ],
-                            html.A("退出", href="/logout", id=ids.LOGOUT, className="gw-logout"),
+                            logout_button("gw-logout"),
                         ],
                         className="gw-user",
                     ),

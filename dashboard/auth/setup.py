@@ -4,27 +4,65 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, request, session
+from flask import Flask, Request, request, session
 from flask_login import LoginManager
+from flask_session.base import ServerSideSession
 from flask_session.redis import RedisSessionInterface
 from sqlalchemy import select
 
 from dashboard.auth.current import SessionUser
 from dashboard.auth.guard import make_guard
 from dashboard.auth.limiter import LoginLimiter, LoginLimits
+from dashboard.auth.origin import make_origin_check
+from dashboard.auth.socket_sessions import SocketSessions
 from dashboard.auth.views import auth_blueprint
 from dashboard.services import Services
 from data.models import User
+from data.users import password_changed_after
+
+SESSION_PREFIX = "gw:session:"
+#: a session before login only carries the login form's token
+PRE_LOGIN_TTL_S = 2 * 3600
 
 
 class SessionInterface(RedisSessionInterface):
-    """Sessions in Redis; the cookie is Secure whenever the request came over HTTPS."""
+    """Sessions in Redis; the cookie is Secure whenever the request came over HTTPS.
+
+    A request never brings back a session that ended while it ran: a session read from
+    Redis is written back only if it is still there (SET XX), and the cookie is only
+    re-sent when it was. Otherwise a page request still in flight when its person pressed
+    退出 re-created the session (and its cookie) that the logout had just deleted.
+    """
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(request.is_secure or super().get_cookie_secure(app))
 
+    def open_session(self, app: Flask, request: Request) -> ServerSideSession:
+        opened = super().open_session(app, request)
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        # the id it was read under; None for a session created by this request
+        opened.stored_id = opened.sid if cookie and cookie == opened.sid else None  # type: ignore[attr-defined]
+        return opened
 
-def init_auth(server: Flask, services: Services) -> LoginLimiter:
+    def _upsert_session(
+        self, session_lifetime: dt.timedelta, session: ServerSideSession, store_id: str
+    ) -> None:
+        stored_id = getattr(session, "stored_id", None)
+        existing = stored_id is not None and store_id == self._get_store_id(stored_id)
+        ttl = session_lifetime.total_seconds()
+        if session.get("_user_id") is None:
+            ttl = min(ttl, PRE_LOGIN_TTL_S)
+        saved = self.client.set(
+            store_id, self.serializer.encode(session), ex=max(1, int(ttl)), xx=existing
+        )
+        session.saved = bool(saved)  # type: ignore[attr-defined]
+
+    def should_set_cookie(self, app: Flask, session: ServerSideSession) -> bool:  # type: ignore[override]
+        return getattr(session, "saved", True) and super().should_set_cookie(app, session)
+
+
+def init_auth(server: Flask, services: Services) -> SocketSessions:
+    """Sessions, login, the origin check and the guard; returns this app's socket registry."""
     settings = services.settings
     server.config.update(
         SESSION_COOKIE_NAME="gw_session",
@@ -34,22 +72,12 @@ def init_auth(server: Flask, services: Services) -> LoginLimiter:
             hours=max(settings.session_absolute_hours, settings.wall_session_hours)
         ),
     )
-    server.session_interface = SessionInterface(
-        app=server, client=services.redis, key_prefix="gw:session:"
-    )
+    interface = SessionInterface(app=server, client=services.redis, key_prefix=SESSION_PREFIX)
+    server.session_interface = interface
 
     login_manager = LoginManager()
     login_manager.init_app(server)
     login_manager.session_protection = None  # the server-side session already binds it
-
-    def _password_changed_since_login(changed_at: dt.datetime | None) -> bool:
-        """A reset password ends the sessions opened with the old one (at their next request)."""
-        login_at = session.get("login_at")
-        if changed_at is None or not isinstance(login_at, int | float):
-            return False
-        if changed_at.tzinfo is None:  # SQLite hands back naive UTC
-            changed_at = changed_at.replace(tzinfo=dt.UTC)
-        return changed_at.timestamp() > login_at
 
     @login_manager.user_loader
     def load_user(user_id: str) -> SessionUser | None:
@@ -66,7 +94,8 @@ def init_auth(server: Flask, services: Services) -> LoginLimiter:
                     User.password_changed_at,
                 ).where(User.id == int(user_id), User.active.is_(True))
             ).first()
-        if row is None or _password_changed_since_login(row.password_changed_at):
+        # a reset password ends the sessions opened with the old one (at their next request)
+        if row is None or password_changed_after(row.password_changed_at, session.get("login_at")):
             return None
         return SessionUser(*row[:5])
 
@@ -79,6 +108,11 @@ def init_auth(server: Flask, services: Services) -> LoginLimiter:
             lockout_s=settings.login_lockout_minutes * 60,
         ),
     )
-    server.register_blueprint(auth_blueprint(services, limiter))
+    sockets = SocketSessions(services, SESSION_PREFIX, interface.serializer.decode)
+    # before the guard: a forged cross-site request is refused before anything else runs
+    server.before_request(
+        make_origin_check(settings.allowed_origins, server.config["SESSION_COOKIE_NAME"])
+    )
+    server.register_blueprint(auth_blueprint(services, limiter, sockets))
     server.before_request(make_guard(services))
-    return limiter
+    return sockets

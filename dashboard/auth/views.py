@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 import time
 from urllib.parse import urlparse
 
@@ -17,10 +18,14 @@ from flask import (
     session,
 )
 from flask_login import login_user, logout_user
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, user
-from dashboard.auth.limiter import LoginLimiter
+from dashboard.auth.guard import session_keep_s
+from dashboard.auth.limiter import Lockout, LoginLimiter, Refused
+from dashboard.auth.session_end import mark_ended
+from dashboard.auth.socket_sessions import SocketSessions
 from dashboard.services import Services
 from data import audit, users
 
@@ -53,10 +58,33 @@ LOGIN_PAGE = """<!DOCTYPE html>
 </body>
 </html>"""
 
+LOGOUT_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>退出 · Gridwatch 网格化指挥中心</title>
+  <link rel="stylesheet" href="/assets/login.css">
+</head>
+<body class="gw-login-body">
+  <main class="gw-login">
+    <h1>网格化社会管理指挥中心</h1>
+    <p class="gw-login-sub">{{ who }}，确定要退出登录吗？</p>
+    <form method="post" action="/logout">
+      <button type="submit" id="logout-confirm">退出登录</button>
+    </form>
+    <p class="gw-login-note"><a href="/wall">返回指挥大屏</a></p>
+  </main>
+</body>
+</html>"""
+
 NOTICES = {
     "expired": ("会话已超时，请重新登录", "info"),
     "logout": ("您已安全退出", "info"),
+    "revoked": ("账号已停用或密码已更改，请重新登录", "info"),
+    "ended": ("会话已结束，请重新登录", "info"),
 }
+BUSY = "系统繁忙，请稍后重试"
 
 
 def _safe_next(target: str | None) -> str:
@@ -73,8 +101,25 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def auth_blueprint(services: Services, limiter: LoginLimiter) -> Blueprint:
+def _token_ok() -> bool:
+    """The form's token equals the one this browser's session got with the form.
+
+    No session token (no form was served to this browser, or its session is gone) or an
+    empty one never matches: an empty expected token once equalled an empty sent one.
+    """
+    expected = session.get("csrf")
+    sent = request.form.get("csrf", "")
+    if not isinstance(expected, str) or not expected or not sent:
+        return False
+    return secrets.compare_digest(sent.encode(), expected.encode())
+
+
+def auth_blueprint(services: Services, limiter: LoginLimiter, sockets: SocketSessions) -> Blueprint:
     bp = Blueprint("auth", __name__)
+    settings = services.settings
+    # argon2 takes ~64 MiB and a core for tenths of a second: a burst of logins must queue
+    # here (owned by this app instance), not on the database pool or the machine's memory
+    checks = threading.BoundedSemaphore(settings.login_max_concurrent_checks)
 
     def page(message: str = "", level: str = "error", username: str = "", status: int = 200):
         # one token per session: a second tab (or a favicon request) must not void the first
@@ -90,6 +135,20 @@ def auth_blueprint(services: Services, limiter: LoginLimiter) -> Blueprint:
         )
         return html, status
 
+    def locked_page(lockout: Lockout | None, username: str):  # type: ignore[no-untyped-def]
+        if lockout is None:  # the limit is taken by checks still running
+            return page("登录尝试过多，请稍后重试", username=username, status=429)
+        return page(
+            f"登录失败次数过多，已暂时锁定，请在 {lockout.minutes_left} 分钟后"
+            f"（{_clock(lockout.until)}）重试",
+            username=username,
+            status=429,
+        )
+
+    def busy_page(username: str):  # type: ignore[no-untyped-def]
+        html, status = page(BUSY, username=username, status=503)
+        return html, status, {"Retry-After": "5"}
+
     @bp.get("/login")
     def login_form():  # type: ignore[no-untyped-def]
         message, level = NOTICES.get(request.args.get("notice", ""), ("", "info"))
@@ -100,46 +159,28 @@ def auth_blueprint(services: Services, limiter: LoginLimiter) -> Blueprint:
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
         address = client_address()
-        if not secrets.compare_digest(request.form.get("csrf", ""), session.get("csrf", "")):
+        if not _token_ok():
             return page("页面已过期，请重新提交", username=username, status=400)
-        lockout = limiter.locked(username, address)
-        if lockout is not None:
+        attempt = limiter.reserve(username, address)
+        if isinstance(attempt, Refused):
             _audit_login(services, username, None, address, "locked")
-            return page(
-                f"登录失败次数过多，已暂时锁定，请在 {lockout.minutes_left} 分钟后"
-                f"（{_clock(lockout.until)}）重试",
-                username=username,
-                status=429,
-            )
-        with services.sessions.begin() as db:
-            found = users.authenticate(db, username, password)
-            who = (
-                SessionUser(found.id, found.username, found.display_name, found.role, found.node_id)
-                if found
-                else None
-            )
-            audit.record(
-                db,
-                actor=username or "(空)",
-                actor_id=found.id if found else None,
-                action="login" if found else "login_failed",
-                target_type="user",
-                target_id=found.id if found else None,
-                node_id=found.node_id if found else None,
-                address=address,
-                outcome="ok" if found else "denied",
-            )
+            return locked_page(attempt.lockout, username)
+        try:
+            found = _check_password(services, checks, username, password)
+        except (_Busy, PoolTimeout):
+            limiter.unchecked(attempt)  # never checked: not a failure of this account
+            return busy_page(username)
+        try:
+            who = _record_login(services, username, found, address)
+        except PoolTimeout:  # checked but not recorded: a wrong guess still counts
+            (limiter.failed if found is None else limiter.unchecked)(attempt)
+            return busy_page(username)
         if who is None:
-            lockout = limiter.failed(username, address)
+            lockout = limiter.failed(attempt)
             if lockout is not None:
-                return page(
-                    f"登录失败次数过多，已暂时锁定，请在 {lockout.minutes_left} 分钟后"
-                    f"（{_clock(lockout.until)}）重试",
-                    username=username,
-                    status=429,
-                )
+                return locked_page(lockout, username)
             return page("用户名或密码错误", username=username, status=401)
-        limiter.succeeded(username)
+        limiter.succeeded(attempt)
         current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
         session.clear()
         login_user(who)
@@ -148,9 +189,18 @@ def auth_blueprint(services: Services, limiter: LoginLimiter) -> Blueprint:
         session["seen_at"] = now
         return redirect(_safe_next(request.form.get("next")))
 
-    @bp.route("/logout", methods=["GET", "POST"])
+    @bp.get("/logout")
+    def logout_confirm():  # type: ignore[no-untyped-def]
+        """A link or a foreign page can send a GET: it only asks, the POST logs out."""
+        who = user()
+        if who is None:
+            return redirect("/login")
+        return render_template_string(LOGOUT_PAGE, who=who.display_name)
+
+    @bp.post("/logout")
     def logout() -> Response:
         who = user()
+        ended_id = getattr(session, "sid", None) if who is not None else None
         if who is not None:
             with services.sessions.begin() as db:
                 record_action(
@@ -162,10 +212,63 @@ def auth_blueprint(services: Services, limiter: LoginLimiter) -> Blueprint:
                 )
         logout_user()
         session.clear()
-        current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+        if ended_id:
+            mark_ended(services.redis, ended_id, "logout", session_keep_s(settings))
+            sockets.end_session(ended_id)  # this process's sockets at once, others' within ~1 s
         return redirect("/login?notice=logout")  # type: ignore[return-value]
 
     return bp
+
+
+class _Busy(Exception):
+    """No password-check slot came free in time."""
+
+
+def _check_password(
+    services: Services, checks: threading.BoundedSemaphore, username: str, password: str
+) -> tuple[users.LoginRecord, str | None] | None:
+    """The account and an upgraded hash when the password is right, else None.
+
+    The account is read in a short session that is closed before argon2 runs: no pooled
+    connection is held while the hash is checked.
+    """
+    if not checks.acquire(timeout=services.settings.login_check_wait_s):
+        raise _Busy
+    try:
+        with services.sessions() as db:
+            record = users.login_record(db, username)
+        matched = users.password_matches(record, password)
+        if record is None or not matched:
+            return None
+        return record, users.upgraded_hash(record, password)
+    finally:
+        checks.release()
+
+
+def _record_login(
+    services: Services,
+    username: str,
+    found: tuple[users.LoginRecord, str | None] | None,
+    address: str,
+) -> SessionUser | None:
+    """The second short transaction: last login, rehash and the audit row, together."""
+    with services.sessions.begin() as db:
+        record = found[0] if found else None
+        ok = found is not None and users.record_login(db, found[0], found[1])
+        audit.record(
+            db,
+            actor=username or "(空)",
+            actor_id=record.id if ok and record else None,
+            action="login" if ok else "login_failed",
+            target_type="user",
+            target_id=record.id if ok and record else None,
+            node_id=record.node_id if ok and record else None,
+            address=address,
+            outcome="ok" if ok else "denied",
+        )
+    if not ok or record is None:
+        return None
+    return SessionUser(record.id, record.username, record.display_name, record.role, record.node_id)
 
 
 def _audit_login(

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import requests
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
@@ -84,4 +89,55 @@ def test_logout_ends_the_session(live_server: LiveServer, browser: Browser):
     expect(page.locator(".gw-login-msg")).to_have_text("您已安全退出")
     page.goto(f"{live_server.url}/wall")
     expect(page).to_have_url(f"{live_server.url}/login?next=/wall")
+    page.context.close()
+
+
+def _session_cookie(page: Page) -> str:
+    return next(c["value"] for c in page.context.cookies() if c["name"] == "gw_session")
+
+
+def test_a_page_request_that_outlives_its_logout_says_logged_out(
+    live_server: LiveServer, browser: Browser
+):
+    """The flaky "会话已超时" after 退出: a request of the page still in flight when the
+    logout ended its session came back 401, and the page claimed a timeout (and took the
+    browser there instead of to the logout notice). Here the logout is sent first and the
+    page's request after it, every time."""
+    page = _page(browser)
+    login_in_browser(page, live_server, Role.LEADER)
+    expect(page.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
+    ended = requests.post(
+        f"{live_server.url}/logout",
+        cookies={"gw_session": _session_cookie(page)},
+        headers={"Origin": live_server.url},
+        allow_redirects=False,
+    )
+    assert ended.status_code == 302
+    page.click(".gw-wall-link >> text=事件")  # the page asks the server for the next page
+    expect(page.locator(".gw-login-msg")).to_have_text("您已安全退出")
+    expect(page).to_have_url(f"{live_server.url}/login?notice=logout")
+    page.context.close()
+
+
+def test_a_disabled_accounts_wall_loses_its_live_feed_at_once(
+    live_server: LiveServer, browser: Browser
+):
+    page = _page(browser)
+    username = login_in_browser(page, live_server, Role.LEADER)
+    expect(page.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
+    env = {
+        **os.environ,
+        "GRIDWATCH_DATABASE_URL": live_server.settings.resolved_database_url(),
+        "GRIDWATCH_REDIS_URL": live_server.settings.redis_url,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "user", "disable", username],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    expect(page.locator("#wall-connection")).to_have_text("○ 连接中断，重连中…", timeout=10_000)
+    page.click(".gw-wall-link >> text=事件")
+    expect(page.locator(".gw-login-msg")).to_have_text("账号已停用或密码已更改，请重新登录")
     page.context.close()

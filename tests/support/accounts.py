@@ -23,15 +23,25 @@ def make_user(
     return username, password
 
 
+def login_form(base_url: str) -> tuple[requests.Session, str]:
+    """A browser that opened the login page: its pre-login session and the form's token.
+
+    Like a browser, the session names the page's origin on its requests: state-changing
+    requests with the session cookie and no Origin/Referer are refused.
+    """
+    http = requests.Session()
+    http.headers["Origin"] = base_url
+    token = re.search(r'name="csrf" value="([^"]+)"', http.get(f"{base_url}/login").text)
+    assert token, "login form has no CSRF token"
+    return http, token.group(1)
+
+
 def login(base_url: str, username: str, password: str) -> requests.Session:
     """Log in through the real login form (CSRF token included)."""
-    http = requests.Session()
-    form = http.get(f"{base_url}/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
-    assert token, "login form has no CSRF token"
+    http, token = login_form(base_url)
     response = http.post(
         f"{base_url}/login",
-        data={"username": username, "password": password, "csrf": token.group(1)},
+        data={"username": username, "password": password, "csrf": token},
         allow_redirects=False,
     )
     assert response.status_code == 302, response.text[:500]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from dashboard.auth.guard import is_public
 from data.models import AuditLog, NodeKind, OrgNode, Role, Staff
-from tests.support.accounts import cookie_header, login, make_user
+from tests.support.accounts import cookie_header, login, login_form, make_user
 from tests.support.dash_calls import call
 
 PUBLIC_RULES = {
@@ -212,11 +212,7 @@ def test_logins_and_failures_are_audited(running):
     root = running.app.tree.get().root
     username, password = make_user(running.app.services.sessions, Role.LEADER, root.id)
     login(running.url, username, password)
-    bad = requests.Session()
-    form = bad.get(f"{running.url}/login").text
-    import re
-
-    token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    bad, token = login_form(running.url)
     refused = bad.post(
         f"{running.url}/login", data={"username": username, "password": "wrong", "csrf": token}
     )

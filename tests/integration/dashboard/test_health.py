@@ -16,6 +16,7 @@ LOOPS = {
     "sms-sender",
     "alert-expiry",
     "realtime-bridge",
+    "socket-sessions",
 }
 
 
