@@ -570,6 +570,32 @@ def test_a_rate_limited_batch_longer_than_the_lease_is_not_taken_over(
     assert {q["sender"] for q in provider.snapshot()} == {"slow"}
 
 
+def test_a_stopping_sender_gives_back_what_it_has_not_sent(
+    sessions: sessionmaker[Session], r: redis.Redis, provider: Provider
+) -> None:
+    """On shutdown the unsent rest of a batch is queued again at once (no attempt counted),
+    instead of waiting out the lease in another process."""
+    issued = issue_at(sessions, NodeKind.COMMUNITY)
+    config = SenderConfig(batch=100, rate_per_s=5, burst=1)
+    sender = SmsSender(sessions, gateway_for(provider), r, config=config)
+    stop = threading.Event()
+    thread = threading.Thread(target=sender.run_once, args=(stop,))
+    thread.start()
+    wait_until(lambda: bool(provider.keys()), 30, "the first text")
+    stop.set()
+    thread.join(30)
+    sent = set(provider.keys())
+    with sessions() as session:
+        rows = list(session.scalars(select(Delivery).where(Delivery.action_id == issued.action.id)))
+    assert 0 < len(sent) < len(rows)
+    for delivery in rows:
+        if str(delivery.id) in sent:
+            assert delivery.state == DeliveryState.SENT and delivery.attempts == 1
+        else:
+            assert delivery.state == DeliveryState.QUEUED and delivery.attempts == 0
+            assert delivery.claimed_by is None and delivery.claimed_at is None
+
+
 FROZEN_SENDER = textwrap.dedent(
     """
     import sys, time
