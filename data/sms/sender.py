@@ -16,9 +16,10 @@ Exactly one text per delivery:
 - a sender that dies (or freezes, or loses the database) longer than ``lease_s`` leaves
   its rows 'sending' with an old ``claimed_at``; they are queued again and resent with
   the same message id (the delivery id), which the outbox gateway stores under a unique
-  key and the HTTP gateway hands to the provider to dedupe. That resend is the one place
-  a second request for a delivery can happen: a text whose request was in flight when
-  its sender froze or died (docs/alerts.md, "Where the guarantee stops").
+  key and the HTTP gateway hands to the provider to dedupe. That resend, and the retry
+  of a request that timed out or broke off, are the only second requests for a
+  delivery: both follow a request whose outcome is unknown (docs/alerts.md, "Delivery
+  guarantees", says where the guarantee stops).
 """
 
 from __future__ import annotations
