@@ -33,15 +33,14 @@ def gateway_from(settings: Settings, engine: Engine) -> Gateway:
 
 
 def sender_config(settings: Settings) -> SenderConfig:
-    """The provider's rate, a burst of one second's worth, and a lease long enough that a
-    live but rate-limited sender never loses its batch to a reclaim (lease >> batch/rate)."""
+    """The provider's rate and a burst of one second's worth.
+
+    The lease stays the default (120 s) whatever the rate: a live sender renews it while
+    it holds rows (however slow the provider or the rate), so the lease only decides how
+    soon a dead or frozen sender's rows are taken over, and shorter is better there.
+    """
     rate = settings.sms_rate_per_s
-    defaults = SenderConfig()
-    return SenderConfig(
-        rate_per_s=rate,
-        burst=max(1, int(rate)),
-        lease_s=max(defaults.lease_s, 10 * defaults.batch / rate),
-    )
+    return SenderConfig(rate_per_s=rate, burst=max(1, int(rate)))
 
 
 def expire_alerts_once(sessions: sessionmaker[Session]) -> None:

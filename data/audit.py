@@ -6,10 +6,14 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import DateTime, delete, func, select
 from sqlalchemy.orm import Session
 
 from data.models import AuditLog
+
+#: the shortest retention the law allows (PIPL art. 56: three years); the database's
+#: trigger (migration 0007) refuses deleting any younger row, whoever asks
+LEGAL_MINIMUM_DAYS = 3 * 365
 
 
 def record(
@@ -62,8 +66,25 @@ def search(
     return session.scalars(query).all()
 
 
+def database_now(session: Session) -> dt.datetime:
+    """The database's clock (UTC): the trigger judges a row's age by it, so the purge does
+    too, and an application host whose clock runs ahead never asks for a refused delete."""
+    now = session.scalar(select(func.current_timestamp(type_=DateTime(timezone=True))))
+    assert now is not None
+    return now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)
+
+
 def purge_older_than(session: Session, retention_days: int) -> int:
-    """The only deletion path: rows past the configured retention (≥ 3 years)."""
-    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=retention_days)
+    """The only deletion path: rows past the configured retention (≥ 3 years).
+
+    Never asks for a row younger than the legal minimum; if it did, the database would
+    refuse the whole statement and delete nothing.
+    """
+    if retention_days < LEGAL_MINIMUM_DAYS:
+        raise ValueError(
+            f"audit retention {retention_days} days is below the legal minimum "
+            f"of {LEGAL_MINIMUM_DAYS} days"
+        )
+    cutoff = database_now(session) - dt.timedelta(days=retention_days)
     result = session.execute(delete(AuditLog).where(AuditLog.at < cutoff))
     return result.rowcount or 0

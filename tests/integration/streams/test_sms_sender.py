@@ -18,7 +18,8 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -59,11 +60,13 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 class Provider:
-    """A fake SMS provider: records every request; answers ``status``."""
+    """A local SMS provider: records every request when it arrives (that is when a real
+    provider texts), waits ``delay`` seconds, then answers ``status``."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.status = 200
+        self.delay = 0.0
         self.lock = threading.Lock()
         provider = self
 
@@ -77,8 +80,11 @@ class Provider:
                             "path": self.path,
                             "body": body.decode("utf-8"),
                             "key": self.headers.get("Idempotency-Key"),
+                            "sender": self.headers.get("X-Sender"),
                         }
                     )
+                if provider.delay:
+                    time.sleep(provider.delay)
                 self.send_response(provider.status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -92,6 +98,14 @@ class Provider:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.requests)
+
+    def keys(self) -> Counter[str]:
+        """Requests per message id: what a provider that does not dedupe would text."""
+        return Counter(q["key"] for q in self.snapshot())
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -104,12 +118,16 @@ def provider() -> Iterator[Provider]:
     p.close()
 
 
-def gateway_for(provider: Provider) -> HttpGateway:
+BODY = '{"mobile": "$phone", "content": "$text", "msgid": "$message_id"}'
+
+
+def gateway_for(provider: Provider, sender: str = "test") -> HttpGateway:
     return HttpGateway(
         url_template=f"http://127.0.0.1:{provider.port}/send?to=$phone&id=$message_id",
         method="POST",
-        body_template='{"mobile": "$phone", "content": "$text", "msgid": "$message_id"}',
+        body_template=BODY,
         body_encoding="json",
+        headers={"X-Sender": sender},
         timeout_s=5,
     )
 
@@ -408,3 +426,264 @@ def test_sender_loop_outlives_an_exhausted_connection_pool(
         stop.set()
         thread.join(10)
         tiny.dispose()
+
+
+# -- a slow provider and senders that outlive their lease (issue 9, finding 7) ----------
+
+
+def add_staff_to_first_grid(sessions: sessionmaker[Session], count: int) -> None:
+    """``count`` extra assistants in the grid ``issue_at(…, GRID)`` targets."""
+    with sessions() as session, session.begin():
+        grid = session.scalars(
+            select(OrgNode.id).where(OrgNode.kind == NodeKind.GRID).order_by(OrgNode.id)
+        ).first()
+        first = (session.scalar(select(func.max(Staff.id))) or 0) + 1
+        session.add_all(
+            Staff(
+                id=first + n,
+                node_id=grid,
+                name=f"协管{n}",
+                phone=f"136{n:08d}",
+                post=Post.ASSISTANT,
+            )
+            for n in range(count)
+        )
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for: {what}"
+        time.sleep(0.02)
+
+
+def settled(sessions: sessionmaker[Session], action_id: int) -> bool:
+    with sessions() as session:
+        waiting = session.scalar(
+            select(func.count(Delivery.id)).where(
+                Delivery.action_id == action_id,
+                Delivery.state.in_([DeliveryState.QUEUED, DeliveryState.SENDING]),
+            )
+        )
+    return waiting == 0
+
+
+def delivery_ids(sessions: sessionmaker[Session], action_id: int) -> set[str]:
+    """Message ids of the action's deliveries, all of which must be marked sent."""
+    with sessions() as session:
+        rows = list(session.scalars(select(Delivery).where(Delivery.action_id == action_id)))
+    assert {d.state for d in rows} == {DeliveryState.SENT}
+    return {str(d.id) for d in rows}
+
+
+def test_a_claim_takes_at_most_one_batch(
+    sessions: sessionmaker[Session], engine: Engine, r: redis.Redis
+) -> None:
+    """On PostgreSQL ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``
+    claimed every due row; a second sender then found nothing to do."""
+    issued = issue_at(sessions, NodeKind.COMMUNITY)
+    assert issued.queued > 4
+    config = SenderConfig(batch=2)
+    first = SmsSender(sessions, OutboxGateway(engine), r, name="a", config=config)
+    second = SmsSender(sessions, OutboxGateway(engine), r, name="b", config=config)
+    _, mine = first.claim()
+    _, theirs = second.claim()
+    assert len(mine) == len(theirs) == 2
+    assert not {d.id for d in mine} & {d.id for d in theirs}
+
+
+def test_live_senders_racing_on_a_provider_slower_than_the_lease_text_each_person_once(
+    sessions: sessionmaker[Session], r: redis.Redis, provider: Provider
+) -> None:
+    """Each request takes longer than the lease; a live sender keeps its rows (it renews
+    its lease while it holds them), so the other never takes one over and sends it again."""
+    add_staff_to_first_grid(sessions, 3)
+    issued = issue_at(sessions, NodeKind.GRID)
+    assert issued.queued >= 5
+    provider.delay = 2.0
+    config = SenderConfig(batch=2, rate_per_s=100_000, burst=100_000, lease_s=1.5, idle_s=0.05)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def run(sender: SmsSender) -> None:
+        try:
+            while not stop.is_set():
+                if sender.run_once(stop) == 0:
+                    stop.wait(config.idle_s)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(
+            target=run,
+            args=(SmsSender(sessions, gateway_for(provider, name), r, name=name, config=config),),
+        )
+        for name in ("a", "b")
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_until(
+            lambda: (
+                settled(sessions, issued.action.id) or max(provider.keys().values(), default=0) > 1
+            ),
+            120,
+            "all texts sent (or one sent twice)",
+        )
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    assert errors == []
+    expected = delivery_ids(sessions, issued.action.id)
+    assert len(expected) == issued.queued
+    per_key = provider.keys()
+    assert set(per_key) == expected
+    assert {k: n for k, n in per_key.items() if n > 1} == {}, "somebody was texted twice"
+    assert {q["sender"] for q in provider.snapshot()} == {"a", "b"}, "the senders did not race"
+
+
+def test_a_rate_limited_batch_longer_than_the_lease_is_not_taken_over(
+    sessions: sessionmaker[Session], r: redis.Redis, provider: Provider
+) -> None:
+    """A batch that the rate limit stretches past the lease stays with its live sender."""
+    issued = issue_at(sessions, NodeKind.COMMUNITY)
+    config = SenderConfig(batch=100, rate_per_s=10, burst=1, lease_s=0.6, idle_s=0.02)
+    assert issued.queued / config.rate_per_s > 2 * config.lease_s
+    slow = SmsSender(sessions, gateway_for(provider, "slow"), r, name="slow", config=config)
+    other = SmsSender(sessions, gateway_for(provider, "other"), r, name="other", config=config)
+    stop = threading.Event()
+    thread = threading.Thread(target=slow.run_once, args=(stop,))
+    thread.start()
+    try:
+        wait_until(lambda: bool(provider.keys()), 30, "the slow sender's first text")
+        while thread.is_alive():
+            other.run_once(stop)  # a reclaim of the slow sender's rows would send them here
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert settled(sessions, issued.action.id)
+    per_key = provider.keys()
+    assert set(per_key) == delivery_ids(sessions, issued.action.id)
+    assert set(per_key.values()) == {1}
+    assert {q["sender"] for q in provider.snapshot()} == {"slow"}
+
+
+def test_a_stopping_sender_gives_back_what_it_has_not_sent(
+    sessions: sessionmaker[Session], r: redis.Redis, provider: Provider
+) -> None:
+    """On shutdown the unsent rest of a batch is queued again at once (no attempt counted),
+    instead of waiting out the lease in another process."""
+    issued = issue_at(sessions, NodeKind.COMMUNITY)
+    config = SenderConfig(batch=100, rate_per_s=5, burst=1)
+    sender = SmsSender(sessions, gateway_for(provider), r, config=config)
+    stop = threading.Event()
+    thread = threading.Thread(target=sender.run_once, args=(stop,))
+    thread.start()
+    wait_until(lambda: bool(provider.keys()), 30, "the first text")
+    stop.set()
+    thread.join(30)
+    sent = set(provider.keys())
+    with sessions() as session:
+        rows = list(session.scalars(select(Delivery).where(Delivery.action_id == issued.action.id)))
+    assert 0 < len(sent) < len(rows)
+    for delivery in rows:
+        if str(delivery.id) in sent:
+            assert delivery.state == DeliveryState.SENT and delivery.attempts == 1
+        else:
+            assert delivery.state == DeliveryState.QUEUED and delivery.attempts == 0
+            assert delivery.claimed_by is None and delivery.claimed_at is None
+
+
+FROZEN_SENDER = textwrap.dedent(
+    """
+    import sys, time
+    import redis
+    from data.db import make_engine, make_sessionmaker
+    from data.sms.gateways import HttpGateway
+    from data.sms.sender import SenderConfig, SmsSender
+
+    db_url, redis_url, url, body, lease = sys.argv[1:6]
+    gateway = HttpGateway(url_template=url, body_template=body,
+                          headers={"X-Sender": "frozen"}, timeout_s=60)
+    config = SenderConfig(batch=100, rate_per_s=100_000, burst=100_000, lease_s=float(lease))
+    sender = SmsSender(make_sessionmaker(make_engine(db_url)), gateway,
+                       redis.Redis.from_url(redis_url), name="frozen", config=config)
+    while True:
+        sent = sender.run_once()
+        print(f"round {sent}", flush=True)
+        if not sent:
+            time.sleep(0.05)
+    """
+)
+
+
+def test_a_sender_frozen_longer_than_the_lease_is_taken_over_and_sends_nothing_twice(
+    sessions: sessionmaker[Session],
+    engine: Engine,
+    r: redis.Redis,
+    redis_url: str,
+    provider: Provider,
+) -> None:
+    """SIGSTOP a sender in the middle of a slow alert: once its lease has passed another
+    sender takes its rows over; resumed, the frozen one sends none of them again. The one
+    text it had in flight when it froze is the documented limit: the taker resends it
+    with the same message id, which a provider that dedupes texts once."""
+    add_staff_to_first_grid(sessions, 5)
+    issued = issue_at(sessions, NodeKind.GRID)
+    assert issued.queued >= 7
+    provider.delay = 0.5
+    lease = 1.0
+    url = engine.url.render_as_string(hide_password=False)
+    template = gateway_for(provider).url_template
+    args = [sys.executable, "-c", FROZEN_SENDER, url, redis_url, template, BODY, str(lease)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    rounds: list[float] = []
+
+    def read_rounds() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("round"):
+                rounds.append(time.monotonic())
+
+    threading.Thread(target=read_rounds, daemon=True).start()
+    try:
+
+        def frozen_sent() -> int:
+            return sum(q["sender"] == "frozen" for q in provider.snapshot())
+
+        wait_until(lambda: frozen_sent() >= 2, 60, "the doomed sender's first texts")
+        assert not rounds, "the frozen sender must be in the middle of its batch"
+        os.kill(proc.pid, signal.SIGSTOP)
+        frozen_at = time.monotonic()
+        taker_config = SenderConfig(
+            batch=100, rate_per_s=100_000, burst=100_000, lease_s=lease, idle_s=0.05
+        )
+        taker = SmsSender(
+            sessions, gateway_for(provider, "taker"), r, name="taker", config=taker_config
+        )
+        run_until_settled(taker, sessions, timeout=60)
+        assert time.monotonic() - frozen_at > lease
+        resumed_at = time.monotonic()
+        os.kill(proc.pid, signal.SIGCONT)
+        wait_until(
+            lambda: any(t > resumed_at for t in rounds), 30, "the resumed sender's round end"
+        )
+    finally:
+        proc.kill()
+        proc.wait()
+    requests = provider.snapshot()
+    per_key = Counter(q["key"] for q in requests)
+    twice = {key for key, n in per_key.items() if n > 1}
+    assert set(per_key) == delivery_ids(sessions, issued.action.id)
+    assert any(q["sender"] == "taker" for q in requests), "the taker took nothing over"
+    # at most the one text in flight at the freeze went twice, with the same message id
+    assert len(twice) <= 1 and max(per_key.values()) <= 2, per_key
+    for key in twice:
+        pair = [q for q in requests if q["key"] == key]
+        assert [q["sender"] for q in pair] == ["frozen", "taker"]
+        assert len({json.loads(q["body"])["msgid"] for q in pair}) == 1
+    resent = {q["key"] for q in requests if q["sender"] == "frozen" and q["at"] > resumed_at}
+    assert resent <= twice, f"the resumed sender sent {resent} again"
