@@ -448,3 +448,28 @@ def test_the_confirmation_on_a_tablet(live_server: LiveServer, browser: Browser)
     with _db(live_server) as db:
         assert db.scalar(select(func.count(Alert.id))) == 0
     context.close()
+
+
+def test_a_double_click_on_confirm_issues_once(live_server: LiveServer, browser: Browser):
+    community, _neighbour = _communities(live_server)
+    with _db(live_server) as db:
+        expected = len(responsible_staff(db, community.path))
+    context, page = _open(browser, live_server, (1920, 1080))
+    _pick(page, "duty-node", community.name)
+    page.locator("#duty-level").get_by_text("黄色预警").click()
+    _pick(page, "duty-category", "防汛")
+    page.fill("#duty-title", "暴雨黄色预警")
+    page.fill("#duty-text", "请做好防范。")
+    page.click("#duty-issue")
+    expect(page.locator("#duty-confirm")).to_contain_text(f"将短信通知 {expected} 人")
+
+    page.dblclick("#duty-confirm-ok")
+
+    expect(page.locator("#duty-issue-msg")).to_contain_text("已发布：黄色预警", timeout=10_000)
+    expect(page.locator("#duty-list .gw-duty-row")).to_have_count(1, timeout=5_000)
+    with _db(live_server) as db:
+        assert db.scalar(select(func.count(Alert.id))) == 1
+        assert db.scalar(select(func.count(Delivery.id))) == expected
+        audited = db.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "alert_issue"))
+    assert audited == 1
+    context.close()
