@@ -16,8 +16,11 @@ from dashboard.auth.current import SessionUser
 from dashboard.duty_access import IssueForm
 from data.alerts.recipients import responsible_staff
 from data.models import Alert, AlertAction, AuditLog, Delivery, NodeKind, OrgNode, Role, User
+from layouts import ids
 from streams.keys import ALERTS_STREAM
-from tests.support.accounts import make_user
+from tests.support.accounts import login, make_user
+from tests.support.dash_calls import _parse_outputs
+from tests.support.dash_patterns import key_of, post
 
 
 def _communities(running) -> tuple[OrgNode, OrgNode]:
@@ -360,3 +363,41 @@ def test_the_desk_list_masks_numbers_typed_into_incident_titles(running):
 
     assert listed is not None
     assert [item["title"] for item in listed["items"]] == ["井盖缺失 联系138****5678"]
+
+
+def test_a_crafted_confirmation_outside_the_scope_sends_nothing(running):
+    """确认 sends what the page holds as the pending change; a request that swaps in
+    another area's alert or area is refused as ``change``/``issue`` refuse it."""
+    a, b = _communities(running)
+    services, tree = running.app.services, running.app.tree.get()
+    officer_b = _officer(running, b.id)
+    in_b = duty_access.issue(services, tree, officer_b, _form(b.id), "tok-b").alert_id
+    username, password = make_user(services.sessions, Role.DUTY_OFFICER, a.id)
+    http = login(running.url, username, password)
+    key = key_of(running.app.dash, f"{ids.DUTY_ISSUE_TOKEN}.data")  # the 确认 callback
+    before = _counts(running)
+
+    def confirm(pending: dict) -> str:
+        answer = post(
+            http,
+            running.url,
+            key,
+            _parse_outputs(key),
+            [{"id": ids.DUTY_CONFIRM_OK, "property": "n_clicks", "value": 1}],
+            [
+                {"id": ids.DUTY_PENDING_CHANGE, "property": "data", "value": pending},
+                {"id": ids.DUTY_REFRESH, "property": "data", "value": 0},
+            ],
+            f"{ids.DUTY_CONFIRM_OK}.n_clicks",
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    lift = confirm({"action": "lift", "alert_id": in_b, "token": "crafted-1"})
+    issue = confirm({"action": "issue", "form": {**_form(b.id).__dict__}, "token": "crafted-2"})
+
+    assert duty_access.NOT_FOUND in lift
+    assert "所选区域不在您的管辖范围内" in issue
+    assert _counts(running) == before
+    with services.sessions() as db:
+        assert db.get(Alert, in_b).state.value == "active"
