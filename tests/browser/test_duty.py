@@ -344,6 +344,9 @@ def test_large_alerts_stay_workable_while_the_console_refreshes(
             select(OrgNode).where(OrgNode.parent_id == district.id).order_by(OrgNode.id)
         ).all()
         street = max(streets, key=lambda s: len(responsible_staff(db, s.path)))
+        unreachable = responsible_staff(db, street.path)[-1]
+        unreachable.phone = ""  # no text can reach them: failed at once, listed first
+        db.flush()
         db.expunge_all()
     street_id, street_n = _issue_in_record(city_server, street, "暴雨橙色预警（街道）")
     district_id, district_n = _issue_in_record(city_server, district, "暴雨橙色预警（全区）")
@@ -365,6 +368,10 @@ def test_large_alerts_stay_workable_while_the_console_refreshes(
     pages = -(-(street_n - 3) // 50)
     expect(detail).to_contain_text(f"第 1 / {pages} 页 · 1–50")
     expect(page.locator("#duty-pending-table tbody tr:has(td)")).to_have_count(50)
+    failed = page.locator("#duty-pending-table tbody tr:has(td)").first
+    expect(failed).to_contain_text(unreachable.name)
+    expect(failed.locator("td").last).to_have_text("发送失败")
+    expect(failed.locator("td").last).to_have_css("color", "rgb(254, 202, 202)")
     expect(row).to_have_class(re.compile("gw-duty-row-selected"))
 
     # the detail refreshes with new figures; the 解除预警 button does not move or change
