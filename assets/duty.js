@@ -17,11 +17,20 @@ window.gwDuty = {
       dashArray: focus || picked ? null : "4 3",
     };
   },
+  // the confirmation's map: the area in its level's colour inside its parent's outline
+  confirmStyle: function (feature) {
+    var p = feature.properties;
+    if (p.role !== "target") {
+      return { color: "#94a3b8", weight: 1.5, opacity: 0.9, fill: false, dashArray: "4 3" };
+    }
+    var colour = window.gwDuty.levelColors[p.level] || "#38bdf8";
+    return { color: colour, weight: 3, opacity: 1, fillColor: colour, fillOpacity: 0.45 };
+  },
   hoverStyle: function () {
     return { weight: 3, color: "#fbbf24", fillOpacity: 0.3 };
   },
   areaLabel: function (feature, layer) {
-    if (feature.properties.role !== "child") {
+    if (feature.properties.role !== "child" && feature.properties.role !== "target") {
       return;
     }
     layer.bindTooltip(feature.properties.name, {

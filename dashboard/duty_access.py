@@ -23,12 +23,12 @@ from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.events_access import actor_for, china_time
 from dashboard.services import Services
-from data.alerts import lifecycle, queries, states
+from data.alerts import lifecycle, queries, recipients, states
 from data.alerts.categories import ALERT_CATEGORIES, category_label
 from data.alerts.deliveries import newest_notifying_action_id
 from data.alerts.levels import LEVEL_LABELS, rank
 from data.incidents.queries import count_incidents, list_incidents
-from data.masking import mask_phone
+from data.masking import mask_phone, mask_text
 from data.models import (
     POST_LABELS,
     Alert,
@@ -54,8 +54,9 @@ TITLE_MAX = 64
 TEXT_MAX = 300
 #: validity choices (hours) offered for issuing and extending
 DURATIONS_H: tuple[int, ...] = (2, 6, 12, 24, 48, 72)
-#: a not-acknowledged list longer than this is cut (the count is always exact)
-MAX_PENDING_ROWS = 200
+#: 未签收人员 are shown a page at a time (the count is always exact): a city-wide alert
+#: has 36k of them, and a page that re-renders hundreds of rows moves under the pointer
+PENDING_PAGE_SIZE = 50
 TOKEN_TTL_S = 24 * 3600
 #: at most this many areas answer a typed search
 MAX_NODE_MATCHES = 40
@@ -157,8 +158,11 @@ class AlertDetail:
     summary: AlertSummary
     live: bool
     actions: list[ActionRow] = field(default_factory=list)
+    #: one page of 未签收人员 (``page`` 0-based, clamped to the last page)
     pending: list[PendingRow] = field(default_factory=list)
     pending_total: int = 0
+    page: int = 0
+    pages: int = 1
 
 
 @dataclass(frozen=True)
@@ -248,10 +252,51 @@ def _change(row: AlertAction) -> str:
     return "；".join(parts)
 
 
+def _pages(total: int) -> int:
+    return max(1, -(-total // PENDING_PAGE_SIZE))
+
+
+def _pending_page(
+    db: Session, tree: OrgTree, alert_id: int, page: int
+) -> tuple[list[PendingRow], int, int, int]:
+    """One page of who has not acknowledged the newest text: (rows, total, page, pages)."""
+    action_id = newest_notifying_action_id(db, alert_id)
+    waiting = (
+        Delivery.alert_id == alert_id,
+        Delivery.action_id == action_id,
+        Delivery.acknowledged_at.is_(None),
+    )
+    total = db.scalar(select(func.count(Delivery.id)).where(*waiting)) or 0
+    pages = _pages(total)
+    page = min(max(page, 0), pages - 1)
+    rows = db.execute(
+        select(Staff.name, Staff.post, Staff.node_id, Delivery.phone, Delivery.state)
+        .add_columns(Delivery.last_error)
+        .join(Staff, Staff.id == Delivery.staff_id)
+        .where(*waiting)
+        # failed texts first: those people will not hear of it unless someone calls
+        .order_by((Delivery.state == DeliveryState.FAILED).desc(), Staff.id)
+        .offset(page * PENDING_PAGE_SIZE)
+        .limit(PENDING_PAGE_SIZE)
+    ).all()
+    pending = [
+        PendingRow(
+            name=name,
+            post=POST_LABELS[post],
+            place=tree.place_name(node_id),
+            phone=mask_phone(phone),
+            state_label=DELIVERY_LABELS[DeliveryState(state)],
+            error=error or "",
+        )
+        for name, post, node_id, phone, state, error in rows
+    ]
+    return pending, total, page, pages
+
+
 def detail(
-    services: Services, tree: OrgTree, who: SessionUser, alert_id: object
+    services: Services, tree: OrgTree, who: SessionUser, alert_id: object, page: int = 0
 ) -> AlertDetail | None:
-    """One alert with its history and who has not acknowledged the newest text."""
+    """One alert with its history and one page of who has not acknowledged the newest text."""
     if not can_issue(who):
         return None
     with services.sessions() as db:
@@ -267,35 +312,11 @@ def detail(
             )
             for row in queries.actions(db, alert.id)
         ]
-        action_id = newest_notifying_action_id(db, alert.id)
-        waiting = (
-            Delivery.alert_id == alert.id,
-            Delivery.action_id == action_id,
-            Delivery.acknowledged_at.is_(None),
-        )
-        pending_total = db.scalar(select(func.count(Delivery.id)).where(*waiting)) or 0
-        rows = db.execute(
-            select(Staff.name, Staff.post, Staff.node_id, Delivery.phone, Delivery.state)
-            .add_columns(Delivery.last_error)
-            .join(Staff, Staff.id == Delivery.staff_id)
-            .where(*waiting)
-            # failed texts first: those people will not hear of it unless someone calls
-            .order_by((Delivery.state == DeliveryState.FAILED).desc(), Staff.id)
-            .limit(MAX_PENDING_ROWS)
-        ).all()
-        pending = [
-            PendingRow(
-                name=name,
-                post=POST_LABELS[post],
-                place=tree.place_name(node_id),
-                phone=mask_phone(phone),
-                state_label=DELIVERY_LABELS[DeliveryState(state)],
-                error=error or "",
-            )
-            for name, post, node_id, phone, state, error in rows
-        ]
+        pending, total, page, pages = _pending_page(db, tree, alert.id, page)
         live = alert.state in states.LIVE_STATES
-        return AlertDetail(_summary(db, tree, alert), live, action_rows, pending, pending_total)
+        return AlertDetail(
+            _summary(db, tree, alert), live, action_rows, pending, total, page, pages
+        )
 
 
 def _claim_token(r: redis.Redis, token: str | None) -> bool:
@@ -341,6 +362,184 @@ def validate_issue(form: IssueForm) -> list[str]:
     if any(level not in LEVEL_TARGET_LABELS for level in form.target_levels):
         problems.append("下发范围只能是一级、二级或三级网格")
     return problems
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the officer confirms before anything is sent: where, how severe, how many texts.
+
+    ``recipients`` comes from the query the action itself uses (the issue's
+    ``responsible_staff``; everyone texted so far for a level change or the lift).
+    """
+
+    action: str
+    heading: str
+    confirm_label: str
+    place: str
+    level: str
+    level_label: str
+    from_level: str | None
+    from_level_label: str
+    category_label: str
+    title: str
+    validity: str
+    target_label: str
+    recipients: int
+    texted: str
+    note: str
+    geojson: dict
+    bounds: list[list[float]] | None
+
+
+def _preview_map(db: Session, tree: OrgTree, who: SessionUser, node: NodeInfo, level: str) -> dict:
+    """The area filled in the level's colour inside its parent's outline (when in scope)."""
+    scope = scope_root(tree, who)
+    parent = tree.get(node.parent_id)
+    in_scope = parent is not None and scope is not None and tree.is_within(parent.id, scope.id)
+    context = parent if in_scope else None
+    shapes = boundaries(db, [node.id] + ([context.id] if context else []))
+    features = []
+    if context is not None and shapes.get(context.id):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapes[context.id],
+                "properties": {"id": context.id, "name": context.name, "role": "context"},
+            }
+        )
+    if shapes.get(node.id):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapes[node.id],
+                "properties": {"id": node.id, "name": node.name, "role": "target", "level": level},
+            }
+        )
+    frame = shapes.get(context.id) if context is not None else None
+    return {
+        "geojson": {"type": "FeatureCollection", "features": features},
+        "bounds": _bounds(frame or shapes.get(node.id)),
+    }
+
+
+def _place(tree: OrgTree, who: SessionUser, node_id: int) -> str:
+    return " › ".join(n.name for n in trail(tree, who, node_id)) or tree.place_name(node_id)
+
+
+def preview_issue(
+    services: Services,
+    tree: OrgTree,
+    who: SessionUser,
+    form: IssueForm,
+    now: dt.datetime | None = None,
+) -> Preview | Outcome:
+    """The confirmation of an issue, or the refusal ``issue`` would give; sends nothing."""
+    if actor_for(tree, who) is None or not can_issue(who):
+        return Outcome(False, NO_ALERTS)
+    problems = validate_issue(form)
+    if problems:
+        return Outcome(False, "；".join(problems))
+    node = node_in_scope(tree, who, form.node_id)
+    if node is None:
+        return Outcome(False, "所选区域不在您的管辖范围内")
+    assert form.level is not None and form.category is not None and form.hours is not None
+    now = now or dt.datetime.now(dt.UTC)
+    level = AlertLevel(form.level)
+    with services.sessions() as db:
+        count = recipients.count_responsible(db, node.path, form.target_levels)
+        live = db.scalars(
+            select(Alert).where(
+                Alert.active_key == lifecycle.active_key(node.id, form.category),
+                Alert.valid_until > now,
+            )
+        ).one_or_none()
+        shown = _preview_map(db, tree, who, node, level.value)
+    note = ""
+    if live is not None:
+        note = (
+            f"该区域已有生效的{category_label(form.category)}预警"
+            f"「{live.title}」（{LEVEL_LABELS[live.level]}），确认后将更新该预警并重新通知。"
+        )
+    elif count == 0:
+        note = "该区域没有登记的网格长或网格员，不会发送短信。"
+    until = china_time(now + dt.timedelta(hours=form.hours))
+    return Preview(
+        action="issue",
+        heading="确认发布预警",
+        confirm_label="确认发布",
+        place=_place(tree, who, node.id),
+        level=level.value,
+        level_label=f"{LEVEL_LABELS[level]}预警",
+        from_level=None,
+        from_level_label="",
+        category_label=category_label(form.category),
+        title=form.title.strip(),
+        validity=f"{form.hours} 小时（至 {until}）",
+        target_label=(
+            "、".join(LEVEL_TARGET_LABELS[v] for v in sorted(set(form.target_levels)))
+            or "全部下级网格"
+        ),
+        recipients=count,
+        texted=f"将短信通知 {count:,} 人",
+        note=note,
+        **shown,
+    )
+
+
+def preview_change(
+    services: Services,
+    tree: OrgTree,
+    who: SessionUser,
+    alert_id: object,
+    action: str,
+    level: str | None = None,
+) -> Preview | Outcome:
+    """The confirmation of a level change or the lift, or the refusal; sends nothing."""
+    if actor_for(tree, who) is None or not can_issue(who):
+        return Outcome(False, NO_ALERTS)
+    if action not in ("level", "lift"):
+        return Outcome(False, f"未知操作：{action}")
+    if action == "level" and level not in {lv.value for lv in AlertLevel}:
+        return Outcome(False, "请选择新的预警级别")
+    with services.sessions() as db:
+        alert = _in_scope(db, tree, who, alert_id)
+        node = tree.get(alert.node_id) if alert is not None else None
+        if alert is None or node is None:
+            return Outcome(False, NOT_FOUND)
+        if alert.state not in states.LIVE_STATES:
+            return Outcome(False, "该预警已解除或已过期")
+        current = alert.level
+        target = AlertLevel(level) if action == "level" else current
+        if action == "level" and target == current:
+            return Outcome(False, f"该预警已是{LEVEL_LABELS[current]}预警，请选择其他级别")
+        count = queries.texted_count(db, alert.id)
+        shown = _preview_map(db, tree, who, node, target.value)
+        title, category, valid_until = alert.title, alert.category, alert.valid_until
+        target_text = _target_label(alert)
+    if action == "lift":
+        heading, confirm, texted = "确认解除预警", "确认解除", f"将向 {count:,} 人发送解除短信"
+    else:
+        verb = "升级" if rank(target) > rank(current) else "降级"
+        heading, confirm = f"确认{verb}预警", f"确认{verb}"
+        texted = f"将短信通知 {count:,} 人（此前收到该预警的全部人员，需重新签收）"
+    return Preview(
+        action=action,
+        heading=heading,
+        confirm_label=confirm,
+        place=_place(tree, who, node.id),
+        level=target.value,
+        level_label=f"{LEVEL_LABELS[target]}预警",
+        from_level=current.value if action == "level" else None,
+        from_level_label=f"{LEVEL_LABELS[current]}预警" if action == "level" else "",
+        category_label=category_label(category),
+        title=title,
+        validity=f"至 {china_time(valid_until)}",
+        target_label=target_text,
+        recipients=count,
+        texted=texted,
+        note="",
+        **shown,
+    )
 
 
 def issue(
@@ -571,7 +770,8 @@ def pending_incidents(services: Services, tree: OrgTree, who: SessionUser) -> di
         items = [
             {
                 "no": row.tracking_no,
-                "title": row.title,
+                # free text: a reporter may type a phone or ID number into it
+                "title": mask_text(row.title),
                 "state": row.state.value,
                 "red": row.deadline_status == DeadlineStatus.RED,
                 "place": tree.place_name(row.node_id),

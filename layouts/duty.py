@@ -1,24 +1,33 @@
 """The duty console: issue an alert on a map, watch who acknowledged, change or lift it.
 
-The action controls are always in the page (hidden until an alert is chosen) so
-the action callbacks can read them; the list and the detail refresh every 2 s.
+The page is built once and then updated in place: the live list re-renders its rows
+only when alerts appear, go or change order, and otherwise only the text of a row's
+parts changes; the detail is a fixed frame (head, progress bar, actions, facts, one page
+of 未签收人员 in a DataTable, history) whose texts, widths and table data the 2 s refresh
+sets. So a row or a button under the pointer is never replaced while the officer aims
+at it, and nothing above the action buttons changes height. Every issue, level change
+and lift is first shown in a confirmation (area on a map, level, how many people will
+be texted) and sent only from its 确认 button.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import dash_leaflet as dl
-from dash import dcc, html
+from dash import dash_table, dcc, html
 
 from dashboard.auth.current import SessionUser
 from dashboard.duty_access import (
     DURATIONS_H,
     LEVEL_TARGET_LABELS,
+    PENDING_PAGE_SIZE,
     TEXT_MAX,
     TITLE_MAX,
     AlertDetail,
     AlertSummary,
+    Preview,
     Progress,
 )
 from data.alerts.categories import ALERT_CATEGORIES
@@ -41,6 +50,26 @@ SEGMENTS = (
     ("pending", "待发送", "pending"),
     ("failed", "失败", "failed"),
 )
+#: the parts of a list row whose text the refresh updates
+ROW_PARTS = ("badge", "title", "state", "meta", "acks")
+#: the detail's facts: (part, label)
+FACTS = (
+    ("node", "区域"),
+    ("category", "类别"),
+    ("target", "下发范围"),
+    ("issued", "发布"),
+    ("until", "有效至"),
+    ("text", "内容"),
+)
+#: the columns of 未签收人员: (cell key, heading)
+PENDING_COLUMNS = (
+    ("name", "姓名"),
+    ("post", "岗位"),
+    ("place", "网格"),
+    ("phone", "手机"),
+    ("state", "短信"),
+)
+EMPTY_DETAIL = "在左侧发布预警，或在上方列表中选择一条查看签收进度。"
 
 
 def _field(label: str, control: Any, wide: bool = False) -> html.Label:
@@ -183,6 +212,8 @@ def _issue_card(tile_url: str) -> html.Section:
 
 
 def _actions() -> html.Div:
+    """调整级别 / 延长有效期 / 解除预警, right under the progress bar so that nothing the
+    refresh changes (the 未签收 page, the history) can move them."""
     return html.Div(
         [
             html.Div(
@@ -211,11 +242,7 @@ def _actions() -> html.Div:
                 ],
                 className="gw-duty-action",
             ),
-            dcc.ConfirmDialogProvider(
-                html.Button("解除预警", id=ids.DUTY_LIFT_BTN, className="gw-button gw-button-warn"),
-                id=ids.DUTY_LIFT_CONFIRM,
-                message="确认解除该预警？将向已通知人员发送解除短信。",
-            ),
+            html.Button("解除预警", id=ids.DUTY_LIFT_BTN, className="gw-button gw-button-warn"),
             html.Div(id=ids.DUTY_ACT_MSG, className="gw-msg-slot"),
         ],
         id=ids.DUTY_ACTIONS,
@@ -224,30 +251,279 @@ def _actions() -> html.Div:
     )
 
 
-def duty_layout(who: SessionUser, tile_url: str, scope_id: int) -> html.Div:
+def _part(key: str, tag: type = html.Span, **props: Any) -> Any:
+    """A leaf of the detail whose text the refresh sets in place."""
+    return tag(id={"type": ids.DUTY_PART, "k": key}, **props)
+
+
+def _progress_frame() -> html.Div:
+    segments = [
+        html.Div(id={"type": ids.DUTY_SEG, "k": css}, className=f"gw-duty-seg gw-duty-seg-{css}")
+        for _name, _label, css in SEGMENTS
+    ]
+    legend = [
+        html.Span(
+            [html.I(className=f"gw-duty-dot gw-duty-seg-{css}"), _part(f"leg-{css}")],
+            className="gw-duty-legend-item",
+        )
+        for _name, _label, css in SEGMENTS
+    ]
+    return html.Div(
+        [
+            html.Div(segments, className="gw-duty-bar", role="progressbar"),
+            html.Div(
+                [_part("total", className="gw-duty-legend-total"), *legend],
+                className="gw-duty-legend",
+            ),
+        ],
+        className="gw-duty-progress",
+    )
+
+
+def _pending_table() -> Any:
+    """未签收人员 as one DataTable: a page is one ``data`` update the table renders itself.
+
+    As plain html.Table rows every cell would be a Dash component, and the renderer's
+    cost grows with components × updates: 250 cells refreshed every 2 s kept the page busy
+    for a second at a time on a loaded machine, so clicks waited. The DataTable is
+    deprecated for Dash 5 (dash-ag-grid replaces it); Gridwatch pins dash<5 and ships it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return dash_table.DataTable(
+            id=ids.DUTY_PENDING_TABLE,
+            columns=[{"name": heading, "id": key} for key, heading in PENDING_COLUMNS],
+            data=[],
+            page_action="none",
+            cell_selectable=False,
+            style_as_list_view=True,
+            style_table={"height": "300px", "overflowY": "auto"},
+            style_header={
+                "backgroundColor": "#13223d",
+                "color": "#94a3b8",
+                "fontWeight": 600,
+                "border": "none",
+            },
+            style_cell={
+                "backgroundColor": "transparent",
+                "color": "#e2e8f0",
+                "textAlign": "left",
+                "fontFamily": "inherit",
+                "fontSize": "13px",
+                "padding": "6px 10px",
+                "border": "none",
+                "borderBottom": "1px solid #16243f",
+                "whiteSpace": "nowrap",
+            },
+            style_data_conditional=[
+                {"if": {"filter_query": '{error} != ""'}, "color": "#fecaca"},
+            ],
+            tooltip_delay=300,
+            tooltip_duration=None,
+        )
+
+
+def _pending_frame() -> list[Any]:
+    """The 未签收人员 page with its pager, in a box of fixed height."""
+    return [
+        html.Div(
+            [
+                _part("pending-title", html.H3, className="gw-ev-h3"),
+                html.Div(
+                    [
+                        html.Button(
+                            "上一页",
+                            id=ids.DUTY_PAGE_PREV,
+                            className="gw-button gw-button-small",
+                            disabled=True,
+                        ),
+                        _part("page-info", className="gw-duty-page-info"),
+                        html.Button(
+                            "下一页",
+                            id=ids.DUTY_PAGE_NEXT,
+                            className="gw-button gw-button-small",
+                            disabled=True,
+                        ),
+                    ],
+                    className="gw-duty-pager",
+                ),
+            ],
+            className="gw-duty-pending-head",
+        ),
+        html.Div(_pending_table(), id=ids.DUTY_PENDING_WRAP, className="gw-duty-pending-wrap"),
+        html.Div("全部已签收", id=ids.DUTY_PENDING_NONE, className="gw-app-note", hidden=True),
+    ]
+
+
+def _detail_frame() -> html.Div:
+    """The detail, built once; ``detail_values`` fills it for the chosen alert."""
+    head = html.Div(
+        [
+            _part("badge", className="gw-duty-badge"),
+            _part("title", html.Strong, className="gw-duty-title"),
+            _part("state", className="gw-duty-state"),
+        ],
+        id=ids.DUTY_DETAIL_HEAD,
+        className="gw-duty-detail-head",
+    )
+    facts = html.Dl(
+        [item for key, label in FACTS for item in (html.Dt(label), _part(f"fact-{key}", html.Dd))],
+        className="gw-duty-facts",
+    )
+    body = html.Div(
+        [
+            head,
+            _progress_frame(),
+            _actions(),
+            facts,
+            *_pending_frame(),
+            html.H3("操作记录", className="gw-ev-h3"),
+            html.Ol(id=ids.DUTY_TIMELINE, className="gw-duty-timeline"),
+        ],
+        id=ids.DUTY_DETAIL_BODY,
+        hidden=True,
+    )
+    return html.Div(
+        [html.Div(EMPTY_DETAIL, id=ids.DUTY_DETAIL_EMPTY, className="gw-app-note"), body],
+        id=ids.DUTY_DETAIL,
+    )
+
+
+def confirm_dialog() -> html.Div:
+    """The in-page confirmation (a native dialog cannot show the area on a map)."""
+    return html.Div(
+        html.Div(
+            [
+                html.H2(id=ids.DUTY_CONFIRM_TITLE, className="gw-duty-modal-title"),
+                html.Div(id=ids.DUTY_CONFIRM_BODY, className="gw-duty-modal-body"),
+                html.Div(
+                    [
+                        html.Button("取消", id=ids.DUTY_CONFIRM_CANCEL, className="gw-button"),
+                        html.Button(
+                            "确认", id=ids.DUTY_CONFIRM_OK, className="gw-button gw-button-primary"
+                        ),
+                    ],
+                    className="gw-duty-modal-buttons",
+                ),
+            ],
+            className="gw-duty-modal-box",
+            role="dialog",
+            **{"aria-modal": "true", "aria-labelledby": ids.DUTY_CONFIRM_TITLE},
+        ),
+        id=ids.DUTY_CONFIRM,
+        className="gw-duty-modal",
+        hidden=True,
+    )
+
+
+def _chip(level: str, label: str) -> html.Span:
+    return html.Span(label, className=f"gw-duty-chip gw-duty-chip-{level}")
+
+
+def confirm_body(p: Preview, tile_url: str) -> list[Any]:
+    """Where (the area filled in its level's colour), how severe, and how many texts."""
+    layers: list[Any] = []
+    if tile_url:
+        layers.append(dl.TileLayer(url=tile_url, errorTileUrl="/assets/blank-tile.png"))
+    layers.append(
+        dl.GeoJSON(
+            data=p.geojson,
+            style={"variable": "gwDuty.confirmStyle"},
+            onEachFeature={"variable": "gwDuty.areaLabel"},
+        )
+    )
+    # fitted to the area when it opens (a centre and zoom would win over the bounds)
+    frame: dict[str, Any] = (
+        {"bounds": p.bounds, "boundsOptions": {"padding": [16, 16]}}
+        if p.bounds
+        else {"center": [34.75, 113.65], "zoom": 11}
+    )
+    area_map = dl.Map(
+        layers,
+        id=ids.DUTY_CONFIRM_MAP,
+        **frame,
+        trackViewport=False,
+        zoomControl=False,
+        attributionControl=False,
+        scrollWheelZoom=False,
+        # it is unmounted when the dialog closes: no animation may still be running
+        zoomAnimation=False,
+        fadeAnimation=False,
+        markerZoomAnimation=False,
+        className="gw-duty-confirm-map",
+    )
+    level = [_chip(p.level, p.level_label)]
+    if p.from_level:
+        level = [_chip(p.from_level, p.from_level_label), html.Span(" → "), *level]
+    facts = [
+        ("级别", level),
+        ("区域", p.place),
+        ("类别", p.category_label),
+        ("标题", p.title),
+        ("有效期", p.validity),
+        ("下发范围", p.target_label),
+    ]
+    return [
+        html.Div(
+            [
+                area_map,
+                html.Div(
+                    [
+                        html.Dl(
+                            [item for k, v in facts for item in (html.Dt(k), html.Dd(v))],
+                            className="gw-duty-facts",
+                        ),
+                        html.P(p.texted, className="gw-duty-confirm-count"),
+                        html.P(p.note, className="gw-duty-confirm-note") if p.note else None,
+                    ],
+                    className="gw-duty-confirm-facts",
+                ),
+            ],
+            className=f"gw-duty-confirm gw-duty-level-{p.level}",
+            **{"data-action": p.action, "data-recipients": str(p.recipients)},
+        )
+    ]
+
+
+def duty_layout(
+    who: SessionUser, tile_url: str, scope_id: int, issue_token: str, act_token: str
+) -> html.Div:
+    """The page; the form tokens (one per form, renewed after each success) make a double
+    click on 确认 send once."""
     body: list[Any] = [
         dcc.Interval(id=ids.DUTY_TICK, interval=REFRESH_MS),
         dcc.Interval(id=ids.DUTY_SLOW_TICK, interval=SLOW_REFRESH_MS),
         dcc.Store(id=ids.DUTY_MAP_NODE, data=scope_id),
         dcc.Store(id=ids.DUTY_SELECTED),
         dcc.Store(id=ids.DUTY_REFRESH, data=0),
-        dcc.Store(id=ids.DUTY_ISSUE_TOKEN),
-        dcc.Store(id=ids.DUTY_ACT_TOKEN),
+        dcc.Store(id=ids.DUTY_ISSUE_TOKEN, data=issue_token),
+        dcc.Store(id=ids.DUTY_ACT_TOKEN, data=act_token),
+        dcc.Store(id=ids.DUTY_LIST_SHOWN),
+        dcc.Store(id=ids.DUTY_DETAIL_SHOWN),
+        dcc.Store(id=ids.DUTY_INCIDENTS_SHOWN),
+        dcc.Store(id=ids.DUTY_PAGE, data=0),
+        dcc.Store(id=ids.DUTY_PENDING_CHANGE),
         html.Div(
             [
                 _issue_card(tile_url),
                 html.Div(
                     [
                         html.Section(
-                            [html.H2("生效预警"), html.Div(id=ids.DUTY_LIST)],
+                            [
+                                html.H2(
+                                    [
+                                        "生效预警",
+                                        html.Span(
+                                            id=ids.DUTY_LIST_COUNT, className="gw-duty-count"
+                                        ),
+                                    ]
+                                ),
+                                html.Div(id=ids.DUTY_LIST, className="gw-duty-list-box"),
+                            ],
                             className="gw-card",
                         ),
                         html.Section(
-                            [
-                                html.H2("预警详情与签收进度"),
-                                html.Div(detail_view(None), id=ids.DUTY_DETAIL),
-                                _actions(),
-                            ],
+                            [html.H2("预警详情与签收进度"), _detail_frame()],
                             className="gw-card gw-duty-detail",
                         ),
                         html.Section(
@@ -260,174 +536,164 @@ def duty_layout(who: SessionUser, tile_url: str, scope_id: int) -> html.Div:
             ],
             className="gw-duty-grid",
         ),
+        confirm_dialog(),
     ]
     return app_page(who, "/duty", "值班预警", body)
 
 
-def progress_bar(progress: Progress) -> html.Div:
-    total = progress.total or 1
-    segments = [
-        html.Div(
-            className=f"gw-duty-seg gw-duty-seg-{css}",
-            style={"width": f"{100 * getattr(progress, name) / total:.2f}%"},
-            title=f"{label} {getattr(progress, name)}",
-        )
-        for name, label, css in SEGMENTS
-        if getattr(progress, name)
-    ]
-    legend = [
-        html.Span(
-            [
-                html.I(className=f"gw-duty-dot gw-duty-seg-{css}"),
-                f"{label} {getattr(progress, name)}",
-            ],
-            className="gw-duty-legend-item",
-        )
-        for name, label, css in SEGMENTS
-    ]
-    return html.Div(
-        [
-            html.Div(segments, className="gw-duty-bar", role="progressbar"),
-            html.Div(
-                [html.Span(f"共 {progress.total} 人", className="gw-duty-legend-total"), *legend],
-                className="gw-duty-legend",
-            ),
-        ],
-        className="gw-duty-progress",
-    )
+def row_values(row: AlertSummary, selected: int | None) -> dict[str, str]:
+    """What one row of the live list says; the refresh compares and sets these in place."""
+    p = row.progress
+    return {
+        "class": f"gw-duty-row gw-duty-level-{row.level}"
+        + (" gw-duty-row-selected" if row.id == selected else ""),
+        "level": row.level,
+        "badge": f"{row.level_label}预警",
+        "title": row.title,
+        "state": row.state_label,
+        "meta": f"{row.node_name} · {row.category_label} · 有效至 {row.valid_until}",
+        "acks": f"签收 {p.acknowledged}/{p.total}" + (f" · 失败 {p.failed}" if p.failed else ""),
+    }
 
 
-def alert_list(rows: list[AlertSummary] | None, selected: int | None) -> html.Div:
-    if rows is None:
+def list_values(rows: list[AlertSummary], selected: int | None) -> dict[str, Any]:
+    """The live list as plain values: the order of alerts and each row's parts."""
+    return {
+        "ids": [row.id for row in rows],
+        "rows": {str(row.id): row_values(row, selected) for row in rows},
+        "count": f"（{len(rows)}）" if rows else "",
+    }
+
+
+def alert_list(values: dict[str, Any] | None) -> html.Div:
+    """The rows, built when alerts appear, go or change order; keyed by alert id."""
+    if values is None:
         return html.Div("无权查看预警", className="gw-app-empty")
-    if not rows:
+    if not values["ids"]:
         return html.Div("当前无生效预警", className="gw-app-empty gw-duty-empty")
-    return html.Div(
-        [
+
+    def part(aid: int, key: str, tag: type, css: str, text: str) -> Any:
+        return tag(text, id={"type": ids.DUTY_ROW_PART, "aid": aid, "k": key}, className=css)
+
+    rows = []
+    for aid in values["ids"]:
+        v = values["rows"][str(aid)]
+        rows.append(
             html.Button(
                 [
                     html.Div(
                         [
-                            html.Span(f"{row.level_label}预警", className="gw-duty-badge"),
-                            html.Strong(row.title, className="gw-duty-title"),
-                            html.Span(row.state_label, className="gw-duty-state"),
+                            part(aid, "badge", html.Span, "gw-duty-badge", v["badge"]),
+                            part(aid, "title", html.Strong, "gw-duty-title", v["title"]),
+                            part(aid, "state", html.Span, "gw-duty-state", v["state"]),
                         ],
                         className="gw-duty-row-head",
                     ),
-                    html.Div(
-                        f"{row.node_name} · {row.category_label} · 有效至 {row.valid_until}",
-                        className="gw-duty-row-meta",
-                    ),
-                    html.Div(
-                        f"签收 {row.progress.acknowledged}/{row.progress.total}"
-                        + (f" · 失败 {row.progress.failed}" if row.progress.failed else ""),
-                        className="gw-duty-row-meta",
-                    ),
+                    part(aid, "meta", html.Div, "gw-duty-row-meta", v["meta"]),
+                    part(aid, "acks", html.Div, "gw-duty-row-meta", v["acks"]),
                 ],
-                id={"type": ids.DUTY_ROW, "aid": row.id},
-                className=(
-                    f"gw-duty-row gw-duty-level-{row.level}"
-                    + (" gw-duty-row-selected" if row.id == selected else "")
-                ),
-                **{"data-alert": str(row.id), "data-level": row.level},
+                id={"type": ids.DUTY_ROW, "aid": aid},
+                className=v["class"],
+                **{"data-alert": str(aid), "data-level": v["level"]},
             )
-            for row in rows
-        ],
-        className="gw-duty-list",
-    )
+        )
+    return html.Div(rows, className="gw-duty-list")
 
 
-def detail_view(d: AlertDetail | None) -> html.Div:
+def _progress_values(p: Progress) -> tuple[dict[str, str], dict[str, dict], dict[str, str]]:
+    """Legend texts, segment widths and segment tooltips of the progress bar."""
+    total = p.total or 1
+    legend = {f"leg-{css}": f"{label} {getattr(p, name)}" for name, label, css in SEGMENTS}
+    widths = {
+        css: {"width": f"{100 * getattr(p, name) / total:.2f}%"} for name, _label, css in SEGMENTS
+    }
+    titles = {css: f"{label} {getattr(p, name)}" for name, label, css in SEGMENTS}
+    return legend, widths, titles
+
+
+def _timeline(d: AlertDetail) -> list[list[str]]:
+    return [
+        [a.label, f" {a.at} · {a.actor}", f" {a.change}" if a.change else ""] for a in d.actions
+    ]
+
+
+def detail_values(d: AlertDetail | None, missing: str = "") -> dict[str, Any]:
+    """The detail as plain values (every text, width and flag the frame shows).
+
+    The refresh sends them only when they differ from what is shown, and then only as
+    property updates of the frame's parts, never as new components.
+    """
     if d is None:
-        return html.Div(
-            "在左侧发布预警，或在上方列表中选择一条查看签收进度。", className="gw-app-note"
-        )
+        return {
+            "alert": None,
+            "note": missing or EMPTY_DETAIL,
+            "live": False,
+            "head": "gw-duty-detail-head",
+            "parts": {},
+            "widths": {},
+            "titles": {},
+            "rows": [],
+            "none": True,
+            "page": 0,
+            "prev": True,
+            "next": True,
+            "timeline": [],
+        }
     s = d.summary
-    head = html.Div(
-        [
-            html.Span(f"{s.level_label}预警", className="gw-duty-badge"),
-            html.Strong(s.title, className="gw-duty-title"),
-            html.Span(s.state_label, className="gw-duty-state"),
-        ],
-        className=f"gw-duty-detail-head gw-duty-level-{s.level}",
-    )
-    facts = html.Dl(
-        [
-            html.Dt("区域"),
-            html.Dd(s.node_name),
-            html.Dt("类别"),
-            html.Dd(s.category_label),
-            html.Dt("下发范围"),
-            html.Dd(s.target_label),
-            html.Dt("发布"),
-            html.Dd(f"{s.issued_at} · {s.issued_by}"),
-            html.Dt("有效至"),
-            html.Dd(s.valid_until),
-            html.Dt("内容"),
-            html.Dd(s.text),
-        ],
-        className="gw-duty-facts",
-    )
-    pending_title = (
-        f"未签收人员（{d.pending_total} 人"
-        + (f"，显示前 {len(d.pending)} 人" if d.pending_total > len(d.pending) else "")
-        + "）"
-    )
-    pending = (
-        html.Div(
-            html.Table(
-                [
-                    html.Thead(
-                        html.Tr([html.Th(c) for c in ("姓名", "岗位", "网格", "手机", "短信")])
-                    ),
-                    html.Tbody(
-                        [
-                            html.Tr(
-                                [
-                                    html.Td(p.name),
-                                    html.Td(p.post),
-                                    html.Td(p.place),
-                                    html.Td(p.phone),
-                                    html.Td(p.state_label, title=p.error or None),
-                                ],
-                                className="gw-duty-failed" if p.error else None,
-                            )
-                            for p in d.pending
-                        ]
-                    ),
-                ],
-                className="gw-table gw-duty-pending",
-            ),
-            className="gw-duty-pending-wrap",
-        )
-        if d.pending
-        else html.Div("全部已签收", className="gw-app-note")
-    )
-    timeline = html.Ol(
-        [
-            html.Li(
-                [
-                    html.Strong(a.label),
-                    html.Span(f" {a.at} · {a.actor}", className="gw-ev-time"),
-                    html.Span(f" {a.change}" if a.change else ""),
-                ]
-            )
-            for a in d.actions
-        ],
-        className="gw-duty-timeline",
-    )
-    return html.Div(
-        [
-            head,
-            progress_bar(s.progress),
-            facts,
-            html.H3(pending_title, className="gw-ev-h3"),
-            pending,
-            html.H3("操作记录", className="gw-ev-h3"),
-            timeline,
-        ],
-        **{"data-alert": str(s.id), "data-level": s.level, "data-state": s.state},
-    )
+    legend, widths, titles = _progress_values(s.progress)
+    rows = [
+        {
+            "name": row.name,
+            "post": row.post,
+            "place": row.place,
+            "phone": row.phone,
+            "state": row.state_label,
+            "error": row.error,
+        }
+        for row in d.pending
+    ]
+    first = d.page * PENDING_PAGE_SIZE
+    parts = {
+        "badge": f"{s.level_label}预警",
+        "title": s.title,
+        "state": s.state_label,
+        "total": f"共 {s.progress.total} 人",
+        **legend,
+        "fact-node": s.node_name,
+        "fact-category": s.category_label,
+        "fact-target": s.target_label,
+        "fact-issued": f"{s.issued_at} · {s.issued_by}",
+        "fact-until": s.valid_until,
+        "fact-text": s.text,
+        "pending-title": f"未签收人员（{d.pending_total} 人）",
+        "page-info": (
+            f"第 {d.page + 1} / {d.pages} 页 · {first + 1}–{first + len(d.pending)}"
+            if d.pending
+            else ""
+        ),
+    }
+    return {
+        "alert": s.id,
+        "note": "",
+        "live": d.live,
+        "head": f"gw-duty-detail-head gw-duty-level-{s.level}",
+        "parts": parts,
+        "widths": widths,
+        "titles": titles,
+        "rows": rows,
+        "none": not d.pending,
+        "page": d.page,
+        "prev": d.page == 0,
+        "next": d.page >= d.pages - 1,
+        "timeline": _timeline(d),
+    }
+
+
+def timeline_items(steps: list[list[str]]) -> list[html.Li]:
+    return [
+        html.Li([html.Strong(label), html.Span(at, className="gw-ev-time"), html.Span(change)])
+        for label, at, change in steps
+    ]
 
 
 def incidents_view(data: dict | None) -> html.Div:

@@ -88,3 +88,15 @@ def live_alerts_for_staff(session: Session, staff_id: int) -> list[tuple[Alert, 
         .order_by(Alert.issued_at.desc(), Alert.id.desc())
     )
     return [(alert, acknowledged_at is not None) for alert, acknowledged_at in rows]
+
+
+def texted_count(session: Session, alert_id: int) -> int:
+    """Everyone texted about the alert so far: whom a level change or the lift texts."""
+    return (
+        session.scalar(
+            select(func.count(func.distinct(Delivery.staff_id))).where(
+                Delivery.alert_id == alert_id
+            )
+        )
+        or 0
+    )

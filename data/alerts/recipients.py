@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from data.models import NodeKind, OrgNode, Post, Staff
@@ -29,10 +29,8 @@ def normalize_levels(levels: Sequence[int] | None) -> list[int]:
     return chosen
 
 
-def responsible_staff(
-    session: Session, node_path: str, target_levels: Sequence[int] | None = None
-) -> list[Staff]:
-    """Responsible staff of the target, ordered by id.
+def _responsible(node_path: str, target_levels: Sequence[int] | None) -> Select:
+    """The one recipient query: both the texts and the confirmation's count come from it.
 
     Whole subtree: every grid whose path starts with ``node_path``. Chosen levels: the
     grids lying under a node of one of those grid levels inside the subtree (the node
@@ -49,7 +47,6 @@ def responsible_staff(
             grid.kind == NodeKind.GRID,
             grid.path.startswith(node_path, autoescape=True),
         )
-        .order_by(Staff.id)
     )
     if levels:
         anchor = aliased(OrgNode)
@@ -62,4 +59,21 @@ def responsible_staff(
                 )
             )
         )
+    return query
+
+
+def responsible_staff(
+    session: Session, node_path: str, target_levels: Sequence[int] | None = None
+) -> list[Staff]:
+    """Responsible staff of the target, ordered by id."""
+    query = _responsible(node_path, target_levels).order_by(Staff.id)
     return list(session.scalars(query))
+
+
+def count_responsible(
+    session: Session, node_path: str, target_levels: Sequence[int] | None = None
+) -> int:
+    """How many ``responsible_staff`` would return, without loading them (36k city-wide):
+    the "将短信通知 N 人" an officer confirms before issuing."""
+    query = _responsible(node_path, target_levels).with_only_columns(Staff.id)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0

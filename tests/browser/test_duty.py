@@ -1,25 +1,34 @@
 """The duty console /duty: issue an alert at a community, watch the texts go out and the
 acknowledgements come in, raise it, lift it: everything a duty officer checks by eye;
-and an open wall showing what the console issues within a second."""
+the confirmation before anything is texted; large alerts (a street, a district) that
+stay workable while the console refreshes; and an open wall showing what the console
+issues within a second."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ElementHandle, Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.device_admin import add as add_device
+from data.alerts import deliveries, lifecycle
 from data.alerts.recipients import responsible_staff
 from data.db import make_engine, make_sessionmaker
-from data.models import Alert, AuditLog, NodeKind, OrgNode, Role, SmsMessage
+from data.incidents.actors import Actor
+from data.models import Alert, AuditLog, Delivery, NodeKind, OrgNode, Role, SmsMessage
 from tests.support.browser import LiveServer, login_in_browser, screenshot
+from tests.support.server_process import start_server, stop_server
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +62,16 @@ def _open(
     page.goto(f"{server.url}/duty")
     expect(page.locator("#duty-list")).to_contain_text("当前无生效预警", timeout=15_000)
     return context, page
+
+
+def _confirm(page: Page, *texts: str) -> None:
+    """The confirmation is open and says ``texts``; press its 确认 button."""
+    dialog = page.locator("#duty-confirm")
+    expect(dialog).to_be_visible(timeout=10_000)
+    for text in texts:
+        expect(dialog).to_contain_text(text)
+    page.click("#duty-confirm-ok")
+    expect(dialog).to_be_hidden(timeout=15_000)
 
 
 def _pick(page: Page, dropdown_id: str, text: str) -> None:
@@ -92,6 +111,28 @@ def test_issue_acknowledge_raise_and_lift_from_the_console(
     page.fill("#duty-title", "暴雨橙色预警")
     page.fill("#duty-text", "请立即排查低洼地段和地下空间，做好人员转移准备。")
     page.click("#duty-issue")
+
+    # before anything is sent: the area on a map in the level's colour, the level and
+    # how many people will be texted; 取消 sends nothing
+    dialog = page.locator("#duty-confirm")
+    expect(dialog).to_be_visible(timeout=10_000)
+    expect(page.locator("#duty-confirm-title")).to_have_text("确认发布预警")
+    expect(dialog).to_contain_text(community.name)
+    expect(dialog.locator(".gw-duty-chip-orange")).to_have_text("橙色预警")
+    expect(dialog).to_contain_text("防汛")
+    expect(dialog).to_contain_text(f"将短信通知 {len(expected)} 人")
+    expect(page.locator('#duty-confirm-map path[fill="#f97316"]')).to_have_count(1)
+    expect(page.locator("#duty-confirm-ok")).to_have_text("确认发布")
+    screenshot(page, "duty-confirm-issue-1920x1080")
+    with _db(live_server) as db:
+        assert db.scalar(select(func.count(Alert.id))) == 0
+    page.click("#duty-confirm-cancel")
+    expect(dialog).to_be_hidden()
+    with _db(live_server) as db:
+        assert db.scalar(select(func.count(Alert.id))) == 0
+
+    page.click("#duty-issue")
+    _confirm(page, f"将短信通知 {len(expected)} 人")
     msg = page.locator("#duty-issue-msg")
     expect(msg).to_contain_text(f"已发布：橙色预警，短信通知 {len(expected)} 人", timeout=10_000)
 
@@ -128,15 +169,20 @@ def test_issue_acknowledge_raise_and_lift_from_the_console(
     expect(row).to_contain_text(f"签收 1/{len(expected)}")
     screenshot(page, "duty-console-1920x1080")
 
-    # raise to red: recoloured, everyone texted again
+    # raise to red (confirmed with the new level and the count): everyone texted again
     _pick(page, "duty-new-level", "红色预警")
     page.click("#duty-level-btn")
+    expect(page.locator("#duty-confirm-title")).to_have_text("确认升级预警", timeout=10_000)
+    expect(page.locator("#duty-confirm .gw-duty-chip-red")).to_have_text("红色预警")
+    expect(page.locator('#duty-confirm-map path[fill="#dc2626"]')).to_have_count(1)
+    _confirm(page, "橙色预警", f"将短信通知 {len(expected)} 人")
     expect(page.locator("#duty-act-msg")).to_contain_text("已升级（当前红色预警）", timeout=10_000)
     expect(row).to_have_class(re.compile("gw-duty-level-red"), timeout=5_000)
 
-    # lift (with the confirmation dialog): gone from the list, one lift text each
-    page.once("dialog", lambda dialog: dialog.accept())
+    # lift (confirmed with the count of lift texts): gone from the list, one text each
     page.click("#duty-lift-btn")
+    expect(page.locator("#duty-confirm-title")).to_have_text("确认解除预警", timeout=10_000)
+    _confirm(page, f"将向 {len(expected)} 人发送解除短信")
     expect(page.locator("#duty-act-msg")).to_contain_text("已解除", timeout=10_000)
     expect(page.locator("#duty-list")).to_contain_text("当前无生效预警", timeout=5_000)
     expect(detail).to_contain_text("已解除")
@@ -189,8 +235,10 @@ def test_an_alert_issued_on_the_console_reaches_an_open_wall_within_a_second(
     page.fill("#duty-title", "暴雨红色预警")
     page.fill("#duty-text", "请立即组织危险区域群众转移。")
 
-    clicked = time.time()
     page.click("#duty-issue")
+    expect(page.locator("#duty-confirm")).to_be_visible(timeout=10_000)
+    clicked = time.time()
+    page.click("#duty-confirm-ok")
     expect(page.locator("#duty-issue-msg")).to_contain_text("已发布：红色预警", timeout=10_000)
     confirmed = time.time()
     shown = _wall_shows(wall, "#wall-alert-list .gw-level-red")
@@ -209,9 +257,10 @@ def test_an_alert_issued_on_the_console_reaches_an_open_wall_within_a_second(
         alert_id = db.scalars(select(Alert.id)).one()
     page.locator(f'#duty-list [data-alert="{alert_id}"]').click()
     expect(page.locator("#duty-actions")).to_be_visible(timeout=5_000)
-    page.once("dialog", lambda dialog: dialog.accept())
-    lifted_at = time.time()
     page.click("#duty-lift-btn")
+    expect(page.locator("#duty-confirm")).to_be_visible(timeout=10_000)
+    lifted_at = time.time()
+    page.click("#duty-confirm-ok")
     expect(page.locator("#duty-act-msg")).to_contain_text("已解除", timeout=10_000)
     wall.wait_for_function(
         "() => !document.querySelector('#wall-alert-list .gw-level-red')",
@@ -224,3 +273,211 @@ def test_an_alert_issued_on_the_console_reaches_an_open_wall_within_a_second(
     expect(wall.locator("#wall-alert-list")).to_contain_text("当前无生效预警")
     context.close()
     wall_context.close()
+
+
+@pytest.fixture(scope="session")
+def city_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo city at "city" scale (all of 金水区: 12 streets, ~2,000 responsible staff)."""
+    from data.demo_city import seed_demo_city
+
+    path = tmp_path_factory.mktemp("city-scale") / "city.db"
+    engine = make_engine(f"sqlite:///{path}")
+    seed_demo_city(engine, scale="city", seed=7)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def city_server(redis_url: str, city_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    path = tmp_path / "gridwatch.db"
+    shutil.copy(city_template, path)
+    server = start_server(redis_url, f"sqlite:///{path}", tmp_path)
+    yield server
+    stop_server(server)
+
+
+def _issue_in_record(server: LiveServer, node: OrgNode, title: str) -> tuple[int, int]:
+    """An orange flood alert issued at ``node`` as another officer would: (id, recipients)."""
+    now = dt.datetime.now(dt.UTC)
+    actor = Actor(role=Role.DUTY_OFFICER.value, name="另一值班员", scope_path="/")
+    with _db(server) as db:
+        result = lifecycle.issue(
+            db,
+            actor,
+            node_id=node.id,
+            level="orange",
+            category="flood",
+            title=title,
+            text="请立即排查低洼地段。",
+            valid_until=now + dt.timedelta(hours=24),
+            now=now,
+        )
+        return result.alert.id, result.queued
+
+
+def _acknowledge(server: LiveServer, alert_id: int, how_many: int) -> None:
+    """``how_many`` more recipients confirm, as their terminals would."""
+    with _db(server) as db:
+        waiting = db.scalars(
+            select(Delivery.staff_id)
+            .where(Delivery.alert_id == alert_id, Delivery.acknowledged_at.is_(None))
+            .order_by(Delivery.staff_id)
+            .limit(how_many)
+        ).all()
+        for staff_id in waiting:
+            deliveries.acknowledge(db, alert_id, staff_id)
+
+
+def _attached(handle: ElementHandle) -> bool:
+    return handle.evaluate("element => element.isConnected")
+
+
+def test_large_alerts_stay_workable_while_the_console_refreshes(
+    city_server: LiveServer, browser: Browser
+):
+    """A street alert (200+ people) and a district alert (2,000): the row under the pointer
+    and the 解除预警 button stay the same elements through refreshes that change what
+    they show, so an officer picks and lifts at once; 未签收人员 comes 50 to a page."""
+    with _db(city_server) as db:
+        district = db.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.DISTRICT)).one()
+        streets = db.scalars(
+            select(OrgNode).where(OrgNode.parent_id == district.id).order_by(OrgNode.id)
+        ).all()
+        street = max(streets, key=lambda s: len(responsible_staff(db, s.path)))
+        unreachable = responsible_staff(db, street.path)[-1]
+        unreachable.phone = ""  # no text can reach them: failed at once, listed first
+        db.flush()
+        db.expunge_all()
+    street_id, street_n = _issue_in_record(city_server, street, "暴雨橙色预警（街道）")
+    district_id, district_n = _issue_in_record(city_server, district, "暴雨橙色预警（全区）")
+    assert street_n >= 200 and district_n >= 2000
+
+    context, page = _open_live(browser, city_server, (1920, 1080))
+    row = page.locator(f'#duty-list [data-alert="{street_id}"]')
+    expect(row).to_contain_text(f"签收 0/{street_n}", timeout=15_000)
+    held_row = row.element_handle()
+
+    # the list refreshes with new figures; the row under the pointer is the same element
+    _acknowledge(city_server, street_id, 3)
+    expect(row).to_contain_text(f"签收 3/{street_n}", timeout=10_000)
+    assert _attached(held_row), "the refresh replaced the alert's row"
+    held_row.click()  # an ElementHandle: fails if the row was replaced meanwhile
+    detail = page.locator(f'#duty-detail-body[data-alert="{street_id}"]')
+    expect(detail).to_be_visible(timeout=10_000)
+    expect(detail).to_contain_text(f"未签收人员（{street_n - 3} 人）")
+    pages = -(-(street_n - 3) // 50)
+    expect(detail).to_contain_text(f"第 1 / {pages} 页 · 1–50")
+    expect(page.locator("#duty-pending-table tbody tr:has(td)")).to_have_count(50)
+    failed = page.locator("#duty-pending-table tbody tr:has(td)").first
+    expect(failed).to_contain_text(unreachable.name)
+    expect(failed.locator("td").last).to_have_text("发送失败")
+    expect(failed.locator("td").last).to_have_css("color", "rgb(254, 202, 202)")
+    expect(row).to_have_class(re.compile("gw-duty-row-selected"))
+
+    # the detail refreshes with new figures; the 解除预警 button does not move or change
+    lift = page.locator("#duty-lift-btn")
+    held_lift = lift.element_handle()
+    where = held_lift.bounding_box()
+    held_cell = page.locator("#duty-pending-table tbody tr:has(td) td").first.element_handle()
+    _acknowledge(city_server, street_id, 4)
+    expect(detail).to_contain_text(f"未签收人员（{street_n - 7} 人）", timeout=10_000)
+    expect(detail).to_contain_text("已签收 7")
+    assert _attached(held_lift) and held_lift.bounding_box() == where
+    assert _attached(held_cell), "the refresh rebuilt the 未签收人员 table"
+    assert _attached(held_row)
+    held_lift.click()
+    expect(page.locator("#duty-confirm-title")).to_have_text("确认解除预警", timeout=10_000)
+    _confirm(page, "暴雨橙色预警（街道）", f"将向 {street_n} 人发送解除短信")
+    expect(page.locator("#duty-act-msg")).to_contain_text("已解除", timeout=15_000)
+    expect(row).to_have_count(0, timeout=10_000)
+
+    # the district alert: thousands of people, paged; the page turns on the server
+    page.locator(f'#duty-list [data-alert="{district_id}"]').click()
+    detail = page.locator(f'#duty-detail-body[data-alert="{district_id}"]')
+    expect(detail).to_contain_text(f"未签收人员（{district_n} 人）", timeout=10_000)
+    last = -(-district_n // 50)
+    expect(detail).to_contain_text(f"第 1 / {last} 页")
+    first_row = page.locator("#duty-pending-table tbody tr:has(td)").first
+    on_first_page = first_row.inner_text()
+    page.click("#duty-page-next")
+    expect(detail).to_contain_text(f"第 2 / {last} 页 · 51–100", timeout=10_000)
+    expect(first_row).not_to_have_text(on_first_page)
+    page.click("#duty-page-prev")
+    expect(detail).to_contain_text(f"第 1 / {last} 页 · 1–50", timeout=10_000)
+    screenshot(page, "duty-large-alert-1920x1080")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.locator("#duty-detail").scroll_into_view_if_needed()
+    screenshot(page, "duty-large-alert-1024x768")
+
+    page.click("#duty-lift-btn")
+    _confirm_open = page.locator("#duty-confirm")
+    expect(_confirm_open).to_contain_text(f"将向 {district_n:,} 人发送解除短信", timeout=10_000)
+    box = page.locator(".gw-duty-modal-box").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024
+    expect(page.locator("#duty-confirm-ok")).to_be_in_viewport()
+    screenshot(page, "duty-confirm-lift-1024x768")
+    _confirm(page)
+    expect(page.locator("#duty-act-msg")).to_contain_text("已解除", timeout=30_000)
+    expect(page.locator("#duty-list")).to_contain_text("当前无生效预警", timeout=10_000)
+    context.close()
+
+
+def _open_live(
+    browser: Browser, server: LiveServer, size: tuple[int, int]
+) -> tuple[BrowserContext, Page]:
+    """/duty with alerts already live (``_open`` waits for an empty list)."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    page = context.new_page()
+    login_in_browser(page, server, Role.DUTY_OFFICER)
+    page.goto(f"{server.url}/duty")
+    expect(page.locator("#duty-list .gw-duty-row").first).to_be_visible(timeout=15_000)
+    return context, page
+
+
+def test_the_confirmation_on_a_tablet(live_server: LiveServer, browser: Browser):
+    """At 1024×768 the confirmation fits: map, facts, count and both buttons in view."""
+    community, _neighbour = _communities(live_server)
+    context, page = _open(browser, live_server, (1024, 768))
+    _pick(page, "duty-node", community.name)
+    page.locator("#duty-level").get_by_text("红色预警").click()
+    _pick(page, "duty-category", "防汛")
+    page.fill("#duty-title", "暴雨红色预警")
+    page.fill("#duty-text", "请立即组织危险区域群众转移。")
+    page.click("#duty-issue")
+    expect(page.locator("#duty-confirm")).to_contain_text("将短信通知", timeout=10_000)
+    expect(page.locator('#duty-confirm-map path[fill="#dc2626"]')).to_have_count(1)
+    box = page.locator(".gw-duty-modal-box").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024
+    expect(page.locator("#duty-confirm-map")).to_be_in_viewport()
+    expect(page.locator("#duty-confirm-ok")).to_be_in_viewport()
+    screenshot(page, "duty-confirm-issue-1024x768")
+    page.click("#duty-confirm-cancel")
+    expect(page.locator("#duty-confirm")).to_be_hidden()
+    with _db(live_server) as db:
+        assert db.scalar(select(func.count(Alert.id))) == 0
+    context.close()
+
+
+def test_a_double_click_on_confirm_issues_once(live_server: LiveServer, browser: Browser):
+    community, _neighbour = _communities(live_server)
+    with _db(live_server) as db:
+        expected = len(responsible_staff(db, community.path))
+    context, page = _open(browser, live_server, (1920, 1080))
+    _pick(page, "duty-node", community.name)
+    page.locator("#duty-level").get_by_text("黄色预警").click()
+    _pick(page, "duty-category", "防汛")
+    page.fill("#duty-title", "暴雨黄色预警")
+    page.fill("#duty-text", "请做好防范。")
+    page.click("#duty-issue")
+    expect(page.locator("#duty-confirm")).to_contain_text(f"将短信通知 {expected} 人")
+
+    page.dblclick("#duty-confirm-ok")
+
+    expect(page.locator("#duty-issue-msg")).to_contain_text("已发布：黄色预警", timeout=10_000)
+    expect(page.locator("#duty-list .gw-duty-row")).to_have_count(1, timeout=5_000)
+    with _db(live_server) as db:
+        assert db.scalar(select(func.count(Alert.id))) == 1
+        assert db.scalar(select(func.count(Delivery.id))) == expected
+        audited = db.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "alert_issue"))
+    assert audited == 1
+    context.close()

@@ -53,8 +53,10 @@ def test_one_alert_reaches_walls_on_both_processes(
     menu.get_by_role("option", name="气象灾害").click()
     duty.fill("#duty-title", "大风黄色预警")
     duty.fill("#duty-text", "请加固广告牌和临时设施。")
-    started = time.time()
     duty.click("#duty-issue")
+    expect(duty.locator("#duty-confirm")).to_contain_text("将短信通知", timeout=10_000)
+    started = time.time()
+    duty.click("#duty-confirm-ok")
     expect(duty.locator("#duty-issue-msg")).to_contain_text("已发布：黄色预警", timeout=10_000)
 
     for wall in walls:
@@ -64,8 +66,9 @@ def test_one_alert_reaches_walls_on_both_processes(
     assert time.time() - started < 10
 
     duty.locator("#duty-list .gw-duty-row").first.click()
-    duty.once("dialog", lambda dialog: dialog.accept())
     duty.click("#duty-lift-btn")
+    expect(duty.locator("#duty-confirm")).to_contain_text("发送解除短信", timeout=10_000)
+    duty.click("#duty-confirm-ok")
     expect(duty.locator("#duty-act-msg")).to_contain_text("已解除", timeout=10_000)
     for wall in walls:
         expect(wall.locator("#wall-alert-list")).to_contain_text("当前无生效预警", timeout=5_000)

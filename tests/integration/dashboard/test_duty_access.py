@@ -16,8 +16,11 @@ from dashboard.auth.current import SessionUser
 from dashboard.duty_access import IssueForm
 from data.alerts.recipients import responsible_staff
 from data.models import Alert, AlertAction, AuditLog, Delivery, NodeKind, OrgNode, Role, User
+from layouts import ids
 from streams.keys import ALERTS_STREAM
-from tests.support.accounts import make_user
+from tests.support.accounts import login, make_user
+from tests.support.dash_calls import _parse_outputs
+from tests.support.dash_patterns import key_of, post
 
 
 def _communities(running) -> tuple[OrgNode, OrgNode]:
@@ -194,3 +197,207 @@ def test_typing_finds_areas_anywhere_in_scope_but_not_outside(running):
     found = duty_access.node_choices(tree, officer_a, None, search="网格")
     assert found and all(node.path.startswith(a.path) for node in found)
     assert duty_access.node_choices(tree, officer_a, None, search=b.name) == []
+
+
+def _counts(running) -> tuple[int, int, int]:
+    """Alerts, deliveries and alert-stream entries: what a confirmation must not add."""
+    services = running.app.services
+    with services.sessions() as db:
+        alerts = db.scalar(select(func.count(Alert.id))) or 0
+        texts = db.scalar(select(func.count(Delivery.id))) or 0
+    return alerts, texts, services.redis.xlen(ALERTS_STREAM)
+
+
+def test_the_confirmation_counts_whom_the_issue_texts_and_sends_nothing(running):
+    a, _b = _communities(running)
+    who = _officer(running, a.id)
+    services, tree = running.app.services, running.app.tree.get()
+    with services.sessions() as db:
+        everyone = len(responsible_staff(db, a.path))
+        grids_only = len(responsible_staff(db, a.path, [3]))
+
+    preview = duty_access.preview_issue(services, tree, who, _form(a.id))
+    narrowed = duty_access.preview_issue(services, tree, who, _form(a.id, target_levels=[3]))
+
+    assert isinstance(preview, duty_access.Preview), preview
+    assert preview.recipients == everyone > 0
+    assert preview.texted == f"将短信通知 {everyone} 人"
+    assert (preview.level, preview.level_label, preview.category_label) == (
+        "orange",
+        "橙色预警",
+        "防汛",
+    )
+    assert preview.place.endswith(a.name) and preview.validity.startswith("24 小时（至 ")
+    # the map shows the area itself, filled in the level's colour
+    targets = [f for f in preview.geojson["features"] if f["properties"]["role"] == "target"]
+    assert [f["properties"]["id"] for f in targets] == [a.id]
+    assert targets[0]["properties"]["level"] == "orange" and preview.bounds
+    assert isinstance(narrowed, duty_access.Preview) and narrowed.recipients == grids_only
+    assert _counts(running) == (0, 0, 0)  # asking sent nothing
+
+    issued = duty_access.issue(services, tree, who, _form(a.id), "tok-confirmed")
+    assert issued.ok and issued.message.endswith(f"短信通知 {preview.recipients} 人")
+
+
+def test_the_confirmation_names_the_live_alert_an_issue_would_update(running):
+    a, _b = _communities(running)
+    who = _officer(running, a.id)
+    services, tree = running.app.services, running.app.tree.get()
+    assert duty_access.issue(services, tree, who, _form(a.id), "first").ok
+
+    again = duty_access.preview_issue(services, tree, who, _form(a.id, level="red"))
+
+    assert isinstance(again, duty_access.Preview)
+    assert "已有生效的防汛预警「暴雨橙色预警」（橙色）" in again.note
+    assert "更新该预警" in again.note
+
+
+def test_the_confirmation_of_a_raise_and_a_lift_counts_everyone_texted(running):
+    a, _b = _communities(running)
+    who = _officer(running, a.id)
+    services, tree = running.app.services, running.app.tree.get()
+    alert_id = duty_access.issue(services, tree, who, _form(a.id), "t1").alert_id
+    before = _counts(running)
+
+    raise_ = duty_access.preview_change(services, tree, who, alert_id, "level", "red")
+    lift = duty_access.preview_change(services, tree, who, alert_id, "lift")
+
+    assert _counts(running) == before  # asking sent nothing
+    assert isinstance(raise_, duty_access.Preview) and isinstance(lift, duty_access.Preview)
+    assert (raise_.heading, raise_.from_level, raise_.level) == ("确认升级预警", "orange", "red")
+    assert lift.heading == "确认解除预警"
+    assert lift.texted == f"将向 {lift.recipients} 人发送解除短信"
+    raised = duty_access.change(services, tree, who, alert_id, "level", "t2", level="red")
+    assert raised.ok and raised.message.endswith(f"短信通知 {raise_.recipients} 人")
+    lifted = duty_access.change(services, tree, who, alert_id, "lift", "t3")
+    assert lifted.ok and lifted.message.endswith(f"短信通知 {lift.recipients} 人")
+
+
+def test_the_confirmation_refuses_what_the_action_would_refuse(running):
+    a, b = _communities(running)
+    officer_a, officer_b = _officer(running, a.id), _officer(running, b.id)
+    services, tree = running.app.services, running.app.tree.get()
+    in_b = duty_access.issue(services, tree, officer_b, _form(b.id), "tok-b").alert_id
+    in_a = duty_access.issue(services, tree, officer_a, _form(a.id), "tok-a").alert_id
+    staff = _officer(running, a.id, Role.GRID_STAFF)
+
+    def refused(answer) -> str:
+        assert isinstance(answer, duty_access.Outcome) and not answer.ok, answer
+        return answer.message
+
+    assert refused(duty_access.preview_issue(services, tree, officer_a, _form(b.id))) == (
+        "所选区域不在您的管辖范围内"
+    )
+    assert "请填写预警标题" in refused(
+        duty_access.preview_issue(services, tree, officer_a, _form(a.id, title=" "))
+    )
+    assert refused(duty_access.preview_issue(services, tree, staff, _form(a.id))) == (
+        duty_access.NO_ALERTS
+    )
+    assert refused(duty_access.preview_change(services, tree, officer_a, in_b, "lift")) == (
+        duty_access.NOT_FOUND
+    )
+    assert refused(
+        duty_access.preview_change(services, tree, officer_a, in_a, "level", "orange")
+    ) == ("该预警已是橙色预警，请选择其他级别")
+    assert refused(duty_access.preview_change(services, tree, officer_a, in_a, "level")) == (
+        "请选择新的预警级别"
+    )
+    assert duty_access.change(services, tree, officer_a, in_a, "lift", "tok-lift").ok
+    assert refused(duty_access.preview_change(services, tree, officer_a, in_a, "lift")) == (
+        "该预警已解除或已过期"
+    )
+
+
+def test_who_has_not_acknowledged_comes_a_page_at_a_time_with_the_exact_count(running):
+    services, tree = running.app.services, running.app.tree.get()
+    with services.sessions() as db:
+        street = db.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.STREET)).first()
+        db.expunge_all()
+    who = _officer(running, street.id)
+    alert_id = duty_access.issue(services, tree, who, _form(street.id), "street").alert_id
+    with services.sessions() as db:
+        everyone = len(responsible_staff(db, street.path))
+    size = duty_access.PENDING_PAGE_SIZE
+    assert everyone > size  # more than one page
+
+    first = duty_access.detail(services, tree, who, alert_id)
+    second = duty_access.detail(services, tree, who, alert_id, page=1)
+    beyond = duty_access.detail(services, tree, who, alert_id, page=99)
+
+    assert first is not None and second is not None and beyond is not None
+    assert first.pending_total == second.pending_total == everyone
+    assert (first.page, first.pages, len(first.pending)) == (0, -(-everyone // size), size)
+    assert (second.page, len(second.pending)) == (1, min(size, everyone - size))
+    assert beyond.page == first.pages - 1  # clamped to the last page
+    names = [p.name for p in first.pending] + [p.name for p in second.pending]
+    assert len(names) == min(everyone, 2 * size)
+
+
+def test_the_desk_list_masks_numbers_typed_into_incident_titles(running):
+    from data.incidents.intake import report
+
+    a, _b = _communities(running)
+    who = _officer(running, a.id)
+    services, tree = running.app.services, running.app.tree.get()
+    with services.sessions() as db:
+        grid = db.scalars(
+            select(OrgNode)
+            .where(OrgNode.kind == NodeKind.GRID, OrgNode.path.startswith(a.path))
+            .order_by(OrgNode.id)
+        ).first()
+        db.expunge_all()
+    with services.sessions.begin() as db:
+        report(
+            db,
+            source="open311",
+            category="civil_relief",
+            title="井盖缺失 联系13812345678",
+            node_id=grid.id,
+            lat=grid.center_lat,
+            lon=grid.center_lon,
+            categories=services.categories,
+        )
+
+    listed = duty_access.pending_incidents(services, tree, who)
+
+    assert listed is not None
+    assert [item["title"] for item in listed["items"]] == ["井盖缺失 联系138****5678"]
+
+
+def test_a_crafted_confirmation_outside_the_scope_sends_nothing(running):
+    """确认 sends what the page holds as the pending change; a request that swaps in
+    another area's alert or area is refused as ``change``/``issue`` refuse it."""
+    a, b = _communities(running)
+    services, tree = running.app.services, running.app.tree.get()
+    officer_b = _officer(running, b.id)
+    in_b = duty_access.issue(services, tree, officer_b, _form(b.id), "tok-b").alert_id
+    username, password = make_user(services.sessions, Role.DUTY_OFFICER, a.id)
+    http = login(running.url, username, password)
+    key = key_of(running.app.dash, f"{ids.DUTY_ISSUE_TOKEN}.data")  # the 确认 callback
+    before = _counts(running)
+
+    def confirm(pending: dict) -> str:
+        answer = post(
+            http,
+            running.url,
+            key,
+            _parse_outputs(key),
+            [{"id": ids.DUTY_CONFIRM_OK, "property": "n_clicks", "value": 1}],
+            [
+                {"id": ids.DUTY_PENDING_CHANGE, "property": "data", "value": pending},
+                {"id": ids.DUTY_REFRESH, "property": "data", "value": 0},
+            ],
+            f"{ids.DUTY_CONFIRM_OK}.n_clicks",
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    lift = confirm({"action": "lift", "alert_id": in_b, "token": "crafted-1"})
+    issue = confirm({"action": "issue", "form": {**_form(b.id).__dict__}, "token": "crafted-2"})
+
+    assert duty_access.NOT_FOUND in lift
+    assert "所选区域不在您的管辖范围内" in issue
+    assert _counts(running) == before
+    with services.sessions() as db:
+        assert db.get(Alert, in_b).state.value == "active"
