@@ -35,6 +35,7 @@ from dashboard.sockets import register_socket_handlers
 from data import devices as device_records
 from data.db import upgrade
 from data.org_tree import OrgTree
+from data.private_files import lock_down, private_dir
 from data.queries import staff_roster
 from data.sms.sender import SmsSender
 from streams import device_registry
@@ -155,6 +156,7 @@ class GridwatchApp:
 
 def create_app(settings: Settings) -> GridwatchApp:
     """Build a complete Gridwatch instance from ``settings`` (nothing global)."""
+    _lock_down_var(settings.var_dir)
     embedded: EmbeddedRedis | None = None
     redis_url = settings.redis_url
     if settings.embedded_redis:
@@ -209,6 +211,16 @@ def create_app(settings: Settings) -> GridwatchApp:
         embedded_redis=embedded,
         heartbeats=heartbeats,
     )
+
+
+def _lock_down_var(var_dir: Path) -> None:
+    """var/ holds personal data: owner-only, including what an older install left there.
+
+    The embedded Redis locks down its own directory and the database its files
+    (see EmbeddedRedis and data.db); this covers the directory and the photos.
+    """
+    private_dir(var_dir)
+    lock_down(var_dir / "attachments")
 
 
 def _register_http_errors(server: Flask) -> None:
