@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, FilePath
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRIDWATCH_", extra="ignore")
 
     redis_url: str = ""
+    #: TLS to Redis (a ``rediss://`` URL): the CA that signed the server's certificate,
+    #: and a client certificate and key when the server asks for one
+    redis_tls_ca_file: FilePath | None = None
+    redis_tls_cert_file: FilePath | None = None
+    redis_tls_key_file: FilePath | None = None
     database_url: str = ""
     secret_key: str = "dev-only-change-me"
     host: str = "127.0.0.1"

@@ -220,7 +220,7 @@ class Walker:
 
 def _live_redis(settings: Settings) -> redis.Redis | None:
     url = settings.redis_url or running_embedded_url(settings.var_dir / "redis")
-    return make_redis(url) if url else None
+    return make_redis(url, settings) if url else None
 
 
 def provision(
