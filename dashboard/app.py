@@ -28,6 +28,7 @@ from dashboard.health import health_blueprint
 from dashboard.open311 import open311_blueprint, open311_error, open311_fallback_blueprint
 from dashboard.openapi import openapi_blueprint
 from dashboard.realtime import RealtimeBridge
+from dashboard.security_headers import install_security_headers
 from dashboard.services import Services, make_services
 from dashboard.settings import Settings
 from dashboard.sms_setup import gateway_from, run_alert_expiry, run_sender, sender_config
@@ -202,6 +203,7 @@ def create_app(settings: Settings) -> GridwatchApp:
     from dashboard.dash_app import build_dash  # Dash pages import heavy modules
 
     dash_app = build_dash(server, services, tree)
+    install_security_headers(server, dash_app, settings.tile_url)  # last: sees every callback
     return GridwatchApp(
         server=server,
         dash=dash_app,
