@@ -33,6 +33,7 @@ from dashboard.services import Services, make_services
 from dashboard.settings import Settings
 from dashboard.sms_setup import gateway_from, run_alert_expiry, run_sender, sender_config
 from dashboard.sockets import register_socket_handlers
+from dashboard.unavailable import install_outage_answers
 from data import devices as device_records
 from data.db import upgrade
 from data.org_tree import OrgTree
@@ -129,6 +130,8 @@ class GridwatchApp:
                 lambda stop, beat: run_alert_expiry(services.sessions, stop, beat=beat),
             )
         self._loop("realtime-bridge", bridge.run)
+        if self.embedded_redis is not None:
+            self._loop("embedded-redis", self.embedded_redis.supervise)
 
     def _loop(
         self,
@@ -178,6 +181,7 @@ def create_app(settings: Settings) -> GridwatchApp:
     )
     server.json.ensure_ascii = False  # type: ignore[attr-defined]
     init_auth(server, services)
+    install_outage_answers(server)  # Redis or the database down: 503, never a 500
     server.register_blueprint(positions_blueprint(services))
     server.register_blueprint(exports_blueprint(services))
     server.register_blueprint(openapi_blueprint())

@@ -23,9 +23,12 @@ from redis.retry import Retry
 
 from dashboard.processes import die_with_parent, free_port
 from data.private_files import lock_down, private_dir, write_private
+from streams.loops import Heartbeat, supervise
 
 log = logging.getLogger(__name__)
 
+#: how often the supervisor looks whether redis-server is still running
+WATCH_EVERY_S = 0.5
 PORT_FILE = "redis.port"
 PASSWORD_FILE = "redis.password"
 #: the password reaches redis-server in this file (0600, removed once it has started)
@@ -33,6 +36,10 @@ CONFIG_FILE = "redis.conf"
 #: administrative commands Gridwatch never uses; disabled so that the password alone
 #: cannot make Redis write files elsewhere (CONFIG SET dir) or load code (MODULE LOAD)
 DISABLED_COMMANDS = ("CONFIG", "DEBUG", "MODULE")
+
+
+class RedisStartError(redis.ConnectionError):
+    """redis-server did not come up; a Redis outage like any other for the supervisor."""
 
 
 def embedded_url(port: int | str, password: str) -> str:
@@ -105,6 +112,19 @@ class EmbeddedRedis:
         log.warning("嵌入式 Redis 已重启 (embedded redis-server is back on port %d)", self.port)
         return True
 
+    def supervise(self, stop: threading.Event, beat: Heartbeat) -> None:
+        """A supervised loop (``GridwatchApp._loop``): restart Redis whenever it has died.
+
+        A failed restart (port taken, disk full) is logged and tried again after a short
+        back-off; meanwhile /healthz names Redis and this loop.
+        """
+
+        def one_round() -> float:
+            self.restart_if_dead()
+            return WATCH_EVERY_S
+
+        supervise(beat, one_round, stop, first_backoff_s=WATCH_EVERY_S, max_backoff_s=5.0)
+
     def _spawn(self, timeout_s: float) -> None:
         private_dir(self.data_dir)
         lock_down(self.data_dir)  # files of an older run (AOF, log) become owner-only too
@@ -152,10 +172,8 @@ class EmbeddedRedis:
         try:
             while True:
                 if self.process.poll() is not None:
-                    log_file = self.data_dir / "redis.log"
-                    tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
-                    raise RuntimeError(
-                        f"redis-server exited with {self.process.returncode}:\n{tail}"
+                    raise RedisStartError(
+                        f"redis-server exited with {self.process.returncode}: {self._log_tail()}"
                     )
                 try:
                     client.ping()
@@ -166,10 +184,21 @@ class EmbeddedRedis:
                     pass
                 if time.monotonic() > deadline:
                     self._kill()
-                    raise RuntimeError("redis-server did not answer in time")
+                    raise RedisStartError(
+                        f"redis-server did not answer in time: {self._log_tail()}"
+                    )
                 time.sleep(0.05)
         finally:
             client.close()
+
+    def _log_tail(self, lines: int = 2) -> str:
+        """What this start of redis-server last logged (why it stopped)."""
+        log_file = self.data_dir / "redis.log"
+        if not log_file.exists():
+            return ""
+        text = log_file.read_text(errors="replace")[-8000:]
+        this_start = text.rsplit("Redis is starting", 1)[-1].splitlines()[1:]
+        return " | ".join(line.split(" # ", 1)[-1] for line in this_start[-lines:])
 
     def _client(self, **options: float) -> redis.Redis:
         return redis.Redis(

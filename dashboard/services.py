@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,6 +51,9 @@ def make_redis(url: str, settings: Settings | None = None) -> redis.Redis:
         socket_connect_timeout=2.0,
         health_check_interval=30,
         retry_on_timeout=False,
+        # one quick retry reconnects a pooled connection that a Redis restart broke;
+        # more would only delay the 503 while Redis is really down
+        retry=Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.05), 2),
         **options,
     )
 
