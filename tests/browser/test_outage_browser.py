@@ -35,14 +35,15 @@ def embedded_server(small_city_url: str, tmp_path: Path) -> Iterator[LiveServer]
 
 
 def _redis_pid(server: LiveServer) -> int:
+    """The server's redis-server; ProcessLookupError while there is none (just died)."""
     out = subprocess.run(
         ["ps", "-o", "pid=,comm=", "--ppid", str(server.process.pid)],
         capture_output=True,
         text=True,
-        check=True,
     ).stdout
     pids = [int(line.split()[0]) for line in out.splitlines() if "redis-server" in line]
-    assert pids, f"no redis-server under the server process: {out!r}"
+    if not pids:
+        raise ProcessLookupError("no redis-server under the server process")
     return pids[0]
 
 
@@ -60,12 +61,17 @@ def test_pages_show_the_outage_and_recover_by_themselves(
     wall = context.new_page()
     wall.goto(f"{server.url}/wall")
     expect(wall.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
+    unattended = context.new_page()  # a wall left open through it all, never reloaded
+    unattended.goto(f"{server.url}/wall")
+    expect(unattended.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
 
     with redis_killed(lambda: _redis_pid(server), port):
         # an open page: its next callback fails, and a banner says what is going on
         banner = events.locator("#gw-unavailable")
         expect(banner).to_contain_text(RETRYING, timeout=20_000)
         expect(banner).to_contain_text("Redis")
+        # its socket stays up (the server is), but its 30 s refresh fails: the banner
+        expect(unattended.locator("#gw-unavailable")).to_contain_text(RETRYING, timeout=45_000)
         screenshot(events, "outage-banner-events")
         # a page opened now: the 503 page that retries by itself
         answer = wall.reload()
@@ -77,6 +83,8 @@ def test_pages_show_the_outage_and_recover_by_themselves(
     expect(events.locator("#gw-unavailable")).to_have_count(0, timeout=30_000)
     expect(events.locator("#ev-summary")).to_contain_text("共")
     expect(wall.locator("#wall-connection")).to_have_text("● 实时连接", timeout=30_000)
-    for page in (events, wall):
+    expect(unattended.locator("#wall-connection")).to_have_text("● 实时连接", timeout=30_000)
+    expect(unattended.locator("#gw-unavailable")).to_have_count(0)
+    for page in (events, wall, unattended):
         assert page.evaluate("window.__gwCsp") == [], page.url
     context.close()

@@ -29,12 +29,13 @@ def redis_killed(current_pid: Callable[[], int], port: int) -> Iterator[None]:
     supervisor cannot bring it back before the test has seen the outage. Connections to
     the port are accepted and closed at once, as a crashed server's would be.
 
-    ``current_pid`` is asked again on each try: if the supervisor was quicker than the
-    test, the restarted server is killed too.
+    ``current_pid`` is asked again on each try (it raises ProcessLookupError while there
+    is none): if the supervisor was quicker than the test, the restarted server is
+    killed too.
     """
     deadline = time.monotonic() + 20
     while True:
-        with suppress(ProcessLookupError):  # already reaped by its parent
+        with suppress(ProcessLookupError):  # already gone (and maybe reaped by its parent)
             os.kill(current_pid(), signal.SIGKILL)
         holder = _bound(port)
         if holder is not None:
