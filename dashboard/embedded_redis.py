@@ -9,6 +9,7 @@ Redis into a file writer (CONFIG, DEBUG, MODULE) disabled. Every file it writes 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import subprocess
 import threading
@@ -36,10 +37,24 @@ CONFIG_FILE = "redis.conf"
 #: administrative commands Gridwatch never uses; disabled so that the password alone
 #: cannot make Redis write files elsewhere (CONFIG SET dir) or load code (MODULE LOAD)
 DISABLED_COMMANDS = ("CONFIG", "DEBUG", "MODULE")
+#: what secrets.token_urlsafe makes (and a URL carries without quoting)
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class RedisStartError(redis.ConnectionError):
     """redis-server did not come up; a Redis outage like any other for the supervisor."""
+
+
+def _kept_or_new_password(path: Path) -> str:
+    """The password a Redis on this data directory had before (its AOF and every client
+    that read the file stay valid across a restart), else a new one."""
+    try:
+        kept = path.read_text().strip()
+    except OSError:
+        kept = ""
+    if len(kept) >= 32 and _TOKEN.fullmatch(kept):
+        return kept
+    return secrets.token_urlsafe(32)
 
 
 def embedded_url(port: int | str, password: str) -> str:
@@ -78,7 +93,7 @@ class EmbeddedRedis:
     def __init__(self, data_dir: Path, port: int | None = None) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port or free_port()
-        self.password = secrets.token_urlsafe(32)
+        self.password = _kept_or_new_password(self.data_dir / PASSWORD_FILE)
         self.process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._stopped = False

@@ -69,6 +69,8 @@ def test_the_embedded_redis_refuses_clients_without_its_password(tmp_path: Path)
         assert server.process is not None
         cmdline = Path(f"/proc/{server.process.pid}/cmdline").read_bytes()
         assert password.encode() not in cmdline
+    # started again on the same data directory, it keeps its password (and its AOF)
+    assert EmbeddedRedis(tmp_path / "redis").password == password
 
 
 def test_a_stolen_port_file_is_not_enough(tmp_path: Path) -> None:
