@@ -35,7 +35,7 @@ from dashboard.sms_setup import gateway_from, run_alert_expiry, run_sender, send
 from dashboard.sockets import register_socket_handlers
 from dashboard.unavailable import install_outage_answers
 from data import devices as device_records
-from data.db import upgrade
+from data.db import SQLITE_COMPANIONS, upgrade
 from data.org_tree import OrgTree
 from data.private_files import lock_down, private_dir
 from data.queries import staff_roster
@@ -219,14 +219,21 @@ def create_app(settings: Settings) -> GridwatchApp:
     )
 
 
-def _lock_down_var(var_dir: Path) -> None:
-    """var/ holds personal data: owner-only, including what an older install left there.
+#: what Gridwatch keeps under var/: the embedded Redis, the SQLite database, photos
+VAR_ENTRIES = (
+    "redis",
+    "attachments",
+    "gridwatch.db",
+    *(f"gridwatch.db{s}" for s in SQLITE_COMPANIONS),
+)
 
-    The embedded Redis locks down its own directory and the database its files
-    (see EmbeddedRedis and data.db); this covers the directory and the photos.
-    """
+
+def _lock_down_var(var_dir: Path) -> None:
+    """var/ holds personal data: owner-only, including what an older install left there
+    (also when this configuration uses an external Redis or database)."""
     private_dir(var_dir)
-    lock_down(var_dir / "attachments")
+    for entry in VAR_ENTRIES:
+        lock_down(var_dir / entry)
 
 
 def _register_http_errors(server: Flask) -> None:
