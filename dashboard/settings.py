@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, FilePath
+from pydantic import Field, FilePath, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     run_workers: bool = True
     #: a background loop silent for longer than this is reported stuck by /healthz
     loop_stale_after_s: float = Field(default=60.0, gt=0)
+
+    @field_validator(
+        "redis_tls_ca_file", "redis_tls_cert_file", "redis_tls_key_file", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``GRIDWATCH_REDIS_TLS_CA_FILE=`` (empty) means "not set", not "this directory"."""
+        return None if value == "" else value
 
     @property
     def embedded_redis(self) -> bool:

@@ -161,3 +161,4 @@ def test_tls_settings_name_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as raised:
         Settings(redis_url="rediss://127.0.0.1:6380/0", redis_tls_ca_file=tmp_path / "nope.pem")
     assert "redis_tls_ca_file" in str(raised.value)
+    assert Settings(redis_tls_ca_file="").redis_tls_ca_file is None  # empty: not set
