@@ -103,23 +103,74 @@
   // A Dash request answered 401 means the session ended: go to the login page the server
   // names, which says why (logged out, timed out, account disabled). A request still in
   // flight when the person pressed 退出 must not turn the logout into "会话已超时".
+  // One answered 503 (or not at all) means Redis, the database or the server is down:
+  // a failed callback is silent in Dash, so a banner says so until requests work again.
   var plainFetch = window.fetch;
   function loginAfter(body) {
     var target = body && body.login;
     return typeof target === "string" && /^\/login(\?|$)/.test(target) ? target : "/login?notice=ended";
   }
-  window.fetch = function (input, init) {
-    return plainFetch(input, init).then(function (response) {
-      var url = typeof input === "string" ? input : (input && input.url) || "";
-      if (response.status === 401 && url.indexOf("/_dash-") !== -1) {
-        response.clone().json().then(
+  var OUTAGE_TEXT = "服务暂不可用，正在自动重试…";
+  var outage = { banner: null, timer: null };
+
+  function showOutage(message) {
+    if (!outage.banner) {
+      var el = document.createElement("div");
+      el.id = "gw-unavailable";
+      el.setAttribute("role", "alert");
+      var s = el.style;  // CSSOM properties: allowed by the CSP, unlike a style attribute
+      s.position = "fixed"; s.top = "0"; s.left = "0"; s.right = "0"; s.zIndex = "10000";
+      s.padding = "10px 16px"; s.textAlign = "center"; s.fontSize = "18px";
+      s.fontWeight = "600"; s.background = "#b45309"; s.color = "#ffffff";
+      s.boxShadow = "0 2px 10px rgba(0, 0, 0, 0.45)";
+      document.body.appendChild(el);
+      outage.banner = el;
+    }
+    outage.banner.textContent = message || OUTAGE_TEXT;
+    if (!outage.timer) { outage.timer = setInterval(probeOutage, 5000); }
+  }
+
+  function hideOutage() {
+    if (outage.banner) { outage.banner.remove(); outage.banner = null; }
+    if (outage.timer) { clearInterval(outage.timer); outage.timer = null; }
+  }
+
+  // pages without a timer of their own would never notice the recovery: ask every 5 s
+  function probeOutage() {
+    plainFetch("/_dash-layout", { credentials: "same-origin" }).then(function (response) {
+      if (response.status === 401) {
+        response.json().then(
           function (body) { window.location.assign(loginAfter(body)); },
           function () { window.location.assign(loginAfter(null)); }
         );
       }
+      if (response.ok) { hideOutage(); }
+    }).catch(function () { /* still down */ });
+  }
+
+  window.fetch = function (input, init) {
+    var url = typeof input === "string" ? input : (input && input.url) || "";
+    var dash = url.indexOf("/_dash-") !== -1;
+    return plainFetch(input, init).then(function (response) {
+      if (response.status === 401 && dash) {
+        response.clone().json().then(
+          function (body) { window.location.assign(loginAfter(body)); },
+          function () { window.location.assign(loginAfter(null)); }
+        );
+      } else if (response.status === 503 && dash) {
+        response.clone().json().then(function (body) {
+          showOutage(body && body.message ? body.message + "…" : OUTAGE_TEXT);
+        }).catch(function () { showOutage(OUTAGE_TEXT); });
+      } else if (response.ok && dash) {
+        hideOutage();
+      }
       return response;
+    }, function (error) {
+      if (dash) { showOutage(OUTAGE_TEXT); }  // the server itself does not answer
+      throw error;
     });
   };
+  window.gw.outageBanner = function () { return outage.banner ? outage.banner.textContent : null; };
 
   var TICKER_SIZE = 8;
   var incidents = { focus: null, byId: {}, feed: [] };

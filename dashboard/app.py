@@ -30,13 +30,16 @@ from dashboard.health import health_blueprint
 from dashboard.open311 import open311_blueprint, open311_error, open311_fallback_blueprint
 from dashboard.openapi import openapi_blueprint
 from dashboard.realtime import RealtimeBridge
+from dashboard.security_headers import install_security_headers
 from dashboard.services import Services, make_services
 from dashboard.settings import Settings
 from dashboard.sms_setup import gateway_from, run_alert_expiry, run_sender, sender_config
 from dashboard.sockets import register_socket_handlers
+from dashboard.unavailable import install_outage_answers
 from data import devices as device_records
-from data.db import upgrade
+from data.db import SQLITE_COMPANIONS, upgrade
 from data.org_tree import OrgTree
+from data.private_files import lock_down, private_dir
 from data.queries import staff_roster
 from data.sms.sender import SmsSender
 from streams import device_registry
@@ -133,6 +136,8 @@ class GridwatchApp:
         self._loop("realtime-bridge", bridge.run)
         if self.socket_sessions is not None:
             self._loop("socket-sessions", self.socket_sessions.run)
+        if self.embedded_redis is not None:
+            self._loop("embedded-redis", self.embedded_redis.supervise)
 
     def _loop(
         self,
@@ -161,6 +166,7 @@ class GridwatchApp:
 
 def create_app(settings: Settings) -> GridwatchApp:
     """Build a complete Gridwatch instance from ``settings`` (nothing global)."""
+    _lock_down_var(settings.var_dir)
     embedded: EmbeddedRedis | None = None
     redis_url = settings.redis_url
     if settings.embedded_redis:
@@ -182,6 +188,7 @@ def create_app(settings: Settings) -> GridwatchApp:
     server.config[DISPLAY_ZONE_KEY] = settings.display_zone
     server.json.ensure_ascii = False  # type: ignore[attr-defined]
     socket_sessions = init_auth(server, services)
+    install_outage_answers(server)  # Redis or the database down: 503, never a 500
     server.register_blueprint(positions_blueprint(services))
     server.register_blueprint(exports_blueprint(services))
     server.register_blueprint(openapi_blueprint())
@@ -207,6 +214,7 @@ def create_app(settings: Settings) -> GridwatchApp:
     from dashboard.dash_app import build_dash  # Dash pages import heavy modules
 
     dash_app = build_dash(server, services, tree)
+    install_security_headers(server, dash_app, settings.tile_url)  # last: sees every callback
     return GridwatchApp(
         server=server,
         dash=dash_app,
@@ -217,6 +225,23 @@ def create_app(settings: Settings) -> GridwatchApp:
         socket_sessions=socket_sessions,
         heartbeats=heartbeats,
     )
+
+
+#: what Gridwatch keeps under var/: the embedded Redis, the SQLite database, photos
+VAR_ENTRIES = (
+    "redis",
+    "attachments",
+    "gridwatch.db",
+    *(f"gridwatch.db{s}" for s in SQLITE_COMPANIONS),
+)
+
+
+def _lock_down_var(var_dir: Path) -> None:
+    """var/ holds personal data: owner-only, including what an older install left there
+    (also when this configuration uses an external Redis or database)."""
+    private_dir(var_dir)
+    for entry in VAR_ENTRIES:
+        lock_down(var_dir / entry)
 
 
 def _register_http_errors(server: Flask) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
+from data.private_files import private_dir, write_private
+
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 5
 #: what the first bytes of an accepted image look like, and its file ending
@@ -39,11 +41,13 @@ def store_photos(files: list[FileStorage], var_dir: Path) -> list[str]:
             raise AttachmentError(f"第 {index + 1} 张照片不是 JPEG/PNG/WebP 图片")
         checked.append((data, ending))
     day = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
-    folder = Path(var_dir) / "attachments" / day
+    attachments = Path(var_dir) / "attachments"
     references = []
     for data, ending in checked:
-        folder.mkdir(parents=True, exist_ok=True)
+        # photos show residents and their homes: owner-only, whatever the umask
+        private_dir(attachments)
+        folder = private_dir(attachments / day)
         name = f"{uuid.uuid4().hex}.{ending}"
-        (folder / name).write_bytes(data)
+        write_private(folder / name, data)
         references.append(f"att/{day}/{name}")
     return references

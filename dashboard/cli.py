@@ -2,25 +2,60 @@
 
 from __future__ import annotations
 
-import logging
+import os
+import signal
 import sys
+from types import FrameType
 
-import click
-from pydantic import ValidationError
+STOPPED = "已停止"
 
-from dashboard.settings import Settings, load_settings
-from data.models import Role
+
+def _stopped_while_importing(_signum: int, _frame: FrameType | None) -> None:
+    """Ctrl-C before any command has started: nothing to clean up, so no traceback."""
+    os.write(2, f"{STOPPED}\n".encode())
+    os._exit(130)
+
+
+# first, before the slow imports below (a second or more on a busy machine)
+signal.signal(signal.SIGINT, _stopped_while_importing)
+
+import logging  # noqa: E402
+
+import click  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
+
+from dashboard.settings import Settings, load_settings  # noqa: E402
+from data.models import Role  # noqa: E402
+
+
+class GridwatchGroup(click.Group):
+    """Ctrl-C in any command ends it with "已停止" instead of a traceback or "Aborted!".
+
+    Commands that start processes (serve, demo, simulate) stop them in their own
+    ``finally`` blocks first; this only turns what is left into a clean exit.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C changes nothing
+            click.echo(STOPPED, err=True)
+            ctx.exit(130)
 
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
-@click.group()
+@click.group(cls=GridwatchGroup)
 @click.option("--log-level", default="INFO", show_default=True)
 @click.pass_context
 def main(ctx: click.Context, log_level: str) -> None:
     """Gridwatch: real-time command center for grid-based community governance."""
+    # the command line is imported: from now on Ctrl-C is a KeyboardInterrupt that the
+    # running command cleans up after (and GridwatchGroup reports)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

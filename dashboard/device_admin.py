@@ -19,7 +19,7 @@ from streams import device_registry
 def _live_redis(settings: Settings) -> redis.Redis | None:
     """The Redis the servers use, if one is reachable; else they sync at start-up."""
     url = settings.redis_url or running_embedded_url(settings.var_dir / "redis")
-    return make_redis(url) if url else None
+    return make_redis(url, settings) if url else None
 
 
 def _sessions(settings: Settings) -> sessionmaker[Session]:

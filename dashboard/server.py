@@ -62,14 +62,22 @@ def run_app(app: GridwatchApp, host: str, port: int) -> None:
 
 
 def serve_forever(settings: Settings, host: str, port: int) -> None:
-    app = create_app(settings)
+    """Serve until Ctrl-C or SIGTERM, also one that comes while the app is being built."""
     _sigterm_as_interrupt()
+    app: GridwatchApp | None = None
     try:
+        app = create_app(settings)
         run_app(app, host, port)
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
-        app.close()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # stop in order, once
+        try:
+            if app is not None:
+                app.close()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    print("已停止", flush=True)
 
 
 def _sigterm_as_interrupt() -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,14 +26,35 @@ class Services:
     categories: CategoryConfig
 
 
-def make_redis(url: str) -> redis.Redis:
-    """A client that fails fast, so a dead Redis becomes a 503, not a hung request."""
+def tls_options(settings: Settings | None) -> dict[str, Any]:
+    """redis-py's TLS arguments from the settings (used with ``rediss://`` URLs only)."""
+    if settings is None:
+        return {}
+    files = {
+        "ssl_ca_certs": settings.redis_tls_ca_file,
+        "ssl_certfile": settings.redis_tls_cert_file,
+        "ssl_keyfile": settings.redis_tls_key_file,
+    }
+    return {name: str(path) for name, path in files.items() if path is not None}
+
+
+def make_redis(url: str, settings: Settings | None = None) -> redis.Redis:
+    """A client that fails fast, so a dead Redis becomes a 503, not a hung request.
+
+    A password travels in the URL (``redis://:password@host:port/0``); a ``rediss://``
+    URL speaks TLS, verified against ``GRIDWATCH_REDIS_TLS_CA_FILE`` when it is set.
+    """
+    options = tls_options(settings) if url.startswith("rediss://") else {}
     return redis.Redis.from_url(
         url,
         socket_timeout=5.0,
         socket_connect_timeout=2.0,
         health_check_interval=30,
         retry_on_timeout=False,
+        # one quick retry reconnects a pooled connection that a Redis restart broke;
+        # more would only delay the 503 while Redis is really down
+        retry=Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.05), 2),
+        **options,
     )
 
 
@@ -45,6 +69,6 @@ def make_services(settings: Settings, redis_url: str) -> Services:
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        redis=make_redis(redis_url),
+        redis=make_redis(redis_url, settings),
         categories=load_categories(settings.incident_categories),  # a bad file stops here
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, FilePath, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from data.timezones import DEFAULT_DISPLAY_TIMEZONE, zone
@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRIDWATCH_", extra="ignore")
 
     redis_url: str = ""
+    #: TLS to Redis (a ``rediss://`` URL): the CA that signed the server's certificate,
+    #: and a client certificate and key when the server asks for one
+    redis_tls_ca_file: FilePath | None = None
+    redis_tls_cert_file: FilePath | None = None
+    redis_tls_key_file: FilePath | None = None
     database_url: str = ""
     secret_key: str = "dev-only-change-me"
     host: str = "127.0.0.1"
@@ -104,6 +109,14 @@ class Settings(BaseSettings):
     @property
     def display_zone(self) -> ZoneInfo:
         return zone(self.display_timezone)
+
+    @field_validator(
+        "redis_tls_ca_file", "redis_tls_cert_file", "redis_tls_key_file", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``GRIDWATCH_REDIS_TLS_CA_FILE=`` (empty) means "not set", not "this directory"."""
+        return None if value == "" else value
 
     @property
     def embedded_redis(self) -> bool:

@@ -6,26 +6,41 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.private_files import PRIVATE_DIR, lock_down, touch_private
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+#: files SQLite keeps next to the database; they hold the same personal data
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """Create the database file 0600 before SQLite does, so its WAL and SHM (which SQLite
+    gives the database file's mode) are owner-only too; fix files of older installs."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    touch_private(path)
+    for suffix in SQLITE_COMPANIONS:
+        lock_down(path.with_name(path.name + suffix))
 
 
 def make_engine(
     url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30.0
 ) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout.
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and owner-only files.
 
     Both kinds get a bounded connection pool: a request that cannot get a connection
     within ``pool_timeout`` fails instead of queueing for ever.
     """
     pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        in_memory = not path or path == ":memory:"  # one shared connection, no pool
+        database = make_url(url).database
+        _private_sqlite_file(database)
+        in_memory = not database or database == ":memory:"  # one shared connection, no pool
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},

@@ -220,7 +220,7 @@ class Walker:
 
 def _live_redis(settings: Settings) -> redis.Redis | None:
     url = settings.redis_url or running_embedded_url(settings.var_dir / "redis")
-    return make_redis(url) if url else None
+    return make_redis(url, settings) if url else None
 
 
 def provision(
@@ -504,6 +504,18 @@ def _stop_on_sigterm(stop: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_simulator(
     settings: Settings,
     base_url: str,
@@ -523,20 +535,22 @@ def run_simulator(
     stop = stop if stop is not None else threading.Event()  # set by the caller, never by us
     halt = threading.Event()
     interval_s = max(float(interval_s), 0.05)
-    terminals = provision(settings, staff_count, osmand_share, seed, tokens)
-    n_osmand = sum(t.osmand for t in terminals)
-    print(
-        f"模拟终端 {len(terminals)} 个（批量接口 {len(terminals) - n_osmand}，OsmAnd {n_osmand}），"
-        f"每 {interval_s:g} s 一个定位 → {base_url}",
-        flush=True,
-    )
     stats = Stats()
     reporter = Reporter(base_url, stats, halt)
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="sim-http")
     # at most this many requests queued: a slow server slows the simulator, not its memory
     slots = threading.BoundedSemaphore(WORKERS * 16)
+    interrupted = False
     with _stop_on_sigterm(stop):
         try:
+            # Ctrl-C while the terminals are provisioned ends here too (one transaction)
+            terminals = provision(settings, staff_count, osmand_share, seed, tokens)
+            n_osmand = sum(t.osmand for t in terminals)
+            print(
+                f"模拟终端 {len(terminals)} 个（批量接口 {len(terminals) - n_osmand}，"
+                f"OsmAnd {n_osmand}），每 {interval_s:g} s 一个定位 → {base_url}",
+                flush=True,
+            )
             end = time.monotonic() + duration_s if duration_s > 0 else math.inf
             up = reporter.server_up(min(60.0, end - time.monotonic()), stop)
             if not up and not stop.is_set():
@@ -555,12 +569,15 @@ def run_simulator(
                 stats,
             )
         except KeyboardInterrupt:
-            pass
+            interrupted = True
         finally:
-            halt.set()
-            pool.shutdown(wait=True, cancel_futures=True)
-            reporter.close()
-            _print_stats(stats, quiet=0, final=True)
+            with _uninterrupted():  # a second Ctrl-C must not cut the clean-up short
+                halt.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                reporter.close()
+                _print_stats(stats, quiet=0, final=True)
+    if interrupted:
+        print("已停止", flush=True)
 
 
 def _loop(
