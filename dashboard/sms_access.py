@@ -9,6 +9,7 @@ Refusals come back as the data layer's own Chinese messages.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from dashboard.auth.permissions import Perm
 from dashboard.events_access import china_time
 from dashboard.services import Services
 from data.incidents.actors import Actor
+from data.masking import mask_text
 from data.models import POST_LABELS, OrgNode, SmsFolder, SmsSource, Staff
 from data.org_tree import NodeInfo, OrgTree
 from data.sms import folders, groups, logs, stats, templates
@@ -259,7 +261,10 @@ def folder_page(
     if scope is None or folder not in {f.value for f in SmsFolder}:
         return None
     with services.sessions() as db:
-        return folders.list_batches(db, scope.path, folder, page)
+        found = folders.list_batches(db, scope.path, folder, page)
+    # a phone or identity number typed into a text is shown masked (the batch keeps it)
+    rows = [dataclasses.replace(r, text=mask_text(r.text)) for r in found.rows]
+    return dataclasses.replace(found, rows=rows)
 
 
 def move(
