@@ -112,6 +112,18 @@ def _send(http, running, text: str, staff: list[int], groups: list[int], token: 
     )
 
 
+def _preview(http, running, staff: list[int]) -> DashAnswer:
+    key = key_of(running.app.dash, f"{ids.SMS_PREVIEW}.children")
+    return post(
+        http,
+        running.url,
+        key,
+        _outputs(key),
+        [_value(ids.SMS_STAFF, "value", staff), _value(ids.SMS_GROUPS, "value", [])],
+        changed=f"{ids.SMS_STAFF}.value",
+    )
+
+
 def _search(http, running, words: str, chosen: list[int]) -> DashAnswer:
     key = key_of(running.app.dash, f"{ids.SMS_STAFF}.options")
     return post(
@@ -189,12 +201,15 @@ def test_sending_stays_in_scope_and_happens_once(running, caplog):
     mine, theirs = _staff(running, a.path, 2), _staff(running, b.path, 1)
     http, _ = _user(running, Role.DUTY_OFFICER, a)
 
+    preview = _preview(http, running, [mine[0].id, theirs[0].id])
     refused = _send(http, running, "通知", [mine[0].id, theirs[0].id], [], "tok-refused1")
-    assert refused.status_code == 200
-    assert f"{theirs[0].name}（#{theirs[0].id}）" in refused.text
-    assert "不在您的管辖范围内" in refused.text
+    for answer in (preview, refused):  # a count, never a name from beyond the scope
+        assert answer.status_code == 200
+        assert "有 1 人不存在或不在您的管辖范围内" in answer.text
+        assert theirs[0].name not in answer.text and f"#{theirs[0].id}" not in answer.text
     denied = _audit(running, "sms_send")
     assert [row.outcome for row in denied] == ["denied"]
+    assert theirs[0].name not in str(denied[0].detail)
     assert any("outside node" in r.getMessage() for r in caplog.records)
 
     ok = _send(http, running, "今晚 8 点例会", [s.id for s in mine], [], "tok-once-0001")
@@ -350,7 +365,8 @@ def test_statistics_and_groups_through_the_page(running):
         )
 
     outside = save("越界组", [mine[0].id, theirs[0].id])
-    assert theirs[0].name in outside.text and "不在该分组的管辖范围内" in outside.text
+    assert "有 1 人不存在或不在您的管辖范围内" in outside.text
+    assert theirs[0].name not in outside.text
     made = save("值守组", [s.id for s in mine])
     assert "分组「值守组」已新建（3 人）" in made.text
     with running.app.services.sessions() as db:

@@ -153,9 +153,9 @@ def test_anyone_outside_the_scope_refuses_the_whole_text(sessions: sessionmaker[
             client_token="outside-1",
             now=T0,
         )
-    assert "不在您的管辖范围内" in str(refused.value)
-    assert f"{theirs.name}（#{theirs.id}）" in str(refused.value)
-    assert mine[0].name not in str(refused.value)
+    message = str(refused.value)
+    assert message == "所选收件人中有 1 人不存在或不在您的管辖范围内，未发送；请刷新后重新选择"
+    assert theirs.name not in message and str(theirs.id) not in message  # nothing beyond
     with sessions() as db:
         assert db.scalar(select(func.count(SmsBatch.id))) == 0
         assert db.scalar(select(func.count(Delivery.id))) == 0
@@ -240,8 +240,9 @@ def test_no_recipients_bad_tokens_and_foreign_groups(sessions: sessionmaker[Sess
             compose(db, me, text="x", staff_ids=[1], client_token="bad token!", now=T0)
         with pytest.raises(ComposeError, match="分组不存在或不在您的管辖范围内"):
             compose(db, me, text="x", group_ids=[foreign.id], client_token="grp-12345", now=T0)
-        with pytest.raises(ComposeError, match="人员不存在：#99999"):
+        with pytest.raises(ComposeError, match="有 1 人不存在或不在您的管辖范围内") as gone:
             compose(db, me, text="x", staff_ids=[99999], client_token="miss-1234", now=T0)
+        assert "99999" not in str(gone.value)  # the same answer as for someone elsewhere
 
 
 def test_batch_and_deliveries_commit_together_or_not_at_all(
@@ -271,8 +272,10 @@ def test_groups_stay_inside_their_scope(sessions: sessionmaker[Session]) -> None
     theirs = staff_under(sessions, b.path, 1)[0]
     me, neighbour = officer(a.path), officer(b.path)
     with sessions.begin() as db:
-        with pytest.raises(groups.GroupError, match=theirs.name):
-            groups.create_group(db, me, "越界组", [mine[0].id, theirs.id], T0)
+        with pytest.raises(groups.GroupError) as outside:
+            groups.create_group(db, me, "越界组", [mine[0].id, theirs.id, 99_999], T0)
+        assert str(outside.value) == "所选成员中有 2 人不存在或不在您的管辖范围内"
+        assert theirs.name not in str(outside.value)
         with pytest.raises(groups.GroupError, match="至少选择一名成员"):
             groups.create_group(db, me, "空组", [], T0)
         made = groups.create_group(db, me, "网格长", [mine[0].id, mine[1].id], T0)
@@ -317,8 +320,27 @@ def test_a_member_moved_out_of_scope_blocks_the_group_send(
             select(OrgNode.id).where(OrgNode.kind == NodeKind.GRID, OrgNode.path.startswith(b.path))
         )
         db.get(Staff, mine[1].id).node_id = grid_b  # type: ignore[union-attr]
-    with sessions.begin() as db, pytest.raises(ComposeError, match=mine[1].name):
+    with sessions.begin() as db, pytest.raises(ComposeError) as refused:
         compose(db, me, text="通知", group_ids=[group.id], client_token="moved-123", now=T0)
+    assert "有 1 人不存在或不在您的管辖范围内" in str(refused.value)
+    assert mine[1].name not in str(refused.value)  # now serves elsewhere: not named
+
+
+def test_a_group_names_only_members_inside_the_editors_scope(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A street officer editing community A's group may be told who is outside A by name."""
+    a, b = two_communities(sessions)
+    mine, theirs = staff_under(sessions, a.path, 1)[0], staff_under(sessions, b.path, 1)[0]
+    with sessions() as db:
+        street = db.get(OrgNode, a.parent_id)
+        assert street is not None and b.path.startswith(street.path)
+        street_path = street.path
+    with sessions.begin() as db:
+        group = groups.create_group(db, officer(a.path), "甲组", [mine.id], T0)
+    with sessions.begin() as db, pytest.raises(groups.GroupError) as refused:
+        groups.update_group(db, officer(street_path), group.id, "甲组", [mine.id, theirs.id])
+    assert str(refused.value) == f"以下人员不在该分组的管辖范围内：{theirs.name}（#{theirs.id}）"
 
 
 def test_templates_are_named_once_and_checked(sessions: sessionmaker[Session]) -> None:
