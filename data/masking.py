@@ -11,7 +11,7 @@ that shows, exports or publishes such text calls it, and the record keeps the or
 from __future__ import annotations
 
 import re
-import unicodedata
+from types import MappingProxyType
 
 MASK = "*"
 
@@ -59,13 +59,18 @@ def mask_name(value: str | None) -> str:
     return value[0] + MASK * (len(value) - 1)
 
 
-#: Free text is searched on a copy with every decimal digit (full-width ``１``, …) and the
-#: full-width ``Ｘ + - ( )`` and ideographic space turned into ASCII, one character for
-#: one, so offsets match the original and the masks land on what the person typed.
-_FULL_WIDTH = str.maketrans("Ｘｘ＋－（）\u3000", "Xx+-() ")
-_DIGIT = re.compile(r"\d")
-#: identity numbers and mobiles; a digit may not stand right before or after one. Inside a
-#: lookahead, so ``finditer`` tries every start: overlapping readings are all masked.
+#: Free text is searched on a copy with full-width digits and ``Ｘ＋－（）`` and the
+#: ideographic space (what a Chinese input method types) turned into ASCII, one character
+#: for one, so offsets match the original and the masks land on what the person typed.
+_FULL_WIDTH = MappingProxyType(
+    {chr(0xFF10 + d): str(d) for d in range(10)}
+    | {"Ｘ": "X", "ｘ": "x", "＋": "+", "－": "-", "（": "(", "）": ")", "\u3000": " "}
+)
+_FULL_WIDTH_RE = re.compile("[" + "".join(_FULL_WIDTH) + "]")
+_DIGIT = re.compile(r"[0-9\uff10-\uff19]")
+#: identity numbers and mobiles; a digit may not stand right before or after one. Matched
+#: (as a lookahead, taking no text) at every place a number can start, so readings that
+#: overlap are all found and all masked.
 _PERSONAL_RE = re.compile(
     r"""
     (?=(?P<whole>
@@ -93,43 +98,73 @@ _LANDLINE_RE = re.compile(
 )
 
 
+#: where a number can start: the first digit of a run, a "+" (country code), a "(" (area code)
+_STARTS = re.compile(r"[0-9+(]")
+_ASCII_DIGITS = frozenset("0123456789")
+#: the fewest digits any number above has (a 3-digit area code and a 7-digit local number)
+_MIN_DIGITS = 10
+
+
+def _readings(pattern: re.Pattern[str], probe: str) -> list[re.Match[str]]:
+    """Every match of the lookahead ``pattern`` in ``probe``, tried only where one can start.
+
+    What ``pattern.finditer`` finds, without trying the positions no number can start at:
+    a page of descriptions goes through here on every refresh.
+    """
+    found = []
+    for start in _STARTS.finditer(probe):
+        at = start.start()
+        if at and probe[at - 1] in _ASCII_DIGITS and probe[at] in _ASCII_DIGITS:
+            continue  # inside a run of digits: no number starts here
+        m = pattern.match(probe, at)
+        if m is not None:
+            found.append(m)
+    return found
+
+
 def _ascii_probe(text: str) -> str:
     """``text`` with the same length, full-width digits and signs as ASCII (for the regexes)."""
     if text.isascii():
         return text
-    text = text.translate(_FULL_WIDTH)
-    return _DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(0), 0)), text)
+    return _FULL_WIDTH_RE.sub(lambda m: _FULL_WIDTH[m.group(0)], text)
 
 
-def _hide(chars: list[str], probe: str, start: int, end: int, head: int, tail: int) -> None:
-    """Replace the digits in ``[start, end)`` by MASK except the first ``head`` and last ``tail``.
+def _hide(
+    chars: list[str], probe: list[str], view: str, start: int, end: int, head: int, tail: int
+) -> bool:
+    """Mask the digits in ``[start, end)`` except the first ``head`` and last ``tail``.
 
-    Separators (spaces, hyphens, brackets) stay, so ``138 1234 5678`` reads ``138 **** 5678``.
+    ``view`` is ``probe`` as a string (what the regexes searched); both ``chars`` (the
+    text) and ``probe`` get the masks. Separators (spaces, hyphens, brackets) stay, so
+    ``138 1234 5678`` reads ``138 **** 5678``. True when a digit was masked just now.
     """
-    positions = [i for i in range(start, end) if probe[i] in "0123456789Xx"]
-    for i in positions[head : len(positions) - tail]:
-        chars[i] = MASK
+    positions = [i for i in range(start, end) if view[i] in "0123456789Xx"]
+    hidden = positions[head : len(positions) - tail]
+    for i in hidden:
+        chars[i] = probe[i] = MASK
+    return bool(hidden)
 
 
-def _mask_pass(text: str) -> str:
+def _mask_pass(chars: list[str], probe: list[str]) -> bool:
     """One pass: identity numbers and mobiles first, then landlines in what is left.
 
     Every reading of the digits is masked (a space may end one number or sit inside the
     next), so a number is hidden whichever way the text around it can be read.
     """
-    probe = _ascii_probe(text)
-    chars = list(text)
-    for m in _PERSONAL_RE.finditer(probe):
+    changed = False
+    view = "".join(probe)
+    for m in _readings(_PERSONAL_RE, view):
         if m.group("mobile") is not None:
-            _hide(chars, probe, m.start("mobile"), m.end("mobile"), 3, 4)
+            span = m.start("mobile"), m.end("mobile")
+            changed |= _hide(chars, probe, view, *span, 3, 4)
         else:
-            _hide(chars, probe, m.start("whole"), m.end("whole"), 4, 4)
-    text = "".join(chars)
-    probe = _ascii_probe(text)
-    for m in _LANDLINE_RE.finditer(probe):
+            changed |= _hide(chars, probe, view, m.start("whole"), m.end("whole"), 4, 4)
+    view = "".join(probe)
+    for m in _readings(_LANDLINE_RE, view):
         local = sum(c.isdigit() for c in m.group("local"))
-        _hide(chars, probe, m.start("local"), m.end("local"), 0, min(4, local - 4))
-    return "".join(chars)
+        span = m.start("local"), m.end("local")
+        changed |= _hide(chars, probe, view, *span, 0, min(4, local - 4))
+    return changed
 
 
 def mask_text(text: str) -> str:
@@ -138,14 +173,13 @@ def mask_text(text: str) -> str:
     What a citizen or officer types reaches pages, pushes, exports and logs: 18- and
     15-digit identity numbers keep 4 + 4 characters, mobiles (also written
     ``138 1234 5678``, ``138-1234-5678``, after +86, in full-width digits) keep 3 + 4
-    digits, landlines keep the area code and the last 4 digits. Repeated until nothing
-    changes, so masking masked text changes nothing (a mask can expose a number that
-    an overlapping match had hidden from the first pass).
+    digits, landlines keep the area code and the last 4 digits. Passes repeat until one
+    masks nothing, so masking masked text changes nothing (a mask can expose a number
+    that an overlapping reading had kept from the pass before).
     """
-    if not text:
+    if not text or len(_DIGIT.findall(text)) < _MIN_DIGITS:
         return text
-    while True:
-        masked = _mask_pass(text)
-        if masked == text:
-            return masked
-        text = masked
+    chars, probe = list(text), list(_ascii_probe(text))
+    while _mask_pass(chars, probe):
+        pass
+    return "".join(chars)
