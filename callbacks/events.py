@@ -11,21 +11,24 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.app_context import AppContext
 from dashboard.auth.current import user
 from dashboard.auth.permissions import Perm
-from dashboard.events_access import EventDetail, EventFilters, act, detail, list_page
+from dashboard.auth.views import client_address
+from dashboard.events_access import EventDetail, EventFilters, act, detail, list_page, reveal
 from dashboard.events_access import register as register_incident
 from layouts import ids
 from layouts.events import (
     OPEN_PANEL_CLASS,
     PANEL_CLASS,
+    REVEALED_LABEL,
     action_buttons,
     detail_panel,
     event_table,
+    original_text,
 )
 from layouts.tables import empty_state, message
 
@@ -228,6 +231,29 @@ def register_detail(app: Dash, context: AppContext) -> None:
         )
 
 
+def register_reveal(app: Dash, context: AppContext) -> None:
+    @app.callback(
+        Output({"type": ids.EV_ORIGINAL, "iid": MATCH}, "children"),
+        Output({"type": ids.EV_REVEAL, "iid": MATCH}, "children"),
+        Output({"type": ids.EV_REVEAL, "iid": MATCH}, "disabled"),
+        Input({"type": ids.EV_REVEAL, "iid": MATCH}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def show_original(n_clicks: Any) -> tuple[Any, Any, Any]:
+        """显示原文: one incident's unmasked text; the access checks and audits it."""
+        who = user()
+        target = ctx.triggered_id
+        if who is None or not n_clicks or not isinstance(target, dict):
+            return no_update, no_update, no_update
+        incident_id = _int(target.get("iid"))
+        if incident_id is None:
+            return no_update, no_update, no_update
+        found = reveal(context.services, context.tree.get(), who, incident_id, client_address())
+        if found is None:
+            return message("无权查看该事件原文", "error"), "无权查看", True
+        return original_text(found), REVEALED_LABEL, True
+
+
 def register_actions(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output(ids.EV_ACT_MSG, "children"),
@@ -316,5 +342,6 @@ def register_form(app: Dash, context: AppContext) -> None:
 def register(app: Dash, context: AppContext) -> None:
     register_list(app, context)
     register_detail(app, context)
+    register_reveal(app, context)
     register_actions(app, context)
     register_form(app, context)

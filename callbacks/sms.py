@@ -299,8 +299,8 @@ def register_templates(app: Dash, context: AppContext) -> None:
             return no_update, "", *blank, no_update
         if isinstance(trigger, dict) and trigger.get("type") == ids.SMS_TPL_EDIT:
             found = sms_access.template_for_edit(services, tree, who, trigger.get("tid"))
-            if found is None:
-                return no_update, message("模板不存在（可能已被删除）", "error"), *skip[2:]
+            if isinstance(found, str):  # not there, not in scope, or an ancestor's
+                return no_update, message(found, "error"), *skip[2:]
             return (
                 no_update,
                 "",

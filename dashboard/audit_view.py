@@ -26,6 +26,7 @@ ACTION_LABELS: dict[str, str] = {
     "logout": "退出",
     "session_expired": "会话超时",
     "reveal_personal_data": "查看完整个人信息",
+    "incident_reveal": "查看事件原文",
     "export_residents": "导出居民信息",
     "export_audit": "导出审计日志",
     "user_add": "新建用户",
@@ -58,6 +59,7 @@ OUTCOME_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "锁定"}
 TARGET_LABELS = {
     "user": "用户",
     "resident": "居民",
+    "incident": "事件",
     "device": "终端",
     "org_node": "组织节点",
     "audit_log": "审计日志",

@@ -6,6 +6,11 @@ and turns ORM rows into plain values before the session closes. An incident
 outside the subtree is answered with nothing and a ``gridwatch.scope`` log line.
 Workflow refusals come back as the workflow's own Chinese messages: the rules
 live in data/incidents/workflow.py, not here.
+
+Free text (title, description, address, history notes) may hold a citizen's phone
+or identity number: every view built here masks it (:func:`data.masking.mask_text`),
+and only :func:`reveal` hands out the original, one incident at a time, audited in
+the transaction that reads it (like a resident's reveal on /residents).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
@@ -37,7 +43,7 @@ from data.incidents.workflow import (
     allowed_actions,
     apply,
 )
-from data.masking import mask_name, mask_phone
+from data.masking import mask_name, mask_phone, mask_text
 from data.models import (
     HANDLING_LEVEL_LABELS,
     INCIDENT_SOURCE_LABELS,
@@ -56,6 +62,7 @@ log = logging.getLogger("gridwatch.scope")
 PAGE_SIZE = 25
 NOT_FOUND = "事件不存在或不在您的管辖范围内"
 NO_HANDLE = "您的角色无权在值班台处理事件"
+REVEAL_ACTION = "incident_reveal"
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,8 @@ class EventDetail:
     actions: list[tuple[str, str]]
     targets: list[Option]
     assignees: list[Option]
+    #: the user may see this incident's original text (audited, :func:`reveal`)
+    can_reveal: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,7 +188,7 @@ def _row(incident: Incident, node_name: str, categories: CategoryConfig) -> Even
         id=incident.id,
         tracking_no=incident.tracking_no,
         category=category_label(incident.category, categories),
-        title=incident.title,
+        title=mask_text(incident.title),
         state=incident.state.value,
         state_label=INCIDENT_STATE_LABELS[incident.state],
         node_name=node_name,
@@ -257,7 +266,7 @@ def _steps(db: Session, incident_id: int) -> list[Step]:
             from_label=INCIDENT_STATE_LABELS[h.from_state] if h.from_state else "—",
             to_label=INCIDENT_STATE_LABELS[h.to_state],
             action_label=ACTION_LABELS.get(h.action, h.action),
-            note=h.note or "",
+            note=mask_text(h.note or ""),
         )
         for h in timeline(db, incident_id)
     ]
@@ -310,7 +319,7 @@ def detail(
         assignee = db.get(Staff, incident.assignee_staff_id) if incident.assignee_staff_id else None
         original = db.get(Incident, incident.duplicate_of_id) if incident.duplicate_of_id else None
         duplicates = [
-            Option(f"{c.tracking_no} {c.title}" + _metres(c.distance_m), c.incident_id)
+            Option(f"{c.tracking_no} {mask_text(c.title)}" + _metres(c.distance_m), c.incident_id)
             for c in suggest_for(db, incident, scope_path=actor.scope_path)
         ]
         nearest, assignees = _staff_choices(
@@ -324,8 +333,8 @@ def detail(
         reporter = incident.reporter_name or ""
         return EventDetail(
             row=_row(incident, tree.place_name(incident.node_id), services.categories),
-            description=incident.description,
-            address=incident.address or "",
+            description=mask_text(incident.description),
+            address=mask_text(incident.address or ""),
             reporter=_masked_name(reporter),
             reporter_phone=mask_phone(incident.reporter_phone) or "—",
             lat=incident.lat,
@@ -334,7 +343,7 @@ def detail(
             linked=(
                 f"重复于 {original.tracking_no}"
                 if original
-                else f"转办至 {incident.transferred_to}"
+                else f"转办至 {mask_text(incident.transferred_to)}"
                 if incident.transferred_to
                 else ""
             ),
@@ -344,7 +353,86 @@ def detail(
             actions=[(a, ACTIONS[a].label) for a in actions if a != "merge"],
             targets=targets,
             assignees=assignees if "dispatch" in actions else [],
+            can_reveal=who.can(Perm.REVEAL_PERSONAL_DATA),
         )
+
+
+@dataclass(frozen=True)
+class RevealedIncident:
+    """One incident's free text as it was typed, with the reporter's full name and phone."""
+
+    incident_id: int
+    title: str
+    description: str
+    address: str
+    reporter: str
+    #: "处置反馈 2026-12-01 10:00：…" per history row that has a note
+    notes: list[str]
+
+
+REVEALED_FIELDS = ["title", "description", "address", "notes", "reporter_name", "reporter_phone"]
+
+
+def reveal(
+    services: Services, tree: OrgTree, who: SessionUser, incident_id: Any, address: str
+) -> RevealedIncident | None:
+    """The original text of one incident in scope, read and audited in one transaction.
+
+    Needs ``Perm.REVEAL_PERSONAL_DATA`` (leaders, duty officers); anything else, or an
+    incident outside the subtree, is refused with a ``denied`` audit row at the asker's node.
+    """
+    allowed = who.can(Perm.VIEW_INCIDENTS) and who.can(Perm.REVEAL_PERSONAL_DATA)
+    with services.sessions.begin() as db:
+        incident = _in_scope(db, tree, who, incident_id) if allowed else None
+        if incident is None:
+            _refused(db, who, incident_id, address, "scope" if allowed else "no_permission")
+            return None
+        record_action(
+            db,
+            who,
+            REVEAL_ACTION,
+            target_type="incident",
+            target_id=incident.id,
+            node_id=incident.node_id,
+            address=address,
+            detail={"fields": REVEALED_FIELDS},
+        )
+        notes = [
+            f"{ACTION_LABELS.get(h.action, h.action)} {china_time(h.at)}：{h.note}"
+            for h in timeline(db, incident.id)
+            if h.note
+        ]
+        reporter = " ".join(p for p in (incident.reporter_name, incident.reporter_phone) if p)
+        return RevealedIncident(
+            incident_id=incident.id,
+            title=incident.title,
+            description=incident.description,
+            address=incident.address or "",
+            reporter=reporter or "—",
+            notes=notes,
+        )
+
+
+def _refused(db: Session, who: SessionUser, incident_id: Any, address: str, reason: str) -> None:
+    """A refused reveal is logged and leaves a ``denied`` audit row at the asker's node."""
+    log.warning(
+        "scope: user %s refused reveal of incident %s (%s, node %s)",
+        who.username,
+        incident_id,
+        reason,
+        who.node_id,
+    )
+    record_action(
+        db,
+        who,
+        REVEAL_ACTION,
+        target_type="incident",
+        target_id=incident_id if isinstance(incident_id, int) else None,
+        node_id=who.node_id,
+        address=address,
+        outcome="denied",
+        detail={"reason": reason},
+    )
 
 
 def _metres(distance: float | None) -> str:

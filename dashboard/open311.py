@@ -2,7 +2,9 @@
 
 Field names, status values and the error format (``[{"code", "description"}]``)
 follow the GeoReport v2 specification; JSON only. Only requests that citizens
-filed through Open311 are listed, and never with the reporter's personal data.
+filed through Open311 are listed, and never with the reporter's personal data:
+the list is public, so numbers typed into the description or the address are
+masked (:func:`data.masking.mask_text`); the record keeps what was sent.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from dashboard.services import Services
 from data.incidents.categories import CategoryConfig
 from data.incidents.intake import IntakeError, report
+from data.masking import mask_text
 from data.models import INCIDENT_STATE_LABELS, Incident, IncidentSource, IncidentState
 
 #: states in which the city is done with a request, as GeoReport's "closed"
@@ -56,6 +59,7 @@ def service_list(config: CategoryConfig) -> list[dict[str, Any]]:
 
 
 def request_view(incident: Incident, config: CategoryConfig) -> dict[str, Any]:
+    """What anyone may read about a request: no reporter, numbers in free text masked."""
     category = config.get(incident.category)
     closed = incident.state in CLOSED_STATES
     return {
@@ -64,13 +68,13 @@ def request_view(incident: Incident, config: CategoryConfig) -> dict[str, Any]:
         "status_notes": INCIDENT_STATE_LABELS[incident.state],
         "service_name": category.name if category else incident.category,
         "service_code": incident.category,
-        "description": incident.description or incident.title,
+        "description": mask_text(incident.description or incident.title),
         "agency_responsible": None,
         "service_notice": None,
         "requested_datetime": _iso(incident.created_at),
         "updated_datetime": _iso(incident.updated_at),
         "expected_datetime": None if closed else _iso(incident.deadline_at),
-        "address": incident.address,
+        "address": mask_text(incident.address) if incident.address else incident.address,
         "address_id": None,
         "zipcode": None,
         "lat": incident.lat,

@@ -19,6 +19,7 @@ from typing import Any
 from data.alerts.categories import category_label
 from data.alerts.levels import LEVEL_LABELS, rank
 from data.alerts.states import LIVE_STATES
+from data.masking import mask_text
 from data.models import Alert, AlertLevel
 from data.org_tree import OrgTree
 
@@ -54,7 +55,10 @@ def wall_item(
     issued_at: str | None,
     tree: OrgTree,
 ) -> dict[str, Any]:
-    """The item walls merge: the alert's state after action ``seq``; no names of people."""
+    """The item walls merge: the alert's state after action ``seq``; no names of people.
+
+    The title is typed by an officer: a phone number in it is masked like any free text.
+    """
     label, level_rank = _level(level)
     return {
         "id": alert_id,
@@ -69,7 +73,7 @@ def wall_item(
         "path": node_path,
         "category": category,
         "category_label": category_label(category),
-        "title": title,
+        "title": mask_text(title),
         "valid_until": valid_until,
         "at": at,
         "issued_at": issued_at,

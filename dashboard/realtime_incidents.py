@@ -1,4 +1,8 @@
-"""Incident events as the wall shows them: compact, without personal data, routed by node."""
+"""Incident events as the wall shows them: compact, without personal data, routed by node.
+
+The title is free text (an SMS report's title is the text itself), so numbers typed
+into it are masked here, where both the push and the snapshot build their items.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from data.incidents.categories import CategoryConfig
 from data.incidents.queries import list_incidents
+from data.masking import mask_text
 from data.models import INCIDENT_STATE_LABELS, Incident, IncidentState
 from streams.incidents import IncidentEvent
 
@@ -47,7 +52,7 @@ def wall_item(
     return {
         "id": incident_id,
         "no": tracking_no,
-        "title": title,
+        "title": mask_text(title),
         "category": category_config.name if category_config else category,
         "state": state,
         "state_label": _label(state),

@@ -9,6 +9,7 @@ Refusals come back as the data layer's own Chinese messages.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from dashboard.auth.permissions import Perm
 from dashboard.events_access import china_time
 from dashboard.services import Services
 from data.incidents.actors import Actor
+from data.masking import mask_text
 from data.models import POST_LABELS, OrgNode, SmsFolder, SmsSource, Staff
 from data.org_tree import NodeInfo, OrgTree
 from data.sms import folders, groups, logs, stats, templates
@@ -135,17 +137,23 @@ def group_options(services: Services, tree: OrgTree, who: SessionUser) -> list[d
 
 
 def template_options(services: Services, tree: OrgTree, who: SessionUser) -> list[dict]:
-    if scope_of(tree, who) is None:
+    """The templates the user may use: their node's, their ancestors' and their subtree's."""
+    scope = scope_of(tree, who)
+    if scope is None:
         return []
     with services.sessions() as db:
-        return [{"label": t.name, "value": t.id} for t in templates.list_templates(db)]
+        rows = templates.list_templates(db, scope.path)
+    return [
+        {"label": f"{t.name}（{_place_of_path(tree, t.scope_path)}）", "value": t.id} for t in rows
+    ]
 
 
 def template_text(services: Services, tree: OrgTree, who: SessionUser, template_id: Any) -> str:
-    if scope_of(tree, who) is None or not unique_ints([template_id]):
+    scope = scope_of(tree, who)
+    if scope is None or not unique_ints([template_id]):
         return ""
     with services.sessions() as db:
-        found = templates.get_template(db, unique_ints([template_id])[0])
+        found = templates.get_template(db, scope.path, unique_ints([template_id])[0])
     return found.text if found else ""
 
 
@@ -259,7 +267,10 @@ def folder_page(
     if scope is None or folder not in {f.value for f in SmsFolder}:
         return None
     with services.sessions() as db:
-        return folders.list_batches(db, scope.path, folder, page)
+        found = folders.list_batches(db, scope.path, folder, page)
+    # a phone or identity number typed into a text is shown masked (the batch keeps it)
+    rows = [dataclasses.replace(r, text=mask_text(r.text)) for r in found.rows]
+    return dataclasses.replace(found, rows=rows)
 
 
 def move(
@@ -302,20 +313,53 @@ def move(
 # -- templates -----------------------------------------------------------------------
 
 
-def template_rows(services: Services, tree: OrgTree, who: SessionUser) -> list[Any] | None:
-    if scope_of(tree, who) is None:
+@dataclass(frozen=True)
+class TemplateView:
+    """A template row as /sms shows it: whose it is, and whether this user may change it."""
+
+    id: int
+    name: str
+    text: str
+    place: str
+    created_by: str
+    updated: str
+    editable: bool
+
+
+def template_rows(services: Services, tree: OrgTree, who: SessionUser) -> list[TemplateView] | None:
+    scope = scope_of(tree, who)
+    if scope is None:
         return None
     with services.sessions() as db:
-        return list(templates.list_templates(db))
+        rows = templates.list_templates(db, scope.path)
+    return [
+        TemplateView(
+            t.id,
+            t.name,
+            t.text,
+            _place_of_path(tree, t.scope_path),
+            t.created_by,
+            china_time(t.updated_at),
+            t.editable,
+        )
+        for t in rows
+    ]
 
 
 def template_for_edit(
     services: Services, tree: OrgTree, who: SessionUser, template_id: Any
-) -> templates.TemplateRow | None:
-    if scope_of(tree, who) is None or not unique_ints([template_id]):
-        return None
+) -> templates.TemplateRow | str:
+    """The template to fill the edit form, or why it cannot be edited (Chinese)."""
+    scope = scope_of(tree, who)
+    if scope is None:
+        return NO_SMS
+    if not unique_ints([template_id]):
+        return templates.NOT_FOUND
     with services.sessions() as db:
-        return templates.get_template(db, unique_ints([template_id])[0])
+        found = templates.get_template(db, scope.path, unique_ints([template_id])[0])
+    if found is None:
+        return templates.NOT_FOUND
+    return found if found.editable else templates.READ_ONLY
 
 
 def save_template(
@@ -327,7 +371,9 @@ def save_template(
     text: Any,
     now: dt.datetime | None = None,
 ) -> Outcome:
-    if scope_of(tree, who) is None:
+    """A new template at the user's node, or an edit of one in their subtree (audited)."""
+    scope = scope_of(tree, who)
+    if scope is None:
         return Outcome(False, NO_SMS)
     editing = unique_ints([template_id])
     name = name if isinstance(name, str) else ""
@@ -335,10 +381,12 @@ def save_template(
     try:
         with services.sessions.begin() as db:
             if editing:
-                row = templates.update_template(db, editing[0], name, text, _now(now))
+                row = templates.update_template(db, scope.path, editing[0], name, text, _now(now))
                 action, verb = "sms_template_edit", "已保存"
             else:
-                row = templates.create_template(db, name, text, who.display_name, _now(now))
+                row = templates.create_template(
+                    db, scope.path, name, text, who.display_name, _now(now)
+                )
                 action, verb = "sms_template_add", "已新建"
             record_action(
                 db,
@@ -347,11 +395,11 @@ def save_template(
                 target_type="sms_template",
                 target_id=row.id,
                 node_id=who.node_id,
-                detail={"name": row.name},
+                detail={"name": row.name, "owner": row.scope_path},
             )
     except templates.TemplateError as exc:
         return Outcome(False, str(exc))
-    except IntegrityError:  # the same name saved concurrently
+    except IntegrityError:  # the same name saved concurrently at the same node
         return Outcome(False, f"已有名为「{name.strip()}」的模板")
     return Outcome(True, f"模板「{row.name}」{verb}", row.id)
 
@@ -359,14 +407,16 @@ def save_template(
 def delete_template(
     services: Services, tree: OrgTree, who: SessionUser, template_id: Any
 ) -> Outcome:
-    if scope_of(tree, who) is None:
+    """Delete a template in the user's subtree (audited with its text); others are refused."""
+    scope = scope_of(tree, who)
+    if scope is None:
         return Outcome(False, NO_SMS)
     ids = unique_ints([template_id])
     if not ids:
-        return Outcome(False, "模板不存在（可能已被删除）")
+        return Outcome(False, templates.NOT_FOUND)
     try:
         with services.sessions.begin() as db:
-            gone = templates.delete_template(db, ids[0])
+            gone = templates.delete_template(db, scope.path, ids[0])
             record_action(
                 db,
                 who,
@@ -374,7 +424,7 @@ def delete_template(
                 target_type="sms_template",
                 target_id=gone.id,
                 node_id=who.node_id,
-                detail={"name": gone.name, "text": gone.text},
+                detail={"name": gone.name, "text": gone.text, "owner": gone.scope_path},
             )
     except templates.TemplateError as exc:
         return Outcome(False, str(exc))

@@ -647,12 +647,19 @@ class SmsBatch(Base):
 
 
 class SmsTemplate(Base):
-    """A reusable text (短信模板); picking one fills the compose box, nothing more."""
+    """A reusable text (短信模板) owned by a node; picking one fills the compose box.
+
+    ``scope_path`` is the owner node's path. Users see the templates of their node, its
+    ancestors (to use, read-only) and its subtree, and change only those in their subtree,
+    so a district officer cannot overwrite the city's wording. Names are unique per node.
+    """
 
     __tablename__ = "sms_template"
+    __table_args__ = (UniqueConstraint("scope_path", "name", name="uq_sms_template_scope_name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    scope_path: Mapped[str] = mapped_column(String(255), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ from dashboard.auth.permissions import Perm
 from dashboard.events_access import (
     EventDetail,
     EventPage,
+    RevealedIncident,
     deadline_badge_class,
 )
 from data.models import INCIDENT_SOURCE_LABELS, INCIDENT_STATE_LABELS
@@ -320,6 +321,7 @@ def detail_panel(d: EventDetail | None, missing: bool = False, tile_url: str = "
         html.H3(d.row.title, className="gw-ev-detail-title"),
         html.P(d.description, className="gw-ev-description") if d.description else None,
         _facts(d),
+        _reveal(d),
         _map(d, tile_url),
         html.H3("处置过程", className="gw-ev-h3"),
         _timeline(d),
@@ -354,6 +356,42 @@ def detail_panel(d: EventDetail | None, missing: bool = False, tile_url: str = "
 
 
 NOT_FOUND_TEXT = "事件不存在或不在您的管辖范围内。"
+REVEAL_LABEL = "显示原文（留痕）"
+REVEALED_LABEL = "已显示原文（已留痕）"
+
+
+def _reveal(d: EventDetail) -> html.Div | None:
+    """Numbers in the text above are masked; this button shows the original (audited)."""
+    if not d.can_reveal:
+        return None
+    return html.Div(
+        [
+            html.Button(
+                REVEAL_LABEL,
+                id={"type": ids.EV_REVEAL, "iid": d.row.id},
+                className="gw-button gw-button-small gw-button-warn",
+                title="标题、描述、地址与办理说明中的电话和身份证号已脱敏；查看原文将记入审计日志",
+            ),
+            html.Div(id={"type": ids.EV_ORIGINAL, "iid": d.row.id}, className="gw-ev-original"),
+        ],
+        className="gw-ev-reveal",
+    )
+
+
+def original_text(r: RevealedIncident) -> html.Dl:
+    """The revealed original: what the reporter and the handlers typed, unmasked."""
+    pairs: list[tuple[str, Any]] = [
+        ("标题", r.title),
+        ("描述", r.description or "—"),
+        ("地址", r.address or "—"),
+        ("反映人", r.reporter),
+    ]
+    if r.notes:
+        pairs.append(("办理说明", html.Ul([html.Li(n) for n in r.notes], className="gw-ev-list")))
+    items: list[Any] = []
+    for label, value in pairs:
+        items += [html.Dt(label), html.Dd(value, className="gw-revealed")]
+    return html.Dl(items, className="gw-ev-facts gw-ev-original-text")
 
 
 def action_buttons(actions: list[tuple[str, str]]) -> list[html.Button]:

@@ -139,6 +139,9 @@ EV_NEW_MSG = "ev-new-msg"
 EV_ROW = "ev-row"
 EV_ACT = "ev-act"
 EV_MERGE = "ev-merge"
+#: the audited reveal of one incident's original text ("iid"), and where it is shown
+EV_REVEAL = "ev-reveal"
+EV_ORIGINAL = "ev-original"
 
 # /duty (duty console: issue, change and lift alerts; acknowledgement progress)
 DUTY_TICK = "duty-tick"

@@ -16,14 +16,13 @@ from dash import dcc, html
 
 from dashboard.auth.current import SessionUser
 from dashboard.events_access import china_time
-from dashboard.sms_access import GroupView
+from dashboard.sms_access import GroupView, TemplateView
 from data.models import DeliveryState, SmsFolder, SmsSource
 from data.sms.compose import MAX_TEXT_CHARS, segments
 from data.sms.folders import FOLDER_ACTIONS, MOVES, BatchPage, BatchRow
 from data.sms.labels import DELIVERY_STATE_LABELS, FOLDER_LABELS, SOURCE_LABELS
 from data.sms.logs import LogPage
 from data.sms.stats import STATE_ORDER, DailyStats
-from data.sms.templates import TemplateRow
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS
 from layouts.shell import app_page
@@ -298,7 +297,19 @@ def _edit_delete_cell(edit: str, delete: str, key: str, row_id: int, what: str) 
     )
 
 
-def template_table(rows: list[TemplateRow]) -> html.Div | html.Table:
+def _template_actions(t: TemplateView) -> html.Td:
+    """编辑/删除 for templates in the user's subtree; an ancestor's is only to be used."""
+    if t.editable:
+        return _edit_delete_cell(
+            ids.SMS_TPL_EDIT, ids.SMS_TPL_DELETE, "tid", t.id, f"模板「{t.name}」"
+        )
+    return html.Td(
+        html.Span("上级模板（只读）", className="gw-sms-readonly"),
+        title="上级单位的模板可以选用，不能修改或删除",
+    )
+
+
+def template_table(rows: list[TemplateView]) -> html.Div | html.Table:
     if not rows:
         return empty_state("暂无短信模板：在右侧新建一个，发送时即可选用")
     body = [
@@ -307,24 +318,23 @@ def template_table(rows: list[TemplateRow]) -> html.Div | html.Table:
                 html.Td(t.name, className="gw-cell-name"),
                 html.Td(truncate(t.text, 60), title=t.text, className="gw-sms-text"),
                 html.Td(f"{len(t.text)} 字 / {segments(t.text)} 条", className="gw-sms-nowrap"),
+                html.Td(t.place, className="gw-sms-nowrap"),
                 html.Td(t.created_by, className="gw-sms-nowrap"),
-                html.Td(china_time(t.updated_at), className="gw-sms-time"),
-                _edit_delete_cell(
-                    ids.SMS_TPL_EDIT, ids.SMS_TPL_DELETE, "tid", t.id, f"模板「{t.name}」"
-                ),
+                html.Td(t.updated, className="gw-sms-time"),
+                _template_actions(t),
             ],
             **{"data-template": str(t.id)},
         )
         for t in rows
     ]
-    head = ["名称", "内容", "长度", "创建人", "更新时间", "操作"]
+    head = ["名称", "内容", "长度", "所属单位", "创建人", "更新时间", "操作"]
     return html.Table(
         [html.Thead(html.Tr([html.Th(c) for c in head])), html.Tbody(body)],
         className="gw-table gw-sms-table",
     )
 
 
-def _templates_panel(rows: list[TemplateRow]) -> html.Section:
+def _templates_panel(rows: list[TemplateView]) -> html.Section:
     form = html.Div(
         [
             html.H2("新建模板", id=ids.SMS_TPL_FORM_TITLE),
@@ -355,6 +365,11 @@ def _templates_panel(rows: list[TemplateRow]) -> html.Section:
                     html.Div(
                         [
                             html.H2("短信模板"),
+                            html.P(
+                                "模板属于创建人所在单位，本单位及下级可选用；"
+                                "上级单位的模板只能选用，不能修改或删除。",
+                                className="gw-app-note",
+                            ),
                             html.Div(
                                 template_table(rows),
                                 id=ids.SMS_TPL_TABLE,
@@ -673,7 +688,7 @@ def sms_layout(
     *,
     groups: list[dict],
     templates: list[dict],
-    template_rows: list[TemplateRow],
+    template_rows: list[TemplateView],
     group_rows: list[GroupView],
     token: str,
 ) -> html.Div:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from data.incidents import outbox
 from data.incidents.actors import Actor
+from data.masking import mask_text
 from data.models import Incident, IncidentHistory, IncidentState, OrgNode
 from streams.keys import EVENTS_STREAM
 
@@ -76,7 +77,11 @@ def record(
 def incident_event(
     incident: Incident, row: IncidentHistory, node: OrgNode | None
 ) -> dict[str, Any]:
-    """What consumers and the wall need, without personal data (no reporter, no text)."""
+    """What consumers and the wall need, without personal data.
+
+    No reporter and no description; the title is free text, so numbers typed into it
+    are masked before it is published (the incident row keeps the original).
+    """
     return {
         "v": EVENT_VERSION,
         "kind": "incident",
@@ -90,7 +95,7 @@ def incident_event(
         "to_state": str(row.to_state),
         "category": incident.category,
         "source": str(incident.source),
-        "title": incident.title,
+        "title": mask_text(incident.title),
         "node_id": incident.node_id,
         "node_path": None if node is None else node.path,
         "node_before_id": row.node_before_id,

@@ -106,7 +106,11 @@ ASSIGNEE_ONLY = frozenset({"start", "handle", "escalate"})
 
 
 class WorkflowError(Exception):
-    """A transition was refused; the message is Chinese and fit to show to the user."""
+    """A transition was refused; the message is Chinese and fit to show to the user.
+
+    It names nothing outside the actor's scope (no staff name, no tracking number): an
+    id that is not there and one beyond the subtree get the same answer.
+    """
 
 
 class IncidentNotFound(WorkflowError):
@@ -175,7 +179,7 @@ def apply(
     node = session.get(OrgNode, incident.node_id)
     assert node is not None  # foreign key
     if not node.path.startswith(actor.scope_path):
-        raise NotPermitted(f"事件 {incident.tracking_no} 不在您的管辖范围内")
+        raise NotPermitted(OUTSIDE_INCIDENT)
     if actor.role not in spec.roles:
         raise NotPermitted(f"「{actor.role_label}」不能执行「{spec.label}」")
     if incident.state not in spec.sources:
@@ -259,6 +263,10 @@ def check_attachments(attachments: Sequence[str]) -> None:
 
 # -- internals --------------------------------------------------------------------------
 
+OUTSIDE_INCIDENT = "该事件不在您的管辖范围内"
+OUTSIDE_STAFF = "处置人员不存在或不在您的管辖范围内"
+OUTSIDE_ORIGINAL = "原事件不存在或不在您的管辖范围内"
+
 
 def _replayed(
     session: Session, incident_id: int, action: str, transition_id: str
@@ -328,8 +336,10 @@ def _dispatch(
     if r.assignee_staff_id is not None:
         staff = session.get(Staff, r.assignee_staff_id)
         staff_node = None if staff is None else session.get(OrgNode, staff.node_id)
-        if staff is None or not staff.active or staff_node is None:
-            raise InvalidRequest("处置人员不存在或已停用")
+        if staff is None or staff_node is None or not staff_node.path.startswith(actor.scope_path):
+            raise InvalidRequest(OUTSIDE_STAFF)
+        if not staff.active:
+            raise InvalidRequest(f"处置人员「{staff.name}」已停用")
         if not staff_node.path.startswith(target.path):
             raise InvalidRequest(f"处置人员「{staff.name}」不在「{target.name}」范围内")
     if target.id != node.id:
@@ -367,13 +377,16 @@ def _merge(session: Session, incident: Incident, node: OrgNode, actor: Actor, r:
     original = session.get(Incident, r.duplicate_of_id)
     if original is not None and original.duplicate_of_id is not None:
         original = session.get(Incident, original.duplicate_of_id)  # link to the root
-    if original is None:
-        raise InvalidRequest(f"原事件 {r.duplicate_of_id} 不存在")
+    original_node = None if original is None else session.get(OrgNode, original.node_id)
+    # one answer (and one error class) for "not there" and "not yours": no way to probe
+    if (
+        original is None
+        or original_node is None
+        or not original_node.path.startswith(actor.scope_path)
+    ):
+        raise InvalidRequest(OUTSIDE_ORIGINAL)
     if original.id == incident.id:
         raise InvalidRequest("事件不能与自身合并")
-    original_node = session.get(OrgNode, original.node_id)
-    if original_node is None or not original_node.path.startswith(actor.scope_path):
-        raise NotPermitted(f"原事件 {original.tracking_no} 不在您的管辖范围内")
     incident.duplicate_of_id = original.id
     r.detail["duplicate_of_id"] = original.id
     r.detail["duplicate_of"] = original.tracking_no

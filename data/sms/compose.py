@@ -8,8 +8,9 @@ from SQL. Nothing here commits.
 Rules, each with a Chinese message the page shows as it is:
 - recipients are the chosen staff plus the members of the chosen groups, each once;
 - every one of them must serve under the sender's scope, or nothing is sent and the
-  message names those outside it (a crafted request or a stale group is refused whole,
-  not quietly trimmed);
+  message says how many are not (a crafted request or a stale group is refused whole,
+  not quietly trimmed); it names nobody beyond the scope, and an id that does not exist
+  gets the same answer as one that lies elsewhere;
 - staff without a phone number, or no longer active, are skipped and reported;
 - the text is required and at most ``MAX_TEXT_CHARS`` characters;
 - the same client token (minted when the form opens) returns the first batch, so a
@@ -126,10 +127,9 @@ def visible_groups(session: Session, scope_path: str, group_ids: Sequence[int]) 
     )
 
 
-def _named(people: Sequence[tuple[int, str]]) -> str:
-    shown = "、".join(f"{name}（#{sid}）" for sid, name in people[:MAX_NAMED])
-    more = f" 等 {len(people)} 人" if len(people) > MAX_NAMED else ""
-    return shown + more
+def outside_message(count: int) -> str:
+    """The refusal for recipients that are not there or not the sender's: a count only."""
+    return f"所选收件人中有 {count} 人不存在或不在您的管辖范围内，未发送；请刷新后重新选择"
 
 
 def resolve_recipients(
@@ -137,8 +137,8 @@ def resolve_recipients(
 ) -> tuple[list[Staff], list[Skipped]]:
     """Chosen staff and group members, each once: (those to text, those skipped).
 
-    Raises ComposeError when a group is not visible, a staff id does not exist, or
-    anyone lies outside ``scope_path`` (named in the message).
+    Raises ComposeError when a group is not visible, or OutsideScope when a staff id
+    does not exist or anyone lies outside ``scope_path`` (counted, never named).
     """
     chosen_groups = unique_ints(group_ids)
     groups = visible_groups(session, scope_path, chosen_groups)
@@ -162,14 +162,9 @@ def resolve_recipients(
             .where(Staff.id.in_(wanted))
         ).all()
     }
-    missing = [sid for sid in wanted if sid not in rows]
-    if missing:
-        raise ComposeError("人员不存在：" + "、".join(f"#{sid}" for sid in missing[:MAX_NAMED]))
-    outside = [
-        (sid, rows[sid][0].name) for sid in wanted if not rows[sid][1].startswith(scope_path)
-    ]
+    outside = [sid for sid in wanted if sid not in rows or not rows[sid][1].startswith(scope_path)]
     if outside:
-        raise OutsideScope(f"以下人员不在您的管辖范围内，未发送：{_named(outside)}")
+        raise OutsideScope(outside_message(len(outside)))
     send: list[Staff] = []
     skipped: list[Skipped] = []
     for sid in wanted:

@@ -81,7 +81,14 @@ def member_ids(session: Session, scope_path: str, group_id: int) -> list[int]:
     )
 
 
-def _checked_members(session: Session, group_scope: str, staff_ids: Sequence[object]) -> list[int]:
+def _checked_members(
+    session: Session, group_scope: str, actor_scope: str, staff_ids: Sequence[object]
+) -> list[int]:
+    """The members to store: each must exist and serve inside the group's scope.
+
+    Those beyond the editor's own scope (or not there at all) are only counted; people
+    inside it but outside the group's narrower scope may be named.
+    """
     wanted = unique_ints(staff_ids)
     if not wanted:
         raise GroupError("请至少选择一名成员")
@@ -95,9 +102,9 @@ def _checked_members(session: Session, group_scope: str, staff_ids: Sequence[obj
             .where(Staff.id.in_(wanted))
         )
     }
-    missing = [sid for sid in wanted if sid not in found]
-    if missing:
-        raise GroupError("人员不存在：" + "、".join(f"#{s}" for s in missing[:MAX_NAMED]))
+    beyond = [s for s in wanted if s not in found or not found[s][0].startswith(actor_scope)]
+    if beyond:
+        raise GroupError(f"所选成员中有 {len(beyond)} 人不存在或不在您的管辖范围内")
     outside = [sid for sid in wanted if not found[sid][0].startswith(group_scope)]
     if outside:
         named = "、".join(f"{found[s][1]}（#{s}）" for s in outside[:MAX_NAMED])
@@ -140,7 +147,7 @@ def create_group(
 ) -> GroupRow:
     """A group in the actor's own scope."""
     name = _checked_name(session, actor.scope_path, name, None)
-    members = _checked_members(session, actor.scope_path, staff_ids)
+    members = _checked_members(session, actor.scope_path, actor.scope_path, staff_ids)
     group = SmsGroup(name=name, scope_path=actor.scope_path, created_by=actor.name, created_at=now)
     session.add(group)
     session.flush()
@@ -154,7 +161,8 @@ def update_group(
     """Rename and replace the members; they must serve inside the group's scope."""
     group = _group(session, actor.scope_path, group_id, lock=True)
     group.name = _checked_name(session, group.scope_path, name, group.id)
-    _set_members(session, group.id, _checked_members(session, group.scope_path, staff_ids))
+    members = _checked_members(session, group.scope_path, actor.scope_path, staff_ids)
+    _set_members(session, group.id, members)
     session.flush()
     return _row(session, group)
 

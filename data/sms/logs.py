@@ -2,7 +2,9 @@
 
 Rows are bounded by where the recipient serves (like the statistics), so an officer
 sees every text that reached their subtree, alert or manual. Phones leave this module
-masked: the log is for "did it arrive", not for reading numbers.
+masked: the log is for "did it arrive", not for reading numbers. So do numbers typed
+into a text or echoed in a gateway's error: the sender's own words are not third-party
+data, but a phone or identity number in them is (the delivery row keeps the text as sent).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from data.masking import mask_phone
+from data.masking import mask_phone, mask_text
 from data.models import Delivery, DeliveryState, OrgNode, SmsSource, Staff
 from data.sms.scope import path_under
 
@@ -118,8 +120,8 @@ def list_deliveries(
             source=SmsSource.MANUAL if d.alert_id is None else SmsSource.ALERT,
             state=d.state,
             attempts=d.attempts,
-            last_error=d.last_error,
-            text=d.text,
+            last_error=mask_text(d.last_error) if d.last_error else d.last_error,
+            text=mask_text(d.text),
             batch_id=d.batch_id,
             node_id=node_id,
         )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dashboard.device_admin import add as add_device
 from data.db import make_engine, make_sessionmaker
 from data.incidents.categories import default_categories
-from data.models import Incident, NodeKind, OrgNode, Role, Staff
+from data.models import AuditLog, Incident, NodeKind, OrgNode, Role, Staff
 from tests.support.browser import LiveServer, login_in_browser, screenshot
 
 STEPS = ["上报", "受理", "派遣", "开始处置", "处置反馈", "核查通过", "结案"]
@@ -163,6 +163,29 @@ def test_the_events_page_on_a_tablet(live_server: LiveServer, browser: Browser):
     screenshot(page, "events-tablet-detail-1024x768")
     panel.get_by_role("button", name="关闭").click()
     expect(panel).to_be_hidden()
+    _close(context)
+
+
+def test_numbers_in_the_text_are_masked_until_revealed_on_record(
+    live_server: LiveServer, browser: Browser
+):
+    community_id, staff, _ = _community_and_staff(live_server)
+    incident_id, _tracking = _file(live_server, staff.node_id, "请回电 138 1234 5678")
+    context, page = _open(browser, live_server, (1920, 1080), community_id)
+    _reopen(page, incident_id)
+    detail = page.locator("#ev-detail")
+    expect(detail).to_contain_text("请回电 138 **** 5678", timeout=5_000)
+    assert "138 1234 5678" not in detail.inner_text()
+
+    detail.get_by_role("button", name="显示原文（留痕）").click()
+    original = detail.locator(".gw-ev-original-text")
+    expect(original).to_contain_text("请回电 138 1234 5678", timeout=5_000)
+    expect(original).to_contain_text("李 明 13912345678")  # the reporter, to call back
+    expect(detail.get_by_role("button", name="已显示原文（已留痕）")).to_be_disabled()
+    screenshot(page, "events-reveal-1920x1080")
+    with _db(live_server) as db:
+        rows = db.scalars(select(AuditLog).where(AuditLog.action == "incident_reveal")).all()
+        assert [(r.target_id, r.outcome) for r in rows] == [(str(incident_id), "ok")]
     _close(context)
 
 

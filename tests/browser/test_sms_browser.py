@@ -29,7 +29,7 @@ from data.models import (
     SmsFolder,
     Staff,
 )
-from data.sms import groups
+from data.sms import groups, templates
 from tests.support.browser import LiveServer, login_in_browser, screenshot
 
 
@@ -196,6 +196,42 @@ def test_the_sms_page_on_a_tablet(live_server: LiveServer, browser: Browser):
     _tab(page, "用户分组")
     expect(page.locator("#sms-grp-table")).to_contain_text("防汛值守组")
     screenshot(page, "sms-groups-1024x768")
+    _close(context)
+
+
+def test_the_citys_template_is_there_to_use_not_to_change(
+    live_server: LiveServer, browser: Browser
+):
+    community_id, _path, _extra = _community_with_group(live_server)
+    with _db(live_server) as db:
+        root = db.scalar(select(OrgNode).where(OrgNode.parent_id.is_(None)))
+        assert root is not None
+        city = templates.create_template(
+            db,
+            root.path,
+            "全市防汛",
+            "全市启动防汛四级应急响应。",
+            "市值班员",
+            dt.datetime.now(dt.UTC),
+        )
+        city_id, city_name = city.id, root.name
+    context, page = _open(browser, live_server, (1920, 1080), community_id)
+    _tab(page, "短信模板")
+    page.fill("#sms-tpl-name", "社区防汛")
+    page.fill("#sms-tpl-text", "请今晚到岗值守。")
+    page.click("#sms-tpl-save")
+    expect(page.locator("#sms-tpl-msg")).to_contain_text("模板「社区防汛」已新建")
+    theirs = page.locator(f'#sms-tpl-table tr[data-template="{city_id}"]')
+    expect(theirs).to_contain_text(city_name)
+    expect(theirs).to_contain_text("上级模板（只读）")
+    expect(theirs.get_by_role("button")).to_have_count(0)
+    mine = page.locator("#sms-tpl-table tr", has_text="社区防汛")
+    expect(mine.get_by_role("button", name="编辑")).to_be_visible()
+    screenshot(page, "sms-templates-owners-1920x1080")
+
+    _tab(page, "发送短信")
+    _pick(page, "sms-template", f"全市防汛（{city_name}）", search="全市防汛")
+    expect(page.locator("#sms-text")).to_have_value("全市启动防汛四级应急响应。")
     _close(context)
 
 

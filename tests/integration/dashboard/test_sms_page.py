@@ -112,6 +112,18 @@ def _send(http, running, text: str, staff: list[int], groups: list[int], token: 
     )
 
 
+def _preview(http, running, staff: list[int]) -> DashAnswer:
+    key = key_of(running.app.dash, f"{ids.SMS_PREVIEW}.children")
+    return post(
+        http,
+        running.url,
+        key,
+        _outputs(key),
+        [_value(ids.SMS_STAFF, "value", staff), _value(ids.SMS_GROUPS, "value", [])],
+        changed=f"{ids.SMS_STAFF}.value",
+    )
+
+
 def _search(http, running, words: str, chosen: list[int]) -> DashAnswer:
     key = key_of(running.app.dash, f"{ids.SMS_STAFF}.options")
     return post(
@@ -189,12 +201,15 @@ def test_sending_stays_in_scope_and_happens_once(running, caplog):
     mine, theirs = _staff(running, a.path, 2), _staff(running, b.path, 1)
     http, _ = _user(running, Role.DUTY_OFFICER, a)
 
+    preview = _preview(http, running, [mine[0].id, theirs[0].id])
     refused = _send(http, running, "通知", [mine[0].id, theirs[0].id], [], "tok-refused1")
-    assert refused.status_code == 200
-    assert f"{theirs[0].name}（#{theirs[0].id}）" in refused.text
-    assert "不在您的管辖范围内" in refused.text
+    for answer in (preview, refused):  # a count, never a name from beyond the scope
+        assert answer.status_code == 200
+        assert "有 1 人不存在或不在您的管辖范围内" in answer.text
+        assert theirs[0].name not in answer.text and f"#{theirs[0].id}" not in answer.text
     denied = _audit(running, "sms_send")
     assert [row.outcome for row in denied] == ["denied"]
+    assert theirs[0].name not in str(denied[0].detail)
     assert any("outside node" in r.getMessage() for r in caplog.records)
 
     ok = _send(http, running, "今晚 8 点例会", [s.id for s in mine], [], "tok-once-0001")
@@ -350,7 +365,8 @@ def test_statistics_and_groups_through_the_page(running):
         )
 
     outside = save("越界组", [mine[0].id, theirs[0].id])
-    assert theirs[0].name in outside.text and "不在该分组的管辖范围内" in outside.text
+    assert "有 1 人不存在或不在您的管辖范围内" in outside.text
+    assert theirs[0].name not in outside.text
     made = save("值守组", [s.id for s in mine])
     assert "分组「值守组」已新建（3 人）" in made.text
     with running.app.services.sessions() as db:
@@ -400,7 +416,8 @@ def test_templates_are_saved_edited_and_deleted_on_record(running):
 
     save = f"{ids.SMS_TPL_SAVE}.n_clicks"
     made = act("save", save, "高温提醒", "今日高温，请注意防暑。", None)
-    assert "模板「高温提醒」已新建" in made.text and '"label": "高温提醒"' in made.text
+    assert "模板「高温提醒」已新建" in made.text
+    assert f'"label": "高温提醒（{a.name}）"' in made.text  # the picker names the owner
     with running.app.services.sessions() as db:
         template_id = db.scalar(select(SmsTemplate.id).where(SmsTemplate.name == "高温提醒"))
     assert template_id is not None
@@ -420,3 +437,82 @@ def test_templates_are_saved_edited_and_deleted_on_record(running):
     actions += [row.action for row in _audit(running, "sms_template_edit")]
     actions += [row.action for row in _audit(running, "sms_template_delete")]
     assert actions == ["sms_template_add", "sms_template_edit", "sms_template_delete"]
+
+
+def _template_act(
+    http, running, button: Any, name: str = "", text: str = "", editing: int | None = None
+) -> DashAnswer:
+    """Press 保存 ("save"), 编辑 (("edit", id)) or confirm 删除 (("delete", id)) on 短信模板."""
+    key = key_of(running.app.dash, f"{ids.SMS_TPL_TABLE}.children")
+    edits, deletes = [], []
+    save = _value(ids.SMS_TPL_SAVE, "n_clicks", None)
+    changed = f"{ids.SMS_TPL_SAVE}.n_clicks"
+    if button == "save":
+        save = _value(ids.SMS_TPL_SAVE, "n_clicks", 1)
+    elif button[0] == "edit":
+        target = {"type": ids.SMS_TPL_EDIT, "tid": button[1]}
+        edits, changed = [_value(target, "n_clicks", 1)], prop_id(target, "n_clicks")
+    else:
+        target = {"type": ids.SMS_TPL_DELETE, "tid": button[1]}
+        deletes = [_value(target, "submit_n_clicks", 1)]
+        changed = prop_id(target, "submit_n_clicks")
+    inputs = [save, _value(ids.SMS_TPL_NEW, "n_clicks", None), edits, deletes]
+    state = [
+        _value(ids.SMS_TPL_NAME, "value", name),
+        _value(ids.SMS_TPL_TEXT, "value", text),
+        _value(ids.SMS_TPL_EDITING, "data", editing),
+    ]
+    return post(http, running.url, key, _outputs(key), inputs, state, changed)
+
+
+def _template_text(http, running, template_id: int) -> DashAnswer:
+    key = f"{ids.SMS_TEXT}.value"  # the picker's own callback: it only fills the box
+    assert key in running.app.dash.callback_map
+    return post(
+        http,
+        running.url,
+        key,
+        _outputs(key),
+        [_value(ids.SMS_TEMPLATE, "value", template_id)],
+        changed=f"{ids.SMS_TEMPLATE}.value",
+    )
+
+
+def test_templates_belong_to_a_node_and_follow_the_scope(running):
+    """Security finding 6: any duty officer could overwrite or delete city-wide templates."""
+    a, b = _communities(running)
+    root = running.app.tree.get().root
+    city, _ = _user(running, Role.LEADER, root)
+    officer_a, _ = _user(running, Role.DUTY_OFFICER, a)
+    officer_b, _ = _user(running, Role.DUTY_OFFICER, b)
+    assert "模板「防汛通知」已新建" in _template_act(city, running, "save", "防汛通知", "全市").text
+    mine = _template_act(officer_a, running, "save", "防汛通知", "甲社区防汛")  # same name
+    assert "模板「防汛通知」已新建" in mine.text
+    with running.app.services.sessions() as db:
+        ids_by_text = dict(db.execute(select(SmsTemplate.text, SmsTemplate.id)).all())
+        owners = dict(db.execute(select(SmsTemplate.text, SmsTemplate.scope_path)).all())
+    city_id, mine_id = ids_by_text["全市"], ids_by_text["甲社区防汛"]
+    assert owners == {"全市": root.path, "甲社区防汛": a.path}
+
+    # community A sees the city's template, with its owner, to use and not to change
+    table = mine.text
+    assert root.name in table and a.name in table
+    assert f'"tid": {city_id}' not in table and f'"tid": {mine_id}' in table
+    assert "全市" in _template_text(officer_a, running, city_id).text
+    for crafted in (
+        _template_act(officer_a, running, ("edit", city_id)),
+        _template_act(officer_a, running, "save", "防汛通知", "改掉全市的", editing=city_id),
+        _template_act(officer_a, running, ("delete", city_id)),
+    ):
+        assert "上级单位的模板只能查看和使用，不能修改或删除" in crafted.text
+    # community B does not even see A's
+    assert "甲社区防汛" not in _template_text(officer_b, running, mine_id).text
+    gone = _template_act(officer_b, running, ("delete", mine_id))
+    assert "模板不存在或不在您的管辖范围内" in gone.text and "甲社区防汛" not in gone.text
+    with running.app.services.sessions() as db:
+        kept = dict(db.execute(select(SmsTemplate.id, SmsTemplate.text)).all())
+    assert kept == {city_id: "全市", mine_id: "甲社区防汛"}
+    # the city manages every template below it
+    assert "已删除" in _template_act(city, running, ("delete", mine_id)).text
+    refused = [r for r in _audit(running, "sms_template_delete") if r.outcome != "ok"]
+    assert refused == []  # refusals change nothing, so there is nothing to audit

@@ -153,9 +153,9 @@ def test_anyone_outside_the_scope_refuses_the_whole_text(sessions: sessionmaker[
             client_token="outside-1",
             now=T0,
         )
-    assert "不在您的管辖范围内" in str(refused.value)
-    assert f"{theirs.name}（#{theirs.id}）" in str(refused.value)
-    assert mine[0].name not in str(refused.value)
+    message = str(refused.value)
+    assert message == "所选收件人中有 1 人不存在或不在您的管辖范围内，未发送；请刷新后重新选择"
+    assert theirs.name not in message and str(theirs.id) not in message  # nothing beyond
     with sessions() as db:
         assert db.scalar(select(func.count(SmsBatch.id))) == 0
         assert db.scalar(select(func.count(Delivery.id))) == 0
@@ -240,8 +240,9 @@ def test_no_recipients_bad_tokens_and_foreign_groups(sessions: sessionmaker[Sess
             compose(db, me, text="x", staff_ids=[1], client_token="bad token!", now=T0)
         with pytest.raises(ComposeError, match="分组不存在或不在您的管辖范围内"):
             compose(db, me, text="x", group_ids=[foreign.id], client_token="grp-12345", now=T0)
-        with pytest.raises(ComposeError, match="人员不存在：#99999"):
+        with pytest.raises(ComposeError, match="有 1 人不存在或不在您的管辖范围内") as gone:
             compose(db, me, text="x", staff_ids=[99999], client_token="miss-1234", now=T0)
+        assert "99999" not in str(gone.value)  # the same answer as for someone elsewhere
 
 
 def test_batch_and_deliveries_commit_together_or_not_at_all(
@@ -271,8 +272,10 @@ def test_groups_stay_inside_their_scope(sessions: sessionmaker[Session]) -> None
     theirs = staff_under(sessions, b.path, 1)[0]
     me, neighbour = officer(a.path), officer(b.path)
     with sessions.begin() as db:
-        with pytest.raises(groups.GroupError, match=theirs.name):
-            groups.create_group(db, me, "越界组", [mine[0].id, theirs.id], T0)
+        with pytest.raises(groups.GroupError) as outside:
+            groups.create_group(db, me, "越界组", [mine[0].id, theirs.id, 99_999], T0)
+        assert str(outside.value) == "所选成员中有 2 人不存在或不在您的管辖范围内"
+        assert theirs.name not in str(outside.value)
         with pytest.raises(groups.GroupError, match="至少选择一名成员"):
             groups.create_group(db, me, "空组", [], T0)
         made = groups.create_group(db, me, "网格长", [mine[0].id, mine[1].id], T0)
@@ -317,31 +320,99 @@ def test_a_member_moved_out_of_scope_blocks_the_group_send(
             select(OrgNode.id).where(OrgNode.kind == NodeKind.GRID, OrgNode.path.startswith(b.path))
         )
         db.get(Staff, mine[1].id).node_id = grid_b  # type: ignore[union-attr]
-    with sessions.begin() as db, pytest.raises(ComposeError, match=mine[1].name):
+    with sessions.begin() as db, pytest.raises(ComposeError) as refused:
         compose(db, me, text="通知", group_ids=[group.id], client_token="moved-123", now=T0)
+    assert "有 1 人不存在或不在您的管辖范围内" in str(refused.value)
+    assert mine[1].name not in str(refused.value)  # now serves elsewhere: not named
 
 
-def test_templates_are_named_once_and_checked(sessions: sessionmaker[Session]) -> None:
+def test_a_group_names_only_members_inside_the_editors_scope(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A street officer editing community A's group may be told who is outside A by name."""
+    a, b = two_communities(sessions)
+    mine, theirs = staff_under(sessions, a.path, 1)[0], staff_under(sessions, b.path, 1)[0]
+    with sessions() as db:
+        street = db.get(OrgNode, a.parent_id)
+        assert street is not None and b.path.startswith(street.path)
+        street_path = street.path
     with sessions.begin() as db:
-        flood = templates.create_template(db, "防汛", "请立即排查低洼地段。", "值班员", T0)
+        group = groups.create_group(db, officer(a.path), "甲组", [mine.id], T0)
+    with sessions.begin() as db, pytest.raises(groups.GroupError) as refused:
+        groups.update_group(db, officer(street_path), group.id, "甲组", [mine.id, theirs.id])
+    assert str(refused.value) == f"以下人员不在该分组的管辖范围内：{theirs.name}（#{theirs.id}）"
+
+
+def test_templates_are_named_once_per_node_and_checked(sessions: sessionmaker[Session]) -> None:
+    a, _ = two_communities(sessions)
+    with sessions.begin() as db:
+        flood = templates.create_template(db, a.path, "防汛", "请立即排查低洼地段。", "值班员", T0)
         with pytest.raises(templates.TemplateError, match="已有名为「防汛」的模板"):
-            templates.create_template(db, " 防汛 ", "重复", "值班员", T0)
+            templates.create_template(db, a.path, " 防汛 ", "重复", "值班员", T0)
         with pytest.raises(templates.TemplateError, match="模板名称不能为空"):
-            templates.create_template(db, "", "x", "值班员", T0)
+            templates.create_template(db, a.path, "", "x", "值班员", T0)
         with pytest.raises(templates.TemplateError, match="模板内容超过 500 字"):
-            templates.create_template(db, "长", "字" * 501, "值班员", T0)
-        templates.create_template(db, "防疫", "请做好防护。", "值班员", T0)
+            templates.create_template(db, a.path, "长", "字" * 501, "值班员", T0)
+        templates.create_template(db, a.path, "防疫", "请做好防护。", "值班员", T0)
     later = T0 + dt.timedelta(hours=1)
     with sessions.begin() as db:
-        edited = templates.update_template(db, flood.id, "防汛（橙色）", "新内容", later)
+        edited = templates.update_template(db, a.path, flood.id, "防汛（橙色）", "新内容", later)
         assert (edited.name, edited.text, edited.updated_at) == ("防汛（橙色）", "新内容", later)
-        names = [t.name for t in templates.list_templates(db)]
+        names = [t.name for t in templates.list_templates(db, a.path)]
         assert sorted(names) == sorted(["防汛（橙色）", "防疫"])
-        templates.delete_template(db, flood.id)
+        templates.delete_template(db, a.path, flood.id)
         with pytest.raises(templates.TemplateError, match="不存在"):
-            templates.delete_template(db, flood.id)
+            templates.delete_template(db, a.path, flood.id)
     with sessions() as db:
-        assert [t.name for t in templates.list_templates(db)] == ["防疫"]
+        assert [t.name for t in templates.list_templates(db, a.path)] == ["防疫"]
+
+
+def test_templates_follow_the_tree(sessions: sessionmaker[Session]) -> None:
+    """Security finding 6: a district officer could overwrite or delete the city's templates.
+
+    A template belongs to a node: seen from that node, below it (to use) and above it
+    (to manage); changed only from the node itself or above.
+    """
+    a, b = two_communities(sessions)
+    with sessions() as db:
+        street = db.get(OrgNode, a.parent_id)
+        root = db.scalar(select(OrgNode).where(OrgNode.parent_id.is_(None)))
+        assert street is not None and root is not None
+        street_path, root_path = street.path, root.path
+    with sessions.begin() as db:
+        city = templates.create_template(db, root_path, "防汛", "全市防汛通知", "市值班员", T0)
+        mine = templates.create_template(db, a.path, "防汛", "甲社区防汛通知", "甲值班员", T0)
+        theirs = templates.create_template(db, b.path, "乙通知", "乙社区通知", "乙值班员", T0)
+
+    def seen(path: str) -> dict[str, tuple[str, bool]]:
+        with sessions() as db:
+            return {t.text: (t.scope_path, t.editable) for t in templates.list_templates(db, path)}
+
+    assert seen(a.path) == {"全市防汛通知": (root_path, False), "甲社区防汛通知": (a.path, True)}
+    assert seen(street_path) == {
+        "全市防汛通知": (root_path, False),
+        "甲社区防汛通知": (a.path, True),
+        "乙社区通知": (b.path, True),
+    }
+    assert all(editable for _, editable in seen(root_path).values())
+
+    with sessions.begin() as db:
+        assert templates.get_template(db, a.path, city.id) is not None  # to use it
+        assert templates.get_template(db, a.path, theirs.id) is None
+        with pytest.raises(templates.TemplateError, match="上级单位的模板"):
+            templates.update_template(db, a.path, city.id, "防汛", "改掉全市的", T0)
+        with pytest.raises(templates.TemplateError, match="上级单位的模板"):
+            templates.delete_template(db, a.path, city.id)
+        with pytest.raises(templates.TemplateError, match="不存在或不在您的管辖范围内"):
+            templates.update_template(db, a.path, theirs.id, "乙通知", "改掉乙的", T0)
+        with pytest.raises(templates.TemplateError, match="不存在或不在您的管辖范围内"):
+            templates.delete_template(db, a.path, theirs.id)
+        # from above: the street manages both communities' templates
+        templates.update_template(db, street_path, mine.id, "防汛", "街道改过的", T0)
+        templates.delete_template(db, street_path, theirs.id)
+    with sessions() as db:
+        kept = {t.id: t.text for t in templates.list_templates(db, root_path)}
+    assert kept == {city.id: "全市防汛通知", mine.id: "街道改过的"}
 
 
 def test_folders_move_softly_and_list_by_scope(sessions: sessionmaker[Session]) -> None:

@@ -555,6 +555,40 @@ def test_merge_links_to_the_root_original(session: Session) -> None:
         run(session, first.id, "merge", "duty_grid", duplicate_of_id=second.id)
 
 
+def test_refusals_name_nothing_outside_the_actors_scope(session: Session) -> None:
+    """Security finding 6: a refusal may not tell who or what lies beyond one's subtree."""
+    with session.begin():
+        mine = new_incident(session, T0)
+        theirs = intake.report(
+            session, source="open311", category=CATEGORY, title="二社区的事", node_id=8, now=T0
+        )
+    run(session, mine.id, "accept", "duty_grid")
+
+    def refusal(incident: int, action: str, actor: str, **kw: object) -> str:
+        with pytest.raises(WorkflowError) as caught:
+            run(session, incident, action, actor, **kw)
+        return str(caught.value)
+
+    # staff 3 serves in community 7: neither named nor told apart from a staff id that is not there
+    outside = refusal(mine.id, "dispatch", "duty_grid", assignee_staff_id=3)
+    missing = refusal(mine.id, "dispatch", "duty_grid", assignee_staff_id=999)
+    assert outside == missing == "处置人员不存在或不在您的管辖范围内"
+    # inside the scope, naming helps: staff 1 serves in grid 5, not in grid 6
+    run(session, mine.id, "escalate", "duty_grid")
+    run(session, mine.id, "accept", "duty_street")
+    inside = refusal(mine.id, "dispatch", "duty_street", target_node_id=6, assignee_staff_id=1)
+    assert inside == "处置人员「员工1」不在「节点6」范围内"
+
+    # the other community's incident: its tracking number is not given away
+    with session.begin():
+        other = new_incident(session, T0)
+    foreign = refusal(other.id, "merge", "duty_grid", duplicate_of_id=theirs.id)
+    gone = refusal(other.id, "merge", "duty_grid", duplicate_of_id=99_999)
+    assert foreign == gone == "原事件不存在或不在您的管辖范围内"
+    acted = refusal(theirs.id, "accept", "duty_grid")
+    assert theirs.tracking_no not in acted and "不在您的管辖范围内" in acted
+
+
 def test_docs_show_the_workflow_as_it_is() -> None:
     docs = (Path(__file__).parents[3] / "docs" / "incidents.md").read_text(encoding="utf-8")
     assert "```mermaid\n" + mermaid_state_diagram() + "\n```" in docs

@@ -110,3 +110,78 @@ def test_text_masking_sees_mobiles_after_a_country_code(phone: str, prefix: str)
     masked = mask_text(f"电话 {prefix}{phone}")
     assert phone not in masked
     assert masked.endswith(mask_phone(phone))
+
+
+# -- free text: every written form of a personal number (security finding 5) ----------
+
+#: characters that may stand next to a number in free text without joining it
+BOUNDARY = st.sampled_from(list("，。：；、！？ 电话号码身份证联系人请拨打abcXYZ\n"))
+fillers = st.text(
+    alphabet="，。：；、！？ 电话号码身份证联系人请拨打abcXYZ\n0123456789-+()", max_size=12
+)
+
+
+@st.composite
+def free_text_numbers(draw: st.DrawFn) -> tuple[str, str, list[int]]:
+    """(text, the number as written, offsets in the text of the digits that must be hidden)."""
+    kind = draw(st.sampled_from(["mobile", "id18", "id15", "landline"]))
+    if kind == "mobile":
+        digits = draw(mobiles)
+        sep = draw(st.sampled_from(["", " ", "-"]))
+        written = f"{digits[:3]}{sep}{digits[3:7]}{sep}{digits[7:]}"
+        hidden = [3, 4, 5, 6]  # indices among the number's digits
+    elif kind == "id18":
+        written = draw(id_numbers)
+        hidden = list(range(4, 14))
+    elif kind == "id15":
+        written = draw(st.text(alphabet="0123456789", min_size=15, max_size=15))
+        hidden = list(range(4, 11))
+    else:
+        area = draw(st.sampled_from(["010", "021", "0371", "0755"]))
+        local = draw(st.text(alphabet="0123456789", min_size=7, max_size=8))
+        sep = draw(st.sampled_from(["-", " "]))
+        written = f"{area}{sep}{local}"
+        # the local number: at least 4 digits hidden, never more than the last 4 shown
+        hidden = [len(area) + i for i in range(len(local) - min(4, len(local) - 4))]
+    prefix = draw(fillers) + draw(BOUNDARY)
+    suffix = draw(BOUNDARY) + draw(fillers)
+    digit_offsets = [i for i, c in enumerate(written) if c.isdigit() or c in "Xx"]
+    offsets = [len(prefix) + digit_offsets[i] for i in hidden]
+    return prefix + written + suffix, written, offsets
+
+
+@given(free_text_numbers())
+def test_free_text_never_shows_the_middle_digits(case: tuple[str, str, list[int]]):
+    text, written, hidden = case
+    masked = mask_text(text)
+    assert len(masked) == len(text)  # masking keeps the text's shape
+    assert written not in masked
+    assert all(masked[i] == MASK for i in hidden), (text, masked)
+
+
+@given(st.lists(st.one_of(free_text_numbers().map(lambda c: c[0]), st.text(max_size=20))))
+def test_masking_free_text_is_idempotent(parts: list[str]):
+    text = "".join(parts)
+    once = mask_text(text)
+    assert mask_text(once) == once
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Nd",))))
+def test_text_without_digits_is_left_unchanged(text: str):
+    assert mask_text(text) == text
+
+
+def test_the_written_forms_of_numbers_in_free_text():
+    cases = {
+        "电话 138 1234 5678 找王师傅": "电话 138 **** 5678 找王师傅",
+        "电话138-1234-5678": "电话138-****-5678",
+        "+86 138 1234 5678": "+86 138 **** 5678",
+        "老身份证410105900101123号": "老身份证4101*******1123号",
+        "身份证ID410105199001011234": "身份证ID4101**********1234",
+        "座机0371-12345678转": "座机0371-****5678转",
+        "座机(0371)6789 1234": "座机(0371)**** 1234",
+        "座机010-1234567": "座机010-****567",
+        "全角１３８１２３４５６７８": "全角１３８****５６７８",
+    }
+    for text, expected in cases.items():
+        assert mask_text(text) == expected, text
