@@ -14,7 +14,7 @@ fails whole (nothing is deleted).
 Downgrade drops what this adds; 0002's UPDATE trigger stays, as in 0005.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 15:30:00.000000
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

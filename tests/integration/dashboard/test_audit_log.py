@@ -167,9 +167,9 @@ def test_gridwatch_audit_purge_deletes_only_what_is_past_the_retention(
 
 def test_downgrade_restores_the_previous_triggers(engine: Engine) -> None:
     config = alembic_config(engine)
-    command.downgrade(config, "0005")
+    command.downgrade(config, "0006")
     ids = add_rows(engine, fresh=0, other=0)
-    with engine.begin() as conn:  # 0005 refused UPDATE only
+    with engine.begin() as conn:  # before 0007 only UPDATE was refused
         conn.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": ids["fresh"]})
     with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'mallory'"))
