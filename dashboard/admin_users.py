@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
+from dashboard.display_time import display_time
 from dashboard.services import Services
 from data import users
 from data.models import ROLE_LABELS, OrgNode, Role, User
@@ -71,11 +72,7 @@ def place(tree: OrgTree, node_id: int, name: str) -> str:
 
 
 def _local(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return "从未登录"
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return f"{moment.astimezone():%Y-%m-%d %H:%M}"
+    return display_time(moment, empty="从未登录")
 
 
 def _view(user: User, node_name: str) -> UserView:

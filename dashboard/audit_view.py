@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from dashboard.display_time import display_day_start, display_time
 from data.audit_queries import search_in_scope
 from data.masking import mask_text
 from data.models import AuditLog
+from data.timezones import SECONDS
 
 MAX_ROWS = 500
 MAX_EXPORT_ROWS = 50_000
@@ -121,14 +123,12 @@ def parse_query(args: Mapping[str, object]) -> AuditQuery:
 
 
 def _start_of(day: dt.date) -> dt.datetime:
-    """Local midnight (the server's time zone), as an aware datetime."""
-    return dt.datetime.combine(day, dt.time.min).astimezone()
+    """Midnight of ``day`` in the display zone (never the server's own zone)."""
+    return display_day_start(day)
 
 
 def _local(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return f"{moment.astimezone():%Y-%m-%d %H:%M:%S}"
+    return display_time(moment, SECONDS)
 
 
 def entry(row: AuditLog, node_name: str | None) -> AuditEntry:

@@ -21,7 +21,8 @@ from callbacks.wall_snapshot import polygon_bounds
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
-from dashboard.events_access import actor_for, china_time
+from dashboard.display_time import display_time, display_zone
+from dashboard.events_access import actor_for
 from dashboard.services import Services
 from data.alerts import lifecycle, queries, recipients, states
 from data.alerts.categories import ALERT_CATEGORIES, category_label
@@ -206,9 +207,9 @@ def _summary(db: Session, tree: OrgTree, alert: Alert) -> AlertSummary:
         category_label=category_label(alert.category),
         node_name=tree.place_name(alert.node_id),
         target_label=_target_label(alert),
-        issued_at=china_time(alert.issued_at),
+        issued_at=display_time(alert.issued_at),
         issued_by=alert.issued_by,
-        valid_until=china_time(alert.valid_until),
+        valid_until=display_time(alert.valid_until),
         progress=Progress.of(queries.delivery_counts(db, alert.id)),
     )
 
@@ -248,7 +249,7 @@ def _change(row: AlertAction) -> str:
     elif row.action in (states.ISSUE, states.REISSUE) and row.to_level:
         parts.append(LEVEL_LABELS[row.to_level])
     if row.action == states.EXTEND and row.to_valid_until:
-        parts.append(f"有效至 {china_time(row.to_valid_until)}")
+        parts.append(f"有效至 {display_time(row.to_valid_until)}")
     return "；".join(parts)
 
 
@@ -305,7 +306,7 @@ def detail(
             return None
         action_rows = [
             ActionRow(
-                at=china_time(row.at),
+                at=display_time(row.at),
                 label=ACTION_LABELS.get(row.action, row.action),
                 actor=row.actor,
                 change=_change(row),
@@ -462,7 +463,7 @@ def preview_issue(
         )
     elif count == 0:
         note = "该区域没有登记的网格长或网格员，不会发送短信。"
-    until = china_time(now + dt.timedelta(hours=form.hours))
+    until = display_time(now + dt.timedelta(hours=form.hours))
     return Preview(
         action="issue",
         heading="确认发布预警",
@@ -533,7 +534,7 @@ def preview_change(
         from_level_label=f"{LEVEL_LABELS[current]}预警" if action == "level" else "",
         category_label=category_label(category),
         title=title,
-        validity=f"至 {china_time(valid_until)}",
+        validity=f"至 {display_time(valid_until)}",
         target_label=target_text,
         recipients=count,
         texted=texted,
@@ -577,6 +578,7 @@ def issue(
                 valid_until=now + dt.timedelta(hours=form.hours),
                 target_levels=form.target_levels,
                 now=now,
+                tz=display_zone(),
             )
             record_action(
                 db,
@@ -638,7 +640,9 @@ def change(
         with services.sessions() as db, db.begin():
             if action == "level":
                 assert level is not None
-                result = lifecycle.change_level(db, actor, alert_id, level, now=now)
+                result = lifecycle.change_level(
+                    db, actor, alert_id, level, now=now, tz=display_zone()
+                )
             elif action == "extend":
                 assert hours is not None
                 current = db.get(Alert, alert_id)

@@ -28,11 +28,12 @@ from sqlalchemy.orm import Session
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
+from dashboard.display_time import display_day_start, display_time
 from dashboard.services import Services
 from data.incidents.actors import ACTOR_ROLE_LABELS, Actor
 from data.incidents.categories import CategoryConfig
 from data.incidents.duplicates import suggest_for
-from data.incidents.intake import CHINA_TZ, IntakeError, report
+from data.incidents.intake import IntakeError, report
 from data.incidents.nearest import nearest_staff
 from data.incidents.queries import count_incidents, get_incident, list_incidents, timeline
 from data.incidents.workflow import (
@@ -147,10 +148,6 @@ class Outcome:
     message: str
 
 
-def china_time(value: dt.datetime | None) -> str:
-    return "—" if value is None else f"{value.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}"
-
-
 def category_label(code: str, categories: CategoryConfig) -> str:
     """The configured category's name (``GRIDWATCH_INCIDENT_CATEGORIES``), else the code."""
     found = categories.get(code)
@@ -170,11 +167,11 @@ def actor_for(tree: OrgTree, who: SessionUser) -> Actor | None:
 
 
 def _period(start: str | None, end: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """Inclusive China-time dates → [since, until) instants."""
+    """Inclusive dates of the display zone → [since, until) instants."""
 
     def day(value: str | None) -> dt.datetime | None:
         try:
-            return dt.datetime.combine(dt.date.fromisoformat(value[:10]), dt.time(), CHINA_TZ)
+            return display_day_start(dt.date.fromisoformat(value[:10]))
         except (TypeError, ValueError):
             return None
 
@@ -193,10 +190,10 @@ def _row(incident: Incident, node_name: str, categories: CategoryConfig) -> Even
         state_label=INCIDENT_STATE_LABELS[incident.state],
         node_name=node_name,
         level_label=HANDLING_LEVEL_LABELS[incident.level],
-        deadline=china_time(incident.deadline_at) if running else "—",
+        deadline=display_time(incident.deadline_at) if running else "—",
         deadline_status=incident.deadline_status.value if running else "",
         source_label=INCIDENT_SOURCE_LABELS[incident.source],
-        reported=china_time(incident.created_at),
+        reported=display_time(incident.created_at),
     )
 
 
@@ -260,7 +257,7 @@ def _steps(db: Session, incident_id: int) -> list[Step]:
     return [
         Step(
             seq=h.seq,
-            at=china_time(h.at),
+            at=display_time(h.at),
             actor=h.actor,
             role_label=ACTOR_ROLE_LABELS.get(h.actor_role, h.actor_role),
             from_label=INCIDENT_STATE_LABELS[h.from_state] if h.from_state else "—",
@@ -398,7 +395,7 @@ def reveal(
             detail={"fields": REVEALED_FIELDS},
         )
         notes = [
-            f"{ACTION_LABELS.get(h.action, h.action)} {china_time(h.at)}：{h.note}"
+            f"{ACTION_LABELS.get(h.action, h.action)} {display_time(h.at)}：{h.note}"
             for h in timeline(db, incident.id)
             if h.note
         ]

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, scope_root
 from dashboard.auth.permissions import Perm
-from dashboard.events_access import china_time
+from dashboard.display_time import display_time, display_zone
 from dashboard.services import Services
 from data.incidents.actors import Actor
 from data.masking import mask_text
@@ -339,7 +339,7 @@ def template_rows(services: Services, tree: OrgTree, who: SessionUser) -> list[T
             t.text,
             _place_of_path(tree, t.scope_path),
             t.created_by,
-            china_time(t.updated_at),
+            display_time(t.updated_at),
             t.editable,
         )
         for t in rows
@@ -457,7 +457,7 @@ def group_rows(services: Services, tree: OrgTree, who: SessionUser) -> list[Grou
             _place_of_path(tree, g.scope_path),
             g.member_count,
             g.created_by,
-            china_time(g.created_at),
+            display_time(g.created_at),
         )
         for g in rows
     ]
@@ -566,7 +566,7 @@ def daily_stats(
     span = days if days in (7, 30) else stats.DEFAULT_DAYS
     chosen = source if source in {s.value for s in SmsSource} else None
     with services.sessions() as db:
-        return stats.daily_counts(db, scope.path, _now(now), span, chosen)
+        return stats.daily_counts(db, scope.path, _now(now), span, chosen, tz=display_zone())
 
 
 def log_page(

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard.auth.current import SessionUser
-from dashboard.events_access import china_time
+from dashboard.display_time import display_time
 from dashboard.sms_access import GroupView, TemplateView
 from data.models import DeliveryState, SmsFolder, SmsSource
 from data.sms.compose import MAX_TEXT_CHARS, segments
@@ -241,7 +241,7 @@ def folder_table(page: BatchPage, folder: str) -> html.Div | html.Table:
         rows.append(
             html.Tr(
                 [
-                    html.Td(china_time(r.created_at), className="gw-sms-time"),
+                    html.Td(display_time(r.created_at), className="gw-sms-time"),
                     html.Td(_source(r.source)),
                     html.Td(truncate(r.text), title=r.text, className="gw-sms-text"),
                     html.Td(r.author, className="gw-sms-nowrap"),
@@ -612,7 +612,7 @@ def log_table(page: LogPage) -> html.Div | html.Table:
         body.append(
             html.Tr(
                 [
-                    html.Td(china_time(r.queued_at), className="gw-sms-time"),
+                    html.Td(display_time(r.queued_at), className="gw-sms-time"),
                     html.Td(r.staff_name, className="gw-cell-name"),
                     html.Td(r.phone or "—", className="gw-cell-mono"),
                     html.Td(_source(r.source)),

@@ -26,6 +26,7 @@ from dashboard.auth.guard import session_keep_s
 from dashboard.auth.limiter import Lockout, LoginLimiter, Refused
 from dashboard.auth.session_end import mark_ended
 from dashboard.auth.socket_sessions import SocketSessions
+from dashboard.display_time import display_time
 from dashboard.services import Services
 from data import audit, users
 
@@ -287,4 +288,4 @@ def _audit_login(
 
 
 def _clock(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch).strftime("%H:%M")
+    return display_time(dt.datetime.fromtimestamp(epoch, dt.UTC), "%H:%M")
