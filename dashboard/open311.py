@@ -27,6 +27,8 @@ CLOSED_STATES = {
     IncidentState.TRANSFERRED,
 }
 MAX_LIST = 1000
+#: intake's field names as GeoReport calls them
+GEOREPORT_NAMES = {"lon": "long", "reporter_phone": "phone", "address": "address_string"}
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -88,12 +90,20 @@ def _form() -> dict[str, Any]:
 
 
 def _float(value: Any, field: str) -> float | None:
-    if value in (None, ""):
+    """A form field's text or a JSON number; whether it is a usable coordinate is intake's call."""
+    if value is None or value == "":
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise IntakeError({field: f"{field} 必须是数字"})
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except ValueError:
         raise IntakeError({field: f"{field} 必须是数字"}) from None
+
+
+def _georeport_message(exc: IntakeError) -> str:
+    """Intake's per-field errors under GeoReport's field names (``long``, not ``lon``)."""
+    return "；".join(f"{GEOREPORT_NAMES.get(k, k)}: {v}" for k, v in exc.errors.items())
 
 
 def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
@@ -136,7 +146,7 @@ def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                 )
                 tracking = incident.tracking_no
         except IntakeError as exc:
-            return open311_error(400, str(exc))
+            return open311_error(400, _georeport_message(exc))
         notice = f"已受理，编号 {tracking}，可凭编号查询办理进度"
         return jsonify(
             [{"service_request_id": tracking, "service_notice": notice, "account_id": None}]

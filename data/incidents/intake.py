@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from data.incidents import journal, limits
 from data.incidents.actors import CITIZEN, Actor
 from data.incidents.categories import CategoryConfig, default_categories
-from data.incidents.locate import grid_index
+from data.incidents.locate import coordinate_errors, grid_index
 from data.incidents.workflow import (
     InvalidRequest,
     aware,
@@ -209,15 +209,9 @@ def _responsible_node(
     errors: dict[str, str],
 ) -> OrgNode | None:
     """``node_id`` when given (the desk chose it), else the grid containing the point."""
-    if (lat is None) != (lon is None):
-        errors["location"] = "位置需要同时提供纬度和经度"
-        return None
-    for name, value, bound in (("lat", lat, 90), ("lon", lon, 180)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > bound
-        ):
-            errors[name] = f"应为 -{bound} 到 {bound} 之间的数字"
-    if "lat" in errors or "lon" in errors:
+    problems = coordinate_errors(lat, lon)
+    if problems:
+        errors.update(problems)
         return None
     if node_id is None and lat is None:
         errors["location"] = "需要提供位置（经纬度）或所属网格"
