@@ -26,6 +26,7 @@ from dashboard.exports import exports_blueprint
 from dashboard.open311 import open311_blueprint, open311_error, open311_fallback_blueprint
 from dashboard.openapi import openapi_blueprint
 from dashboard.realtime import RealtimeBridge
+from dashboard.request_input import install_json_provider
 from dashboard.services import Services, make_services
 from dashboard.settings import Settings
 from dashboard.sms_setup import gateway_from, run_alert_expiry, sender_config
@@ -155,7 +156,7 @@ def create_app(settings: Settings) -> GridwatchApp:
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_AS_ASCII=False,
     )
-    server.json.ensure_ascii = False  # type: ignore[attr-defined]
+    install_json_provider(server)  # a too deep JSON body is a 400, not a 500
     init_auth(server, services)
     server.register_blueprint(positions_blueprint(services))
     server.register_blueprint(exports_blueprint(services))

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.request_input import BadBody, json_type, request_json_object
 from dashboard.services import Services
 from data.incidents.categories import CategoryConfig
 from data.incidents.intake import IntakeError, report
@@ -82,11 +83,20 @@ def request_view(incident: Incident, config: CategoryConfig) -> dict[str, Any]:
 
 
 def _form() -> dict[str, Any]:
-    """GeoReport clients post form fields; JSON bodies are accepted too."""
+    """GeoReport clients post form fields; JSON bodies (objects) are accepted too."""
     if request.is_json:
-        body = request.get_json(silent=True)
-        return body if isinstance(body, dict) else {}
+        return request_json_object()
     return request.form.to_dict()
+
+
+def _text(form: dict[str, Any], field: str) -> str:
+    """A text field, stripped ("" when absent); another JSON type is refused by name."""
+    value = form.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadBody(f"{field} 应为文本（字符串），收到的是 {json_type(value)}")
+    return value.strip()
 
 
 def _float(value: Any, field: str) -> float | None:
@@ -115,16 +125,17 @@ def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
 
     @bp.post("/requests.json")
     def post_request() -> Response | tuple[Response, int]:
-        form = _form()
-        code = str(form.get("service_code") or "").strip()
+        try:
+            form = _form()
+            code, description = _text(form, "service_code"), _text(form, "description")
+            name = " ".join(p for p in (_text(form, "last_name"), _text(form, "first_name")) if p)
+            address, phone = _text(form, "address_string"), _text(form, "phone")
+        except BadBody as exc:
+            return open311_error(400, str(exc))
         if not code:
             return open311_error(400, "service_code 为必填项 (service_code is required)")
         if code not in config:
             return open311_error(404, f"未知的 service_code「{code}」")
-        name = " ".join(
-            part for part in (form.get("last_name"), form.get("first_name")) if part
-        ).strip()
-        description = str(form.get("description") or "").strip()
         try:
             lat = _float(form.get("lat"), "lat")
             lon = _float(form.get("long"), "long")
@@ -139,9 +150,9 @@ def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                     description=description,
                     lat=lat,
                     lon=lon,
-                    address=form.get("address_string") or None,
+                    address=address or None,
                     reporter_name=name or None,
-                    reporter_phone=form.get("phone") or None,
+                    reporter_phone=phone or None,
                     categories=config,
                 )
                 tracking = incident.tracking_no
