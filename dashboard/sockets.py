@@ -19,17 +19,13 @@ from dashboard.auth.permissions import Perm
 from dashboard.realtime import aggregate_room_of, room_of
 from dashboard.settings import Settings
 from data.org_tree import OrgTree
+from data.record_ids import record_id
 
 log = logging.getLogger(__name__)
 
 
 def _focus_id(auth: dict[str, Any] | None) -> int | None:
-    focus = (auth or {}).get("focus")
-    if isinstance(focus, int):
-        return focus
-    if isinstance(focus, str) and focus.isdigit():
-        return int(focus)
-    return None
+    return record_id((auth or {}).get("focus"))
 
 
 def register_socket_handlers(
