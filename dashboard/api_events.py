@@ -7,6 +7,7 @@ POST return the first result instead of a second incident.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import redis
@@ -193,7 +194,7 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                         "level": alert.level.value,
                         "title": alert.title,
                         "text": alert.text,
-                        "valid_until": alert.valid_until.isoformat(),
+                        "valid_until": _rfc3339(alert.valid_until),
                         "acknowledged": acknowledged,
                     }
                     for alert, acknowledged in live_alerts_for_staff(session, staff.id)
@@ -289,5 +290,12 @@ def _incident_json(incident: Incident) -> dict[str, Any]:
         "state": str(incident.state),
         "state_label": INCIDENT_STATE_LABELS[incident.state],
         "node_id": incident.node_id,
-        "deadline_at": incident.deadline_at.isoformat(),
+        "deadline_at": _rfc3339(incident.deadline_at),
     }
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    """With its zone, always: SQLite hands back naive UTC, which clients would misread."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.isoformat()

@@ -15,7 +15,7 @@ from flask import Flask, Response, jsonify, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api_errors import api_error
+from dashboard.api_errors import api_error, install_api_method_guard
 from dashboard.api_events import events_blueprint
 from dashboard.api_positions import positions_blueprint
 from dashboard.api_sms import sms_blueprint
@@ -160,13 +160,14 @@ def create_app(settings: Settings) -> GridwatchApp:
     init_auth(server, services)
     server.register_blueprint(positions_blueprint(services))
     server.register_blueprint(exports_blueprint(services))
-    server.register_blueprint(openapi_blueprint())
     categories = services.categories
+    server.register_blueprint(openapi_blueprint(categories.categories))
     server.register_blueprint(open311_blueprint(services, categories))
     server.register_blueprint(open311_fallback_blueprint())
     server.register_blueprint(events_blueprint(services, categories))
     server.register_blueprint(sms_blueprint(services, categories))
     _register_http_errors(server)
+    install_api_method_guard(server)
 
     @server.get("/healthz")
     def healthz() -> Response:

@@ -183,7 +183,7 @@ def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
             value = request.args.get(arg)
             if value:
                 try:
-                    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                    moment = dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
                 except ValueError:
                     return open311_error(400, f"{arg} 不是 ISO 8601 时间：{value!r}")
                 if moment.tzinfo is None:

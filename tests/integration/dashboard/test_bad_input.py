@@ -257,6 +257,12 @@ def test_sms_receipts_are_type_checked(running):
     ):
         response = requests.post(url, json=body, headers=headers)
         assert response.status_code == 400, (body, response.text)
+    for message_id in (2**77, "9" * 40, "²", -4):  # no such text, and no 500 either
+        response = requests.post(
+            url, json={"message_id": message_id, "status": "DELIVRD"}, headers=headers
+        )
+        assert response.status_code == 200, (message_id, response.text)
+        assert response.json() == {"received": 1, "applied": 0}
 
 
 # -- ids ----------------------------------------------------------------------------------
@@ -354,3 +360,43 @@ def test_ids_beyond_sql_in_callback_payloads_are_not_found_not_a_500(running):
     inputs = [{"id": button, "property": "n_clicks", "value": 1}]
     reveal = post(http, running.url, key, outputs, inputs, changed=prop_id(button, "n_clicks"))
     assert reveal.status_code in (200, 204), reveal.text[:300]
+
+
+# -- methods ------------------------------------------------------------------------------
+
+
+def _allow(response: requests.Response) -> set[str]:
+    return {m.strip() for m in response.headers.get("Allow", "").split(",") if m.strip()}
+
+
+def test_an_api_path_answers_only_its_own_methods(running):
+    """Dash's catch-all page used to answer GET on every API path with 200 and HTML."""
+    url = running.url
+    for path in ("/api/v1/positions", "/api/v1/events", "/api/v1/sms/inbound"):
+        page = requests.get(f"{url}{path}")
+        assert page.status_code in (404, 405), (path, page.status_code)
+        assert page.headers["Content-Type"].startswith("application/json"), path
+    wrong = requests.get(f"{url}/api/v1/positions")
+    assert wrong.status_code == 405 and _allow(wrong) == {"POST", "OPTIONS"}
+    assert "GET" in wrong.json()["message"]
+    traced = requests.request("TRACE", f"{url}/api/v1/alerts/assigned")
+    assert traced.status_code == 405 and _allow(traced) == {"GET", "HEAD", "OPTIONS"}
+    options = requests.options(f"{url}/api/v1/events")
+    assert options.status_code == 200 and _allow(options) == {"POST", "OPTIONS"}
+    ack = requests.get(f"{url}/api/v1/alerts/12/ack")
+    assert ack.status_code == 405 and _allow(ack) == {"POST", "OPTIONS"}
+
+
+def test_open311_paths_answer_405_with_allow_in_georeport_format(running):
+    base = f"{running.url}/open311/v2"
+    put = requests.put(f"{base}/requests.json")
+    assert put.status_code == 405, put.text
+    assert _allow(put) == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert put.json()[0]["code"] == 405
+    options = requests.options(f"{base}/services.json")
+    assert _allow(options) == {"GET", "HEAD", "OPTIONS"}
+    missing = requests.get(f"{base}/nothing-here.json")
+    assert missing.status_code == 404 and missing.json()[0]["code"] == 404
+    for method in ("PUT", "DELETE", "PATCH"):
+        one = requests.request(method, f"{base}/requests/GW20260101-000001.json")
+        assert one.status_code == 405 and one.json()[0]["code"] == 405, (method, one.text)
