@@ -61,6 +61,8 @@ def _payload() -> tuple[dict[str, Any], list[Any]]:
             raise BadBody(f"data 字段：{exc}") from None
         if not isinstance(data, dict):
             raise BadBody(f"data 字段应为 JSON 对象，收到的是 {json_type(data)}")
+        if request.form.getlist("photo"):  # a text field would be silently dropped
+            raise AttachmentError("photo 应为图片文件（multipart 文件部分），不能是文本字段")
         return data, request.files.getlist("photo")
     return request_json_object(), []
 
@@ -143,7 +145,7 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                     lat=lat,
                     lon=lon,
                     node_id=None if lat is not None else grid.id,
-                    address=body.get("address"),
+                    address=_text(body, "address") or None,
                     reporter_staff_id=staff.id,
                     attachments=attachments,
                     transition_id=_optional_id(body, "report_id"),

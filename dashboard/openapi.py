@@ -26,8 +26,12 @@ _GEOREPORT_ERRORS = {"$ref": "#/components/schemas/GeoReportErrors"}
 _NUMBER = {"type": "number"}
 #: what intake's phone check accepts (data/incidents/intake.py PHONE_RE)
 PHONE_PATTERN = r"^\+?[0-9][0-9 -]{4,18}[0-9]$"
-#: at least one character that is not white space (texts are stripped before checks)
-NOT_BLANK = r"\S"
+#: at least one character Python's ``str.strip`` keeps: texts are stripped before they
+#: are checked, and Python strips more than a regex's ``\s`` (\x1c-\x1f, \x85)
+NOT_BLANK = (
+    "[^\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
 DEVICE = [{"deviceToken": []}]
 GATEWAY = [{"gatewayToken": []}]
 
@@ -217,7 +221,9 @@ def _osmand(operation_id: str, *, body: bool = True) -> dict[str, Any]:
         ),
         "operationId": operation_id,
         "parameters": [
-            _query("id", {"type": "string", "minLength": 1}, "Device identifier", required=True),
+            _query(
+                "id", {"type": "string", "pattern": NOT_BLANK}, "Device identifier", required=True
+            ),
             _query("lat", _coordinate(90), "Latitude", required=True),
             _query("lon", _coordinate(180), "Longitude", required=True),
             _query("timestamp", _ref("OsmandTime"), "Unix seconds or milliseconds, or RFC 3339"),
@@ -419,7 +425,7 @@ def _open311_list() -> dict[str, Any]:
         "parameters": [
             _query("service_request_id", comma_list, "Tracking numbers"),
             _query("service_code", comma_list, "Category codes"),
-            _query("status", {"type": "string", "enum": ["open", "closed"]}, "Open or closed"),
+            _query("status", {"enum": ["open", "closed", ""]}, "Open or closed; empty: both"),
             _query("start_date", date, "Filed at or after (China time when no zone)"),
             _query("end_date", date, "Filed before (China time when no zone)"),
         ],
@@ -530,7 +536,7 @@ def _schemas(category: dict[str, Any]) -> dict[str, Any]:
             "type": "object",
             "required": ["device_id", "location"],
             "properties": {
-                "device_id": {"type": "string", "minLength": 1},
+                "device_id": {"type": "string", "pattern": NOT_BLANK},
                 "location": {
                     "type": "object",
                     "required": ["coords"],

@@ -400,3 +400,28 @@ def test_open311_paths_answer_405_with_allow_in_georeport_format(running):
     for method in ("PUT", "DELETE", "PATCH"):
         one = requests.request(method, f"{base}/requests/GW20260101-000001.json")
         assert one.status_code == 405 and one.json()[0]["code"] == 405, (method, one.text)
+
+
+def test_a_retried_report_with_a_field_of_the_wrong_type_is_refused(running):
+    """The report_id replay used to answer 201 before the body's types were looked at."""
+    token, _ = running.add_device("replay-types")
+    body = {"category": "fire_safety", "title": "楼道堆物", "report_id": "replay-0001"}
+    first = requests.post(f"{running.url}/api/v1/events", json=body, headers=_auth(token))
+    assert first.status_code == 201, first.text
+    again = requests.post(
+        f"{running.url}/api/v1/events", json=body | {"address": []}, headers=_auth(token)
+    )
+    assert again.status_code == 422 and "address" in again.json()["fields"], again.text
+
+
+def test_a_photo_sent_as_a_text_field_is_refused_not_dropped(running):
+    token, _ = running.add_device("photo-text")
+    response = requests.post(
+        f"{running.url}/api/v1/events",
+        files={
+            "data": (None, '{"category": "fire_safety", "title": "x"}'),
+            "photo": (None, "not a file"),
+        },
+        headers=_auth(token),
+    )
+    assert response.status_code == 422 and "photo" in response.json()["fields"], response.text
