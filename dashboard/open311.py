@@ -116,6 +116,18 @@ def _georeport_message(exc: IntakeError) -> str:
     return "；".join(f"{GEOREPORT_NAMES.get(k, k)}: {v}" for k, v in exc.errors.items())
 
 
+def _query_time(value: str) -> dt.datetime:
+    """An ISO 8601 / RFC 3339 time in UTC (China time when it has no zone).
+
+    Converting now, not in the SQL driver: 0001-01-01T00:00+23:00 is a valid RFC 3339
+    time whose UTC lies before year 1, which raised OverflowError (a 500) there.
+    """
+    moment = dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=CHINA_TZ)
+    return moment.astimezone(dt.UTC)
+
+
 def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
     bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -183,11 +195,11 @@ def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
             value = request.args.get(arg)
             if value:
                 try:
-                    moment = dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+                    moment = _query_time(value)
                 except ValueError:
                     return open311_error(400, f"{arg} 不是 ISO 8601 时间：{value!r}")
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=CHINA_TZ)
+                except OverflowError:
+                    return open311_error(400, f"{arg} 超出可表示的时间范围：{value!r}")
                 column = Incident.created_at
                 query = query.where(column >= moment if compare == "ge" else column < moment)
         query = query.order_by(Incident.id.desc()).limit(MAX_LIST)

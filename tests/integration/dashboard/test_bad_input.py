@@ -425,3 +425,17 @@ def test_a_photo_sent_as_a_text_field_is_refused_not_dropped(running):
         headers=_auth(token),
     )
     assert response.status_code == 422 and "photo" in response.json()["fields"], response.text
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T23:21:55+23:37", "9999-12-31T23:59:59-23:59", "yesterday"]
+)
+def test_an_open311_date_that_cannot_be_stored_is_a_400(running, moment):
+    for arg in ("start_date", "end_date"):
+        response = requests.get(f"{running.url}/open311/v2/requests.json", params={arg: moment})
+        assert response.status_code == 400, (arg, moment, response.text)
+        assert arg in response.json()[0]["description"]
+    fine = requests.get(
+        f"{running.url}/open311/v2/requests.json", params={"start_date": "2026-01-01t00:00:00z"}
+    )
+    assert fine.status_code == 200, fine.text  # RFC 3339 allows lower-case t and z
