@@ -402,8 +402,8 @@ def test_open311_paths_answer_405_with_allow_in_georeport_format(running):
         assert one.status_code == 405 and one.json()[0]["code"] == 405, (method, one.text)
 
 
-def test_a_retried_report_with_a_field_of_the_wrong_type_is_refused(running):
-    """The report_id replay used to answer 201 before the body's types were looked at."""
+def test_a_retried_report_with_a_bad_field_is_refused(running):
+    """The report_id replay used to answer 201 before the body was looked at."""
     token, _ = running.add_device("replay-types")
     body = {"category": "fire_safety", "title": "楼道堆物", "report_id": "replay-0001"}
     first = requests.post(f"{running.url}/api/v1/events", json=body, headers=_auth(token))
@@ -412,6 +412,17 @@ def test_a_retried_report_with_a_field_of_the_wrong_type_is_refused(running):
         f"{running.url}/api/v1/events", json=body | {"address": []}, headers=_auth(token)
     )
     assert again.status_code == 422 and "address" in again.json()["fields"], again.text
+    for field, change in (
+        ("address", {"address": "长" * 200}),
+        ("category", {"category": "nope"}),
+        ("lat", {"lat": 91.5, "lon": 113.6}),
+    ):
+        bad = requests.post(
+            f"{running.url}/api/v1/events", json=body | change, headers=_auth(token)
+        )
+        assert bad.status_code == 422 and field in bad.json()["fields"], (field, bad.text)
+    same = requests.post(f"{running.url}/api/v1/events", json=body, headers=_auth(token))
+    assert same.status_code == 201 and same.json() == first.json()  # a true retry
 
 
 def test_a_photo_sent_as_a_text_field_is_refused_not_dropped(running):
