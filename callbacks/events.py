@@ -20,6 +20,7 @@ from dashboard.auth.permissions import Perm
 from dashboard.auth.views import client_address
 from dashboard.events_access import EventDetail, EventFilters, act, detail, list_page, reveal
 from dashboard.events_access import register as register_incident
+from data.record_ids import record_id
 from layouts import ids
 from layouts.events import (
     OPEN_PANEL_CLASS,
@@ -49,12 +50,12 @@ FIELD_LABELS = {
 
 
 def _selected_id(selected: Any) -> int | None:
-    value = selected.get("id") if isinstance(selected, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return record_id(selected.get("id")) if isinstance(selected, dict) else None
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An id (or page number) from the browser, bounded to what SQL can hold."""
+    return record_id(value)
 
 
 def _strings(value: Any) -> list[str]:

@@ -16,6 +16,7 @@ from dashboard.auth.current import user
 from dashboard.auth.permissions import Perm
 from dashboard.auth.views import client_address
 from dashboard.residents_access import household, list_page, reveal
+from data.record_ids import record_id
 from layouts import ids
 from layouts.residents import OPEN_PANEL_CLASS, PANEL_CLASS, household_panel, resident_table
 from layouts.tables import empty_state
@@ -89,8 +90,8 @@ def register(app: Dash, context: AppContext) -> None:
         target = ctx.triggered_id
         if who is None or not n_clicks or not isinstance(target, dict):
             return no_update, no_update, no_update, no_update
-        resident_id = target.get("rid")
-        if not isinstance(resident_id, int):
+        resident_id = record_id(target.get("rid"))
+        if resident_id is None:
             return no_update, no_update, no_update, no_update
         found = reveal(context.services, context.tree.get(), who, resident_id, client_address())
         if found is None:
@@ -118,8 +119,8 @@ def register(app: Dash, context: AppContext) -> None:
             return no_update, no_update  # buttons rendered, nothing clicked
         if target.get("type") == ids.RES_HOUSEHOLD_CLOSE:
             return household_panel(None), PANEL_CLASS
-        household_id = target.get("hid")
-        if not isinstance(household_id, int):
+        household_id = record_id(target.get("hid"))
+        if household_id is None:
             return no_update, no_update
         members = household(context.services, context.tree.get(), who, household_id)
         return household_panel(members), OPEN_PANEL_CLASS

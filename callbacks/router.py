@@ -21,6 +21,7 @@ from dashboard.audit_view import ACTION_LABELS
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root, user
 from dashboard.events_access import category_options
 from data.audit_queries import actions_seen
+from data.record_ids import record_id
 from layouts import ids
 from layouts.admin_audit import audit_layout
 from layouts.admin_devices import devices_layout
@@ -37,7 +38,7 @@ PAGE_PERMS = {item.path: item.perm for item in NAV_ITEMS} | {"/": NAV_ITEMS[0].p
 
 def _node_param(search: str | None) -> int | None:
     values = parse_qs((search or "").lstrip("?")).get("node", [])
-    return int(values[0]) if values and values[0].isdigit() else None
+    return record_id(values[0]) if values else None
 
 
 def register(app: Dash, context: AppContext) -> None:

@@ -24,6 +24,7 @@ from data import users
 from data.models import ROLE_LABELS, OrgNode, Role, User
 from data.org_tree import OrgTree
 from data.passwords import PasswordPolicyError
+from data.record_ids import record_id
 
 log = logging.getLogger("gridwatch.scope")
 
@@ -60,8 +61,8 @@ def _scope_path(tree: OrgTree, who: SessionUser) -> str:
 
 def pattern_int(target: dict, key: str) -> int:
     """An integer id from a pattern-matching component id; anything else is refused."""
-    value = target.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
+    value = record_id(target.get(key))  # also beyond SQL's integers
+    if value is None:
         raise AdminError("无效的请求")
     return value
 

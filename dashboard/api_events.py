@@ -7,7 +7,7 @@ POST return the first result instead of a second incident.
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 from typing import Any
 
 import redis
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from dashboard.api_auth import bearer_token
 from dashboard.api_errors import api_error, redis_unavailable
 from dashboard.attachments import AttachmentError, store_photos
+from dashboard.request_input import BadBody, json_type, parse_json, request_json_object
 from dashboard.services import Services
 from data.alerts.deliveries import NotARecipient, acknowledge
 from data.alerts.queries import live_alerts_for_staff
@@ -41,6 +42,7 @@ from data.models import (
     Role,
     Staff,
 )
+from data.record_ids import MAX_RECORD_ID, record_id
 from streams import device_registry
 
 #: what a terminal may do through feedback
@@ -48,17 +50,25 @@ TERMINAL_ACTIONS = {"start", "handle", "escalate"}
 
 
 def _payload() -> tuple[dict[str, Any], list[Any]]:
-    """JSON body, or multipart with a ``data`` JSON field and ``photo`` files."""
+    """JSON body, or multipart with a ``data`` JSON field and ``photo`` files.
+
+    Raises BadBody (a 400) when the body cannot be read as a JSON object.
+    """
     if request.mimetype == "multipart/form-data":
         try:
-            data = json.loads(request.form.get("data") or "{}")
-        except json.JSONDecodeError as exc:
-            raise InvalidRequest(f"data 字段不是合法的 JSON：{exc}") from None
-        return (data if isinstance(data, dict) else {}), request.files.getlist("photo")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidRequest("请求体应为 JSON 对象 (expected a JSON object)")
-    return body, []
+            data = parse_json(request.form.get("data") or "{}")
+        except BadBody as exc:
+            raise BadBody(f"data 字段：{exc}") from None
+        if not isinstance(data, dict):
+            raise BadBody(f"data 字段应为 JSON 对象，收到的是 {json_type(data)}")
+        if request.form.getlist("photo"):  # a text field would be silently dropped
+            raise AttachmentError("photo 应为图片文件（multipart 文件部分），不能是文本字段")
+        return data, request.files.getlist("photo")
+    return request_json_object(), []
+
+
+def bad_body(exc: BadBody) -> Response:
+    return api_error(400, "bad_request", str(exc))
 
 
 def _number(body: dict[str, Any], field: str) -> float | None:
@@ -68,6 +78,16 @@ def _number(body: dict[str, Any], field: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise IntakeError({field: f"{field} 必须是数字"})
     return float(value)
+
+
+def _text(body: dict[str, Any], field: str) -> str:
+    """A text field as sent ("" when absent); any other JSON type is refused, not str()-ed."""
+    value = body.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise IntakeError({field: f"{field} 应为文本（字符串），收到的是 {json_type(value)}"})
+    return value
 
 
 def workflow_error(exc: WorkflowError) -> Response:
@@ -119,13 +139,13 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                 incident = report(
                     session,
                     source=IncidentSource.TERMINAL,
-                    category=str(body.get("category") or ""),
-                    title=str(body.get("title") or ""),
-                    description=str(body.get("description") or ""),
+                    category=_text(body, "category"),
+                    title=_text(body, "title"),
+                    description=_text(body, "description"),
                     lat=lat,
                     lon=lon,
                     node_id=None if lat is not None else grid.id,
-                    address=body.get("address"),
+                    address=_text(body, "address") or None,
                     reporter_staff_id=staff.id,
                     attachments=attachments,
                     transition_id=_optional_id(body, "report_id"),
@@ -138,6 +158,8 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
             return api_error(422, "invalid", str(exc), fields={"photo": str(exc)})
         except WorkflowError as exc:
             return workflow_error(exc)
+        except BadBody as exc:
+            return bad_body(exc)
         return jsonify(answer), 201
 
     @bp.get("/api/v1/events/assigned")
@@ -174,26 +196,33 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                         "level": alert.level.value,
                         "title": alert.title,
                         "text": alert.text,
-                        "valid_until": alert.valid_until.isoformat(),
+                        "valid_until": _rfc3339(alert.valid_until),
                         "acknowledged": acknowledged,
                     }
                     for alert, acknowledged in live_alerts_for_staff(session, staff.id)
                 ]
             )
 
-    @bp.post("/api/v1/alerts/<int:alert_id>/ack")
-    def acknowledge_alert(alert_id: int) -> Response:
+    @bp.post("/api/v1/alerts/<alert_id>/ack")
+    def acknowledge_alert(alert_id: str) -> Response:
         """The terminal's holder confirms they received an alert (stored before the 200)."""
         found = device_staff()
         if isinstance(found, Response):
             return found
         staff, _grid = found
+        found_id = record_id(alert_id)  # paths carry text: "²" or 2**64 is no alert
+        if found_id is None:
+            return api_error(
+                404,
+                "not_found",
+                f"没有编号为 {alert_id[:32]} 的预警（预警编号应为 1 到 {MAX_RECORD_ID} 的整数）",
+            )
         try:
             with services.sessions.begin() as session:
-                first = acknowledge(session, alert_id, staff.id, via="terminal")
+                first = acknowledge(session, found_id, staff.id, via="terminal")
         except NotARecipient:
-            return api_error(404, "not_found", f"预警 {alert_id} 未发送给本终端的持有人")
-        return jsonify({"alert_id": alert_id, "acknowledged": True, "first": first})
+            return api_error(404, "not_found", f"预警 {found_id} 未发送给本终端的持有人")
+        return jsonify({"alert_id": found_id, "acknowledged": True, "first": first})
 
     @bp.post("/api/v1/events/<tracking_no>/feedback")
     def feedback(tracking_no: str) -> Response:
@@ -203,7 +232,7 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
         staff, grid = found
         try:
             body, photos = _payload()
-            action = str(body.get("action") or "handle")
+            action = _text(body, "action") or "handle"
             if action not in TERMINAL_ACTIONS:
                 raise InvalidRequest(
                     f"终端只能执行 {sorted(TERMINAL_ACTIONS)}，不能执行「{action}」"
@@ -227,7 +256,7 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                     incident_id,
                     action,
                     actor,
-                    note=body.get("note"),
+                    note=_text(body, "note") or None,
                     lat=lat,
                     lon=lon,
                     attachments=attachments,
@@ -241,6 +270,8 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
             return api_error(422, "invalid", str(exc), fields={"photo": str(exc)})
         except WorkflowError as exc:
             return workflow_error(exc)
+        except BadBody as exc:
+            return bad_body(exc)
         return jsonify(answer)
 
     return bp
@@ -261,5 +292,12 @@ def _incident_json(incident: Incident) -> dict[str, Any]:
         "state": str(incident.state),
         "state_label": INCIDENT_STATE_LABELS[incident.state],
         "node_id": incident.node_id,
-        "deadline_at": incident.deadline_at.isoformat(),
+        "deadline_at": _rfc3339(incident.deadline_at),
     }
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    """With its zone, always: SQLite hands back naive UTC, which clients would misread."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.isoformat()

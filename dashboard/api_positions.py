@@ -18,6 +18,7 @@ from dashboard.ingest import (
     validate_fixes,
     validate_items,
 )
+from dashboard.request_input import BadBody, request_json
 from dashboard.services import Services
 from data.devices import hash_token
 from streams import device_registry
@@ -83,14 +84,11 @@ def positions_blueprint(services: Services) -> Blueprint:
         now = time.time()
         try:
             if request.is_json:
-                body = request.get_json(silent=True)
-                if body is None:
-                    return api_error(400, "bad_request", "请求体不是合法的 JSON")
-                parsed = parse_osmand_json(body, now)
+                parsed = parse_osmand_json(request_json(), now)
             else:
                 params = {**request.form.to_dict(), **request.args.to_dict()}
                 parsed = parse_osmand_query(params, now)
-        except FixError as exc:
+        except (FixError, BadBody) as exc:
             return api_error(400, "bad_request", str(exc))
         try:
             device = device_registry.by_identifier(r, parsed.identifier)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from dashboard.api_auth import gateway_token_ok
 from dashboard.api_errors import api_error
+from dashboard.request_input import BadBody, json_type, request_json, request_json_object
 from dashboard.services import Services
 from data.incidents.categories import CategoryConfig
 from data.incidents.intake import IntakeError, report
@@ -47,11 +48,11 @@ def sms_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
             )
         if not gateway_token_ok(settings):
             return api_error(401, "unauthorized", "短信网关令牌无效")
-        body: dict[str, Any] = (
-            request.get_json(silent=True) or {} if request.is_json else request.form.to_dict()
-        )
-        sender = str(body.get("from") or "").strip()
-        text = str(body.get("text") or "").strip()
+        try:
+            body = request_json_object() if request.is_json else request.form.to_dict()
+            sender, text = _field(body, "from"), _field(body, "text")
+        except BadBody as exc:
+            return api_error(400, "bad_request", str(exc))
         if not sender or not text:
             return api_error(400, "bad_request", "from 与 text 为必填项")
         asked = QUERY.match(text)
@@ -89,18 +90,42 @@ def sms_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
         """Delivery receipts from the provider: ``{"message_id", "status"}`` or a list."""
         if not gateway_token_ok(settings):
             return api_error(401, "unauthorized", "短信网关令牌无效")
-        body = request.get_json(silent=True)
-        items = body if isinstance(body, list) else [body]
-        if not all(isinstance(i, dict) and i.get("message_id") and i.get("status") for i in items):
-            return api_error(400, "bad_request", "每条回执需要 message_id 与 status")
+        try:
+            body = request_json()
+            items = body if isinstance(body, list) else [body]
+            receipts = [_receipt(index, item) for index, item in enumerate(items)]
+        except BadBody as exc:
+            return api_error(400, "bad_request", str(exc))
         now = dt.datetime.now(dt.UTC)
         with services.sessions.begin() as session:
-            applied = sum(
-                apply_receipt(session, str(i["message_id"]), str(i["status"]), now) for i in items
-            )
+            applied = sum(apply_receipt(session, mid, status, now) for mid, status in receipts)
         return jsonify({"received": len(items), "applied": applied})
 
     return bp
+
+
+def _field(body: dict[str, Any], name: str) -> str:
+    """A text field of the webhook body, stripped; another JSON type is refused by name."""
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadBody(f"{name} 应为文本（字符串），收到的是 {json_type(value)}")
+    return value.strip()
+
+
+def _receipt(index: int, item: Any) -> tuple[str, str]:
+    """(message_id, status) of one receipt; ids may come as JSON numbers, nothing else."""
+    if not isinstance(item, dict):
+        raise BadBody(f"第 {index} 条回执应为 JSON 对象，收到的是 {json_type(item)}")
+    message_id, status = item.get("message_id"), item.get("status")
+    if isinstance(message_id, int) and not isinstance(message_id, bool):
+        message_id = str(message_id)
+    if not isinstance(message_id, str) or not message_id:
+        raise BadBody(f"第 {index} 条回执：message_id 应为非空文本")
+    if not isinstance(status, str) or not status:
+        raise BadBody(f"第 {index} 条回执：status 应为非空文本")
+    return message_id, status
 
 
 def _status_reply(session: Any, tracking: str, sender: str) -> str:

@@ -16,7 +16,7 @@ from flask import Flask, Response, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api_errors import api_error
+from dashboard.api_errors import api_error, install_api_method_guard
 from dashboard.api_events import events_blueprint
 from dashboard.api_positions import positions_blueprint
 from dashboard.api_sms import sms_blueprint
@@ -30,6 +30,7 @@ from dashboard.health import health_blueprint
 from dashboard.open311 import open311_blueprint, open311_error, open311_fallback_blueprint
 from dashboard.openapi import openapi_blueprint
 from dashboard.realtime import RealtimeBridge
+from dashboard.request_input import install_dash_body_check, install_json_provider
 from dashboard.security_headers import install_security_headers
 from dashboard.services import Services, make_services
 from dashboard.settings import Settings
@@ -186,18 +187,20 @@ def create_app(settings: Settings) -> GridwatchApp:
         JSON_AS_ASCII=False,
     )
     server.config[DISPLAY_ZONE_KEY] = settings.display_zone
+    install_json_provider(server)  # a too deep JSON body is a 400, not a 500
     server.json.ensure_ascii = False  # type: ignore[attr-defined]
     socket_sessions = init_auth(server, services)
     install_outage_answers(server)  # Redis or the database down: 503, never a 500
     server.register_blueprint(positions_blueprint(services))
     server.register_blueprint(exports_blueprint(services))
-    server.register_blueprint(openapi_blueprint())
     categories = services.categories
+    server.register_blueprint(openapi_blueprint(categories.categories))
     server.register_blueprint(open311_blueprint(services, categories))
     server.register_blueprint(open311_fallback_blueprint())
     server.register_blueprint(events_blueprint(services, categories))
     server.register_blueprint(sms_blueprint(services, categories))
     _register_http_errors(server)
+    install_api_method_guard(server)
 
     heartbeats = Heartbeats()
     server.register_blueprint(health_blueprint(services, heartbeats))
@@ -214,6 +217,7 @@ def create_app(settings: Settings) -> GridwatchApp:
     from dashboard.dash_app import build_dash  # Dash pages import heavy modules
 
     dash_app = build_dash(server, services, tree)
+    install_dash_body_check(server, dash_app.callback_map)  # crafted callback body: 400
     install_security_headers(server, dash_app, settings.tile_url)  # last: sees every callback
     return GridwatchApp(
         server=server,

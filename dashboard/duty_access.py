@@ -44,6 +44,7 @@ from data.models import (
 )
 from data.org_tree import NodeInfo, OrgTree
 from data.queries import boundaries
+from data.record_ids import record_id
 from streams.incidents import relay_outbox
 
 log = logging.getLogger("gridwatch.scope")
@@ -230,7 +231,7 @@ def live_alerts(services: Services, tree: OrgTree, who: SessionUser) -> list[Ale
 
 
 def _in_scope(db: Session, tree: OrgTree, who: SessionUser, alert_id: object) -> Alert | None:
-    if not isinstance(alert_id, int) or isinstance(alert_id, bool):
+    if record_id(alert_id) is None:  # also beyond SQL's integers
         return None
     path = _scope_path(tree, who)
     alert = db.get(Alert, alert_id)

@@ -56,6 +56,7 @@ from data.models import (
     Staff,
 )
 from data.org_tree import OrgTree
+from data.record_ids import record_id
 from layouts.pickers import node_label
 
 log = logging.getLogger("gridwatch.scope")
@@ -240,7 +241,7 @@ def list_page(
 
 def _in_scope(db: Session, tree: OrgTree, who: SessionUser, incident_id: Any) -> Incident | None:
     scope = scope_root(tree, who)
-    if scope is None or not isinstance(incident_id, int) or isinstance(incident_id, bool):
+    if scope is None or record_id(incident_id) is None:  # also beyond SQL's integers
         return None
     incident = get_incident(db, scope.path, incident_id)
     if incident is None:

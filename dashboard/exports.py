@@ -27,6 +27,7 @@ from dashboard.auth.views import client_address
 from dashboard.residents_access import masked
 from dashboard.services import Services
 from data.models import OrgNode
+from data.record_ids import record_id
 from data.resident_queries import count_in_subtree, iter_subtree
 
 log = logging.getLogger("gridwatch.scope")
@@ -96,7 +97,8 @@ def _node_in_scope(db: Session, who: SessionUser, raw: str | None) -> OrgNode:
     scope = _user_node(db, who)
     if not raw:
         return scope
-    node = db.get(OrgNode, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    node_id = record_id(raw)
+    node = None if node_id is None else db.get(OrgNode, node_id)
     if node is None or not node.path.startswith(scope.path):
         log.warning(
             "scope: user %s asked to export node %s outside node %s", who.username, raw, scope.id

@@ -161,7 +161,7 @@ def _osmand_time(value: object, now: float) -> float:
         number = float(value)
         return number / 1000.0 if number > 1e11 else number
     if isinstance(value, str):
-        text = value.strip().replace(" ", "T")
+        text = value.strip().upper().replace(" ", "T")
         try:
             parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.request_input import BadBody, json_type, request_json_object
 from dashboard.services import Services
 from data.incidents.categories import CategoryConfig
 from data.incidents.intake import IntakeError, report
@@ -30,6 +31,8 @@ CLOSED_STATES = {
     IncidentState.TRANSFERRED,
 }
 MAX_LIST = 1000
+#: intake's field names as GeoReport calls them
+GEOREPORT_NAMES = {"lon": "long", "reporter_phone": "phone", "address": "address_string"}
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -84,20 +87,49 @@ def request_view(incident: Incident, config: CategoryConfig) -> dict[str, Any]:
 
 
 def _form() -> dict[str, Any]:
-    """GeoReport clients post form fields; JSON bodies are accepted too."""
+    """GeoReport clients post form fields; JSON bodies (objects) are accepted too."""
     if request.is_json:
-        body = request.get_json(silent=True)
-        return body if isinstance(body, dict) else {}
+        return request_json_object()
     return request.form.to_dict()
 
 
+def _text(form: dict[str, Any], field: str) -> str:
+    """A text field, stripped ("" when absent); another JSON type is refused by name."""
+    value = form.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadBody(f"{field} 应为文本（字符串），收到的是 {json_type(value)}")
+    return value.strip()
+
+
 def _float(value: Any, field: str) -> float | None:
-    if value in (None, ""):
+    """A form field's text or a JSON number; whether it is a usable coordinate is intake's call."""
+    if value is None or value == "":
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise IntakeError({field: f"{field} 必须是数字"})
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except ValueError:
         raise IntakeError({field: f"{field} 必须是数字"}) from None
+
+
+def _georeport_message(exc: IntakeError) -> str:
+    """Intake's per-field errors under GeoReport's field names (``long``, not ``lon``)."""
+    return "；".join(f"{GEOREPORT_NAMES.get(k, k)}: {v}" for k, v in exc.errors.items())
+
+
+def _query_time(value: str) -> dt.datetime:
+    """An ISO 8601 / RFC 3339 time in UTC (China time when it has no zone).
+
+    Converting now, not in the SQL driver: 0001-01-01T00:00+23:00 is a valid RFC 3339
+    time whose UTC lies before year 1, which raised OverflowError (a 500) there.
+    """
+    moment = dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=CHINA_TZ)
+    return moment.astimezone(dt.UTC)
 
 
 def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
@@ -109,16 +141,17 @@ def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
 
     @bp.post("/requests.json")
     def post_request() -> Response | tuple[Response, int]:
-        form = _form()
-        code = str(form.get("service_code") or "").strip()
+        try:
+            form = _form()
+            code, description = _text(form, "service_code"), _text(form, "description")
+            name = " ".join(p for p in (_text(form, "last_name"), _text(form, "first_name")) if p)
+            address, phone = _text(form, "address_string"), _text(form, "phone")
+        except BadBody as exc:
+            return open311_error(400, str(exc))
         if not code:
             return open311_error(400, "service_code 为必填项 (service_code is required)")
         if code not in config:
             return open311_error(404, f"未知的 service_code「{code}」")
-        name = " ".join(
-            part for part in (form.get("last_name"), form.get("first_name")) if part
-        ).strip()
-        description = str(form.get("description") or "").strip()
         try:
             lat = _float(form.get("lat"), "lat")
             lon = _float(form.get("long"), "long")
@@ -133,14 +166,14 @@ def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                     description=description,
                     lat=lat,
                     lon=lon,
-                    address=form.get("address_string") or None,
+                    address=address or None,
                     reporter_name=name or None,
-                    reporter_phone=form.get("phone") or None,
+                    reporter_phone=phone or None,
                     categories=config,
                 )
                 tracking = incident.tracking_no
         except IntakeError as exc:
-            return open311_error(400, str(exc))
+            return open311_error(400, _georeport_message(exc))
         notice = f"已受理，编号 {tracking}，可凭编号查询办理进度"
         return jsonify(
             [{"service_request_id": tracking, "service_notice": notice, "account_id": None}]
@@ -166,11 +199,11 @@ def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
             value = request.args.get(arg)
             if value:
                 try:
-                    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                    moment = _query_time(value)
                 except ValueError:
                     return open311_error(400, f"{arg} 不是 ISO 8601 时间：{value!r}")
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=CHINA_TZ)
+                except OverflowError:
+                    return open311_error(400, f"{arg} 超出可表示的时间范围：{value!r}")
                 column = Incident.created_at
                 query = query.where(column >= moment if compare == "ge" else column < moment)
         query = query.order_by(Incident.id.desc()).limit(MAX_LIST)

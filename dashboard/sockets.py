@@ -25,6 +25,7 @@ from dashboard.auth.socket_sessions import SocketGrant, SocketSessions
 from dashboard.realtime import aggregate_room_of, room_of
 from dashboard.settings import Settings
 from data.org_tree import OrgTree
+from data.record_ids import record_id
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +33,7 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def _focus_id(auth: dict[str, Any] | None) -> int | None:
-    focus = (auth or {}).get("focus")
-    if isinstance(focus, int):
-        return focus
-    if isinstance(focus, str) and focus.isdigit():
-        return int(focus)
-    return None
+    return record_id((auth or {}).get("focus"))
 
 
 def _session_is_live(settings: Settings, grant: SocketGrant | None) -> bool:

@@ -76,9 +76,17 @@ class FixError(ValueError):
     """A fix that cannot be accepted; the message names what is wrong."""
 
 
+#: what a body nested past the decoder's recursion limit is told (msgspec raises
+#: RecursionError there, which is no DecodeError and used to become a 500)
+TOO_DEEP = "JSON 嵌套过深 (nested too deeply)"
+
+
 def decode_batch(body: bytes) -> list[msgspec.Raw]:
     """Split a batch body into raw items; raises msgspec.ValidationError/DecodeError."""
-    return _batch_decoder.decode(body).fixes
+    try:
+        return _batch_decoder.decode(body).fixes
+    except RecursionError:
+        raise msgspec.DecodeError(TOO_DEEP) from None
 
 
 def decode_valid_batch(body: bytes) -> list[FixIn] | None:
@@ -90,7 +98,7 @@ def decode_valid_batch(body: bytes) -> list[FixIn] | None:
     """
     try:
         return _valid_batch_decoder.decode(body).fixes
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
 
 
@@ -101,6 +109,8 @@ def decode_fix(raw: bytes | msgspec.Raw) -> FixIn:
         raise FixError(str(exc)) from None
     except msgspec.DecodeError as exc:
         raise FixError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise FixError(TOO_DEEP) from None
 
 
 def fix_timestamp(fix: FixIn) -> float:

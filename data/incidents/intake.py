@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from data.incidents import journal, limits
 from data.incidents.actors import CITIZEN, Actor
 from data.incidents.categories import CategoryConfig, default_categories
-from data.incidents.locate import grid_index
+from data.incidents.locate import coordinate_errors, grid_index
 from data.incidents.workflow import (
     InvalidRequest,
     aware,
@@ -80,21 +80,19 @@ def report(
     """Create an incident in state ``reported`` at its grid (or ``node_id``), or raise IntakeError.
 
     A repeated ``transition_id`` (a terminal retrying its POST) returns the incident
-    created the first time instead of a second one.
+    created the first time instead of a second one, once the retry's own fields pass
+    the same rules (a key is no way around validation).
     """
+    config = categories or default_categories()
+    now = aware(now)
+    errors: dict[str, str] = {}
     if transition_id is not None:
         try:
             check_transition_id(transition_id)
         except InvalidRequest as exc:
             raise IntakeError({"transition_id": str(exc)}) from None
-        existing = _replayed(session, transition_id)
-        if existing is not None:
-            return existing
-    config = categories or default_categories()
-    now = aware(now)
-    errors: dict[str, str] = {}
     kind = _check_source(source, errors)
-    if category not in config:
+    if not isinstance(category, str) or category not in config:
         errors["category"] = f"未知的事件类别「{category}」"
     title = _text(title, "title", "标题", MAX_TITLE, errors, required=True)
     description = _text(description, "description", "描述", MAX_DESCRIPTION, errors)
@@ -105,6 +103,12 @@ def report(
         check_attachments(attachments)
     except InvalidRequest as exc:
         errors["attachments"] = str(exc)
+    errors.update(coordinate_errors(lat, lon))
+    # a retry gets the first answer only when its own fields pass the same rules
+    if transition_id is not None and not errors:
+        existing = _replayed(session, transition_id)
+        if existing is not None:
+            return existing
     node = _responsible_node(session, node_id, lat, lon, scope_path, errors)
     actor = _reporter(
         session, kind, reporter_staff_id, reporter_user_id, reporter_name, reporter_phone, errors
@@ -209,15 +213,9 @@ def _responsible_node(
     errors: dict[str, str],
 ) -> OrgNode | None:
     """``node_id`` when given (the desk chose it), else the grid containing the point."""
-    if (lat is None) != (lon is None):
-        errors["location"] = "位置需要同时提供纬度和经度"
-        return None
-    for name, value, bound in (("lat", lat, 90), ("lon", lon, 180)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > bound
-        ):
-            errors[name] = f"应为 -{bound} 到 {bound} 之间的数字"
-    if "lat" in errors or "lon" in errors:
+    problems = coordinate_errors(lat, lon)
+    if problems:
+        errors.update(problems)
         return None
     if node_id is None and lat is None:
         errors["location"] = "需要提供位置（经纬度）或所属网格"

@@ -24,6 +24,40 @@ from data.models import NodeKind, OrgNode
 #: bucket edge in degrees (about 1.1 km north-south)
 BUCKET_DEG = 0.01
 EARTH_RADIUS_M = 6_371_008.8
+#: field → (Chinese label, largest absolute value)
+COORDINATE_BOUNDS = {"lat": ("纬度", 90.0), "lon": ("经度", 180.0)}
+
+
+def coordinate_errors(lat: object, lon: object) -> dict[str, str]:
+    """What is wrong with a latitude/longitude pair, per field; empty when it is usable.
+
+    The one check every intake path (terminal, Open311, SMS, desk, feedback) runs.
+    ``math.isfinite`` comes first: NaN compares false with every bound, so a range
+    check alone lets it through to the grid lookup, where ``math.floor`` raises.
+    Both absent is fine here (the caller decides whether a position is required).
+    Messages leave the field out ("应为数字"): callers show them beside the field's
+    name (``fields`` in JSON, "纬度：…" on the desk form, ``coordinate_message``).
+    """
+    if (lat is None) != (lon is None):
+        return {"location": "需要同时提供纬度和经度"}
+    errors: dict[str, str] = {}
+    for field, value in (("lat", lat), ("lon", lon)):
+        if value is None:
+            continue
+        bound = COORDINATE_BOUNDS[field][1]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            errors[field] = "应为数字"
+        elif not math.isfinite(value):
+            errors[field] = f"应为有限数字，不能是 {value}"
+        elif abs(value) > bound:
+            errors[field] = f"应为 -{bound:g} 到 {bound:g} 之间的数字，收到 {value:g}"
+    return errors
+
+
+def coordinate_message(errors: dict[str, str]) -> str:
+    """The errors of ``coordinate_errors`` as one sentence naming each field in Chinese."""
+    labels = {field: label for field, (label, _) in COORDINATE_BOUNDS.items()}
+    return "；".join(f"{labels.get(field, '位置')}：{message}" for field, message in errors.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +99,8 @@ class GridIndex:
         return cls((node_id, boundary) for node_id, boundary in rows)
 
     def locate(self, lat: float, lon: float) -> int | None:
+        if not (math.isfinite(lat) and math.isfinite(lon)):
+            return None  # in no grid; callers validate with coordinate_errors first
         for shape in self._buckets.get((_bucket(lon), _bucket(lat)), ()):
             if shape.contains(lat, lon):
                 return shape.node_id

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from data.incidents import journal, limits
 from data.incidents.actors import SYSTEM, Actor
 from data.incidents.categories import CategoryConfig, default_categories
+from data.incidents.locate import coordinate_errors, coordinate_message
 from data.models import (
     HANDLING_LEVEL_LABELS,
     INCIDENT_STATE_LABELS,
@@ -243,10 +244,10 @@ def aware(now: dt.datetime | None) -> dt.datetime:
 
 
 def check_position(lat: float | None, lon: float | None) -> None:
-    if (lat is None) != (lon is None):
-        raise InvalidRequest("位置需要同时提供纬度和经度")
-    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InvalidRequest("位置超出有效范围")
+    """The same coordinate rule as intake (finite first, then the range)."""
+    problems = coordinate_errors(lat, lon)
+    if problems:
+        raise InvalidRequest(coordinate_message(problems))
 
 
 def check_transition_id(transition_id: str) -> None:

@@ -12,15 +12,15 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from data.models import Delivery, DeliveryState
+from data.record_ids import record_id
 
 DELIVERED_STATUSES = frozenset({"delivered", "DELIVRD", "success", "ok"})
 
 
 def apply_receipt(session: Session, message_id: str, status: str, now: dt.datetime) -> bool:
     """Apply one receipt; returns False for unknown ids or receipts that change nothing."""
-    try:
-        delivery_id = int(message_id)
-    except ValueError:
+    delivery_id = record_id(message_id)  # "²" or beyond SQL's integers: no such text
+    if delivery_id is None:
         return False
     if status in DELIVERED_STATUSES:
         stmt = (

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, Select, select
 
 from data.models import OrgNode, Staff
+from data.record_ids import record_id
 
 
 def path_under(column: ColumnElement[str] | object, scope_path: str) -> ColumnElement[bool]:
@@ -32,8 +33,7 @@ def unique_ints(values: Iterable[object]) -> list[int]:
     """Integers from a browser list, de-duplicated in order; anything else is dropped."""
     seen: dict[int, None] = {}
     for value in values:
-        if isinstance(value, int) and not isinstance(value, bool):
-            seen.setdefault(value, None)
-        elif isinstance(value, str) and value.isdigit():
-            seen.setdefault(int(value), None)
+        number = record_id(value)  # bounded: "²" or 2**64 is dropped, not a 500
+        if number is not None:
+            seen.setdefault(number, None)
     return list(seen)

@@ -33,7 +33,7 @@ PUBLIC_RULES = {
     "/api/v1/events/assigned",
     "/api/v1/sms/inbound",
     "/api/v1/sms/receipts",
-    "/api/v1/alerts/<int:alert_id>/ack",
+    "/api/v1/alerts/<alert_id>/ack",
     "/api/v1/alerts/assigned",
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
     "/_favicon.ico",
