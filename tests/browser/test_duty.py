@@ -27,7 +27,7 @@ from data.alerts.recipients import responsible_staff
 from data.db import make_engine, make_sessionmaker
 from data.incidents.actors import Actor
 from data.models import Alert, AuditLog, Delivery, NodeKind, OrgNode, Role, SmsMessage
-from tests.support.browser import LiveServer, login_in_browser, screenshot
+from tests.support.browser import LiveServer, login_in_browser, screenshot, settled_box
 from tests.support.server_process import start_server, stop_server
 
 log = logging.getLogger(__name__)
@@ -192,9 +192,8 @@ def test_issue_acknowledge_raise_and_lift_from_the_console(
 
 def test_the_console_on_a_tablet(live_server: LiveServer, browser: Browser):
     context, page = _open(browser, live_server, (1024, 768))
-    form = page.locator(".gw-duty-issue-card")
-    box = form.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= 1024
+    box = settled_box(page, ".gw-duty-issue-card")
+    assert box["x"] + box["width"] <= 1024
     expect(page.locator("#duty-incidents")).to_contain_text("前往事件处置", timeout=15_000)
     screenshot(page, "duty-tablet-1024x768")
     context.close()

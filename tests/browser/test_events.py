@@ -18,7 +18,7 @@ from dashboard.device_admin import add as add_device
 from data.db import make_engine, make_sessionmaker
 from data.incidents.categories import default_categories
 from data.models import AuditLog, Incident, NodeKind, OrgNode, Role, Staff
-from tests.support.browser import LiveServer, login_in_browser, screenshot
+from tests.support.browser import LiveServer, login_in_browser, screenshot, settled_box
 
 STEPS = ["上报", "受理", "派遣", "开始处置", "处置反馈", "核查通过", "结案"]
 
@@ -148,18 +148,16 @@ def test_the_events_page_on_a_tablet(live_server: LiveServer, browser: Browser):
     incident_id, tracking = _file(live_server, staff.node_id, "楼道堆放杂物")
     _file(live_server, staff.node_id, "楼道堆放杂物（重复）")
     context, page = _open(browser, live_server, (1024, 768), community_id)
-    table = page.locator("#ev-table table")
-    expect(table).to_be_visible(timeout=10_000)
-    box = table.bounding_box()
-    assert box is not None and box["width"] <= 1024
+    box = settled_box(page, "#ev-table table")
+    assert box["width"] <= 1024
     screenshot(page, "events-tablet-1024x768")
 
     _reopen(page, incident_id)
     panel = page.locator("#ev-side")
     expect(panel).to_contain_text(tracking, timeout=5_000)
     expect(panel).to_contain_text("疑似重复")
-    side = panel.bounding_box()
-    assert side is not None and side["x"] + side["width"] <= 1024
+    side = settled_box(page, "#ev-side")
+    assert side["x"] + side["width"] <= 1024
     screenshot(page, "events-tablet-detail-1024x768")
     panel.get_by_role("button", name="关闭").click()
     expect(panel).to_be_hidden()

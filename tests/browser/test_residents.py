@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from data.db import make_engine, make_sessionmaker
 from data.models import AuditLog, Resident, Role
-from tests.support.browser import LiveServer, login_in_browser, screenshot
+from tests.support.browser import LiveServer, login_in_browser, screenshot, settled_box
 
 FULL_ID_NUMBER = re.compile(r"\d{17}[\dX]")
 
@@ -83,16 +83,16 @@ def test_a_leader_sees_masked_numbers_and_reveals_one(live_server: LiveServer, b
 def test_the_residents_page_on_a_tablet(live_server: LiveServer, browser: Browser):
     context, page, _ = _open(browser, live_server, (1024, 768), Role.LEADER)
     _no_full_id_number(page)
-    table = page.locator("#res-table table").bounding_box()
-    assert table is not None and table["width"] <= 1024  # no sideways scrolling on a tablet
+    table = settled_box(page, "#res-table table")
+    assert table["width"] <= 1024  # no sideways scrolling on a tablet
     screenshot(page, "residents-tablet-1024x768")
     page.locator("#res-table tr[data-resident]").first.get_by_role(
         "button", name="同户成员"
     ).click()
     panel = page.locator("#res-household")
     expect(panel).to_contain_text("同户成员（", timeout=5_000)
-    box = panel.bounding_box()
-    assert box is not None and box["y"] + box["height"] <= 768  # floats in view, no scrolling
+    box = settled_box(page, "#res-household")
+    assert box["y"] + box["height"] <= 768  # floats in view, no scrolling
     screenshot(page, "residents-tablet-household-1024x768")
     panel.get_by_role("button", name="关闭").click()
     expect(panel).to_be_hidden()

@@ -30,7 +30,7 @@ from data.models import (
     Staff,
 )
 from data.sms import groups, templates
-from tests.support.browser import LiveServer, login_in_browser, screenshot
+from tests.support.browser import LiveServer, login_in_browser, screenshot, settled_box
 
 
 @contextmanager
@@ -172,9 +172,8 @@ def test_compose_to_a_group_file_it_and_see_the_chart(live_server: LiveServer, b
 def test_the_sms_page_on_a_tablet(live_server: LiveServer, browser: Browser):
     community_id, _path, _extra = _community_with_group(live_server)
     context, page = _open(browser, live_server, (1024, 768), community_id)
-    tabs = page.locator("#sms-tabs")
-    box = tabs.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= 1024
+    box = settled_box(page, "#sms-tabs")
+    assert box["x"] + box["width"] <= 1024
     _pick(page, "sms-groups", "防汛值守组")
     page.fill("#sms-text", "测试：" + "字" * 80)
     expect(page.locator("#sms-counter")).to_contain_text("每人 2 条短信")
@@ -183,10 +182,8 @@ def test_the_sms_page_on_a_tablet(live_server: LiveServer, browser: Browser):
     expect(page.locator("#sms-send-msg")).to_contain_text("已提交发送 4 人", timeout=8_000)
 
     _tab(page, "已发短信")
-    table = page.locator("#sms-folder-table table")
-    expect(table).to_be_visible(timeout=8_000)
-    width = table.bounding_box()
-    assert width is not None and width["x"] + width["width"] <= 1024
+    width = settled_box(page, "#sms-folder-table table")
+    assert width["x"] + width["width"] <= 1024
     screenshot(page, "sms-sent-1024x768")
     _tab(page, "发送统计")
     expect(

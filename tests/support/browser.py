@@ -47,3 +47,27 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+#: where an element's box is read in one step, so a re-render between "found" and
+#: "measured" cannot hand back a detached element's None (a flake under load)
+_BOX_JS = """([selector, first]) => {
+    const els = document.querySelectorAll(selector);
+    const el = first ? els[0] : els[els.length - 1];
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) return null;
+    return {x: r.x, y: r.y, width: r.width, height: r.height};
+}"""
+
+
+def settled_box(page: Page, selector: str, timeout_ms: float = 10_000) -> dict[str, float]:
+    """The on-screen box of the first element matching the CSS ``selector``, once rendered.
+
+    Waits for the condition (an attached, laid-out element) instead of assuming the
+    element found a moment ago still exists: pages re-render on their own timers.
+    """
+    handle = page.wait_for_function(_BOX_JS, arg=[selector, True], timeout=timeout_ms)
+    box = handle.json_value()
+    assert box is not None
+    return box  # type: ignore[no-any-return]
