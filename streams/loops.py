@@ -130,19 +130,25 @@ class Heartbeats:
 Round = Callable[[], float | None]
 
 
+#: a failing loop logs its first failure, then one line per this many (not one per round)
+LOG_EVERY = 12
+
+
 def supervise(
     beat: Heartbeat,
     one_round: Round,
     stop: threading.Event,
     *,
     first_backoff_s: float = 0.5,
-    max_backoff_s: float = 30.0,
+    max_backoff_s: float = 5.0,
 ) -> None:
     """Run ``one_round`` until ``stop``; it returns how long to wait before the next one.
 
     An exception of any kind is logged, counted on the heartbeat and waited out with an
     exponential back-off (``first_backoff_s`` doubling up to ``max_backoff_s``); the loop
-    goes on. Only ``stop`` ends it.
+    goes on. Only ``stop`` ends it. The cap is short so that a loop is back within
+    seconds of Redis or the database returning; the log stays short because a streak
+    of failures is logged once, then every ``LOG_EVERY`` rounds.
     """
     backoff = first_backoff_s
     while not stop.is_set():
@@ -152,13 +158,21 @@ def supervise(
             if stop.is_set():
                 break  # shutting down: Redis or the database may already be gone
             beat.failed(exc)
-            if isinstance(exc, OUTAGES):
-                log.warning("%s: %s (retry in %.1f s)", beat.name, beat.last_error, backoff)
-            else:
-                log.exception("%s: round failed (retry in %.1f s)", beat.name, backoff)
+            if beat.failures == 1 or beat.failures % LOG_EVERY == 0:
+                streak = f"{beat.failures} in a row, " if beat.failures > 1 else ""
+                if isinstance(exc, OUTAGES):
+                    log.warning(
+                        "%s: %s (%sretry in %.1f s)", beat.name, beat.last_error, streak, backoff
+                    )
+                else:
+                    log.exception(
+                        "%s: round failed (%sretry in %.1f s)", beat.name, streak, backoff
+                    )
             _wait_beating(beat, stop, backoff)
             backoff = min(max_backoff_s, backoff * 2)
             continue
+        if beat.failures:
+            log.info("%s: working again after %d failed rounds", beat.name, beat.failures)
         beat.ok()
         backoff = first_backoff_s
         if wait:

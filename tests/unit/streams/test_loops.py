@@ -102,3 +102,37 @@ def test_a_name_is_registered_once() -> None:
     beats.add("x", 1)
     with pytest.raises(ValueError, match="twice"):
         beats.add("x", 1)
+
+
+def test_a_streak_of_failures_is_logged_briefly_and_its_end_too(caplog) -> None:
+    """A Redis outage must not write one traceback per loop per round to the log."""
+    import logging
+
+    from streams.loops import LOG_EVERY
+
+    stop = threading.Event()
+    rounds = {"n": 0}
+
+    def one_round() -> float:
+        rounds["n"] += 1
+        if rounds["n"] <= 2 * LOG_EVERY + 1:
+            raise RuntimeError("redis away")
+        stop.set()
+        return 0.0
+
+    beat = Heartbeat("incident-pump", stale_after_s=60)
+    with caplog.at_level(logging.INFO, logger="streams.loops"):
+        supervise(beat, one_round, stop, first_backoff_s=0.001, max_backoff_s=0.002)
+    failures = [r for r in caplog.records if "round failed" in r.getMessage()]
+    assert len(failures) == 3  # the first, the 12th and the 24th
+    assert "24 in a row" in failures[-1].getMessage()
+    assert any("working again after 25" in r.getMessage() for r in caplog.records)
+
+
+def test_a_loop_is_back_within_seconds_after_a_long_outage() -> None:
+    """The back-off is capped at 5 s by default: after a long Redis or database outage
+    the loops try again within seconds of it returning, not 30 s later."""
+    import inspect
+
+    cap = inspect.signature(supervise).parameters["max_backoff_s"].default
+    assert cap <= 5.0
