@@ -33,8 +33,9 @@ format: install
 	$(BIN)/ruff format .
 
 # Property tests run the derandomized "ci" hypothesis profile here (tests/support/hypothesis_profiles.py).
+# One worker per core (at most 4, pytest-xdist): each has its own Redis, city copy and browser.
 test: install browser-deps lint
-	HYPOTHESIS_PROFILE=ci $(BIN)/pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -n auto --maxprocesses=4 --dist worksteal
 
 # Four times the property-test examples, random: a deliberate deep run, not CI.
 test-thorough: install browser-deps
