@@ -16,7 +16,13 @@ from sqlalchemy import select
 
 from dashboard.api_auth import gateway_token_ok
 from dashboard.api_errors import api_error
-from dashboard.request_input import BadBody, json_type, request_json, request_json_object
+from dashboard.request_input import (
+    BadBody,
+    json_type,
+    request_json,
+    request_json_object,
+    text_field,
+)
 from dashboard.services import Services
 from data.incidents.categories import CategoryConfig
 from data.incidents.intake import IntakeError, report
@@ -50,7 +56,7 @@ def sms_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
             return api_error(401, "unauthorized", "短信网关令牌无效")
         try:
             body = request_json_object() if request.is_json else request.form.to_dict()
-            sender, text = _field(body, "from"), _field(body, "text")
+            sender, text = text_field(body, "from"), text_field(body, "text")
         except BadBody as exc:
             return api_error(400, "bad_request", str(exc))
         if not sender or not text:
@@ -102,16 +108,6 @@ def sms_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
         return jsonify({"received": len(items), "applied": applied})
 
     return bp
-
-
-def _field(body: dict[str, Any], name: str) -> str:
-    """A text field of the webhook body, stripped; another JSON type is refused by name."""
-    value = body.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise BadBody(f"{name} 应为文本（字符串），收到的是 {json_type(value)}")
-    return value.strip()
 
 
 def _receipt(index: int, item: Any) -> tuple[str, str]:

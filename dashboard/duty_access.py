@@ -28,6 +28,7 @@ from data.alerts import lifecycle, queries, recipients, states
 from data.alerts.categories import ALERT_CATEGORIES, category_label
 from data.alerts.deliveries import newest_notifying_action_id
 from data.alerts.levels import LEVEL_LABELS, rank
+from data.incidents.actors import Actor
 from data.incidents.queries import count_incidents, list_incidents
 from data.masking import mask_phone, mask_text
 from data.models import (
@@ -428,6 +429,22 @@ def _place(tree: OrgTree, who: SessionUser, node_id: int) -> str:
     return " › ".join(n.name for n in trail(tree, who, node_id)) or tree.place_name(node_id)
 
 
+def _issue_target(
+    tree: OrgTree, who: SessionUser, form: IssueForm
+) -> tuple[Actor, NodeInfo] | Outcome:
+    """Who issues and where, or the refusal: the same checks for asking and for issuing."""
+    actor = actor_for(tree, who)
+    if actor is None or not can_issue(who):
+        return Outcome(False, NO_ALERTS)
+    problems = validate_issue(form)
+    if problems:
+        return Outcome(False, "；".join(problems))
+    node = node_in_scope(tree, who, form.node_id)
+    if node is None:
+        return Outcome(False, "所选区域不在您的管辖范围内")
+    return actor, node
+
+
 def preview_issue(
     services: Services,
     tree: OrgTree,
@@ -436,14 +453,10 @@ def preview_issue(
     now: dt.datetime | None = None,
 ) -> Preview | Outcome:
     """The confirmation of an issue, or the refusal ``issue`` would give; sends nothing."""
-    if actor_for(tree, who) is None or not can_issue(who):
-        return Outcome(False, NO_ALERTS)
-    problems = validate_issue(form)
-    if problems:
-        return Outcome(False, "；".join(problems))
-    node = node_in_scope(tree, who, form.node_id)
-    if node is None:
-        return Outcome(False, "所选区域不在您的管辖范围内")
+    checked = _issue_target(tree, who, form)
+    if isinstance(checked, Outcome):
+        return checked
+    _actor, node = checked
     assert form.level is not None and form.category is not None and form.hours is not None
     now = now or dt.datetime.now(dt.UTC)
     level = AlertLevel(form.level)
@@ -553,15 +566,10 @@ def issue(
     now: dt.datetime | None = None,
 ) -> Outcome:
     """Issue (or update the live one of the same area and category) and relay at once."""
-    actor = actor_for(tree, who)
-    if actor is None or not can_issue(who):
-        return Outcome(False, NO_ALERTS)
-    problems = validate_issue(form)
-    if problems:
-        return Outcome(False, "；".join(problems))
-    node = node_in_scope(tree, who, form.node_id)
-    if node is None:
-        return Outcome(False, "所选区域不在您的管辖范围内")
+    checked = _issue_target(tree, who, form)
+    if isinstance(checked, Outcome):
+        return checked
+    actor, node = checked
     if not _claim_token(services.redis, token):
         return Outcome(False, DUPLICATE)
     now = now or dt.datetime.now(dt.UTC)

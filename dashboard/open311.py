@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.request_input import BadBody, json_type, request_json_object
+from dashboard.request_input import BadBody, request_json_object, text_field
 from dashboard.services import Services
 from data.incidents.categories import CategoryConfig
 from data.incidents.intake import IntakeError, report
@@ -93,16 +93,6 @@ def _form() -> dict[str, Any]:
     return request.form.to_dict()
 
 
-def _text(form: dict[str, Any], field: str) -> str:
-    """A text field, stripped ("" when absent); another JSON type is refused by name."""
-    value = form.get(field)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise BadBody(f"{field} 应为文本（字符串），收到的是 {json_type(value)}")
-    return value.strip()
-
-
 def _float(value: Any, field: str) -> float | None:
     """A form field's text or a JSON number; whether it is a usable coordinate is intake's call."""
     if value is None or value == "":
@@ -143,9 +133,11 @@ def open311_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
     def post_request() -> Response | tuple[Response, int]:
         try:
             form = _form()
-            code, description = _text(form, "service_code"), _text(form, "description")
-            name = " ".join(p for p in (_text(form, "last_name"), _text(form, "first_name")) if p)
-            address, phone = _text(form, "address_string"), _text(form, "phone")
+            code, description = text_field(form, "service_code"), text_field(form, "description")
+            name = " ".join(
+                p for p in (text_field(form, "last_name"), text_field(form, "first_name")) if p
+            )
+            address, phone = text_field(form, "address_string"), text_field(form, "phone")
         except BadBody as exc:
             return open311_error(400, str(exc))
         if not code:

@@ -97,6 +97,17 @@ def install_json_provider(app: Flask) -> None:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
 
+def text_field(body: dict[str, Any], name: str) -> str:
+    """A text field of a JSON or form body, stripped ("" when absent); another JSON type
+    is refused by name rather than turned into text with ``str()``."""
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadBody(f"{name} 应为文本（字符串），收到的是 {json_type(value)}")
+    return value.strip()
+
+
 #: where the browser sends every Dash callback
 DASH_UPDATE_PATH = "/_dash-update-component"
 
