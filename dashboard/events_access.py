@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dashboard.auth.audit_trail import record_action
+from dashboard.auth.audit_trail import record_action, record_refused_reveal
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.display_time import display_day_start, display_time
@@ -411,26 +411,8 @@ def reveal(
         )
 
 
-def _refused(db: Session, who: SessionUser, incident_id: Any, address: str, reason: str) -> None:
-    """A refused reveal is logged and leaves a ``denied`` audit row at the asker's node."""
-    log.warning(
-        "scope: user %s refused reveal of incident %s (%s, node %s)",
-        who.username,
-        incident_id,
-        reason,
-        who.node_id,
-    )
-    record_action(
-        db,
-        who,
-        REVEAL_ACTION,
-        target_type="incident",
-        target_id=incident_id if isinstance(incident_id, int) else None,
-        node_id=who.node_id,
-        address=address,
-        outcome="denied",
-        detail={"reason": reason},
-    )
+def _refused(db: Session, who: SessionUser, target_id: Any, address: str, reason: str) -> None:
+    record_refused_reveal(db, who, REVEAL_ACTION, "incident", target_id, address, reason)
 
 
 def _metres(distance: float | None) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dashboard.auth.audit_trail import record_action
+from dashboard.auth.audit_trail import record_action, record_refused_reveal
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
@@ -155,23 +156,5 @@ def reveal(
     return Revealed(row.id, row.name, row.id_number, row.phone or "—")
 
 
-def _refused(db: Session, who: SessionUser, resident_id: int, address: str, reason: str) -> None:
-    """A refused reveal is logged and leaves a ``denied`` audit row at the asker's node."""
-    log.warning(
-        "scope: user %s refused reveal of resident %s (%s, node %s)",
-        who.username,
-        resident_id,
-        reason,
-        who.node_id,
-    )
-    record_action(
-        db,
-        who,
-        REVEAL_ACTION,
-        target_type="resident",
-        target_id=resident_id,
-        node_id=who.node_id,
-        address=address,
-        outcome="denied",
-        detail={"reason": reason},
-    )
+def _refused(db: Session, who: SessionUser, target_id: Any, address: str, reason: str) -> None:
+    record_refused_reveal(db, who, REVEAL_ACTION, "resident", target_id, address, reason)
