@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 
 from dash import Dash, Input, Output, State
 
-from dashboard.app_context import AppContext
-from dashboard.audit_view import MAX_ROWS, parse_query, search
+from dashboard.access.audit import MAX_ROWS, parse_query, search
 from dashboard.auth.current import scope_root, user
 from dashboard.auth.permissions import Perm
+from dashboard.context import AppContext
 from layouts import ids
 from layouts.admin_audit import audit_table
 from layouts.tables import empty_state

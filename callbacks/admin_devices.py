@@ -1,6 +1,6 @@
 """Callbacks of /admin/devices: register, rotate, revoke; tokens are shown once.
 
-The permission and the scope are checked in dashboard/admin_devices.py on every
+The permission and the scope are checked in dashboard/access/devices.py on every
 call; a device or staff id from the browser is only looked up inside the subtree.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from dashboard.admin_devices import (
+from dashboard.access.devices import (
     TokenShownOnce,
     add_device,
     devices_in_scope,
@@ -18,11 +18,11 @@ from dashboard.admin_devices import (
     rotate_device,
     staff_options,
 )
-from dashboard.admin_users import AdminError, pattern_int
-from dashboard.app_context import AppContext
+from dashboard.access.users import AdminError, pattern_int
 from dashboard.auth.current import user
 from dashboard.auth.permissions import Perm
 from dashboard.auth.views import client_address
+from dashboard.context import AppContext
 from layouts import ids
 from layouts.admin_devices import devices_table
 from layouts.tables import message

@@ -1,6 +1,6 @@
 """Callbacks of /admin/users: create, disable/enable, reset password; all audited.
 
-The permission and the scope are checked in dashboard/admin_users.py on every
+The permission and the scope are checked in dashboard/access/users.py on every
 call; a user id from the browser is only looked up inside the admin's subtree.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from dashboard.admin_users import (
+from dashboard.access.users import (
     AdminError,
     create_user,
     pattern_int,
@@ -18,10 +18,10 @@ from dashboard.admin_users import (
     set_active,
     users_in_scope,
 )
-from dashboard.app_context import AppContext
 from dashboard.auth.current import user
 from dashboard.auth.permissions import Perm
 from dashboard.auth.views import client_address
+from dashboard.context import AppContext
 from layouts import ids
 from layouts.admin_users import users_table
 from layouts.tables import message

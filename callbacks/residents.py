@@ -2,7 +2,7 @@
 
 Ids arriving from the browser (node, household, resident) only select inside
 the user's subtree; the permission and the scope are checked again on every call
-(dashboard/residents_access.py), whatever the page showed.
+(dashboard/access/residents.py), whatever the page showed.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import Any
 
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, html, no_update
 
-from dashboard.app_context import AppContext
+from dashboard.access.residents import household, list_page, reveal
 from dashboard.auth.current import user
 from dashboard.auth.permissions import Perm
 from dashboard.auth.views import client_address
-from dashboard.residents_access import household, list_page, reveal
+from dashboard.context import AppContext
 from data.record_ids import record_id
 from layouts import ids
 from layouts.residents import OPEN_PANEL_CLASS, PANEL_CLASS, household_panel, resident_table

@@ -12,21 +12,21 @@ from urllib.parse import parse_qs
 from dash import Dash, Input, Output
 from dash.development.base_component import Component
 
-from callbacks.duty import duty_page
+from callbacks.alerts import duty_page
 from callbacks.sms import sms_page
-from dashboard.admin_devices import devices_in_scope, staff_options
-from dashboard.admin_users import users_in_scope
-from dashboard.app_context import AppContext
-from dashboard.audit_view import ACTION_LABELS
+from dashboard.access.audit import ACTION_LABELS
+from dashboard.access.devices import devices_in_scope, staff_options
+from dashboard.access.incidents import category_options
+from dashboard.access.users import users_in_scope
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root, user
-from dashboard.events_access import category_options
+from dashboard.context import AppContext
 from data.audit_queries import actions_seen
 from data.record_ids import record_id
 from layouts import ids
 from layouts.admin_audit import audit_layout
 from layouts.admin_devices import devices_layout
 from layouts.admin_users import users_layout
-from layouts.events import events_layout
+from layouts.incidents import events_layout
 from layouts.pickers import node_options
 from layouts.residents import residents_layout
 from layouts.shell import NAV_ITEMS, forbidden, not_found

@@ -1,6 +1,6 @@
 """Callbacks of /sms (短信平台) and the page builder the router calls.
 
-Every server callback goes through dashboard/sms_access.py, which checks
+Every server callback goes through dashboard/access/sms.py, which checks
 ``Perm.SEND_SMS`` and the scope again for the session user; ids from the browser
 (staff, groups, batches, templates, deliveries) only select inside the user's
 subtree. A compose form carries a token minted when the page is built and renewed
@@ -18,9 +18,9 @@ from urllib.parse import parse_qs
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.development.base_component import Component
 
-from dashboard import sms_access
-from dashboard.app_context import AppContext
+from dashboard.access import sms as sms_access
 from dashboard.auth.current import SessionUser, user
+from dashboard.context import AppContext
 from data.models import SmsFolder
 from data.sms.compose import MAX_TEXT_CHARS, MULTI_SEGMENT_CHARS, SINGLE_SEGMENT_CHARS
 from data.sms.labels import FOLDER_LABELS

@@ -7,11 +7,11 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.wall_snapshot import build_alert_snapshot, build_snapshot
-from dashboard.app_context import AppContext
+from dashboard.access.wall import build_alert_snapshot, build_snapshot
 from dashboard.auth.current import node_in_scope, scope_root, user
 from dashboard.auth.permissions import Perm
-from dashboard.realtime_incidents import open_items
+from dashboard.context import AppContext
+from dashboard.realtime.incidents import open_items
 from layouts import ids
 from streams.live_state import LiveState
 

@@ -16,62 +16,43 @@ from flask import Flask, Response, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api_errors import api_error, install_api_method_guard
-from dashboard.api_events import events_blueprint
-from dashboard.api_positions import positions_blueprint
-from dashboard.api_sms import sms_blueprint
-from dashboard.app_context import state_rules
+from dashboard.api.errors import api_error, install_api_method_guard
+from dashboard.api.exports import exports_blueprint
+from dashboard.api.incidents import events_blueprint
+from dashboard.api.open311 import open311_blueprint, open311_error, open311_fallback_blueprint
+from dashboard.api.openapi import openapi_blueprint
+from dashboard.api.positions import positions_blueprint
+from dashboard.api.request_input import install_dash_body_check, install_json_provider
+from dashboard.api.sms_webhooks import sms_blueprint
 from dashboard.auth.setup import init_auth
 from dashboard.auth.socket_sessions import SocketSessions
+from dashboard.context import state_rules
 from dashboard.display_time import CONFIG_KEY as DISPLAY_ZONE_KEY
-from dashboard.embedded_redis import EmbeddedRedis
-from dashboard.exports import exports_blueprint
-from dashboard.health import health_blueprint
-from dashboard.open311 import open311_blueprint, open311_error, open311_fallback_blueprint
-from dashboard.openapi import openapi_blueprint
-from dashboard.realtime import RealtimeBridge
-from dashboard.request_input import install_dash_body_check, install_json_provider
-from dashboard.security_headers import install_security_headers
+from dashboard.realtime.bridge import RealtimeBridge
+from dashboard.realtime.sockets import register_socket_handlers
+from dashboard.runtime.embedded_redis import EmbeddedRedis
 from dashboard.services import Services, make_services
 from dashboard.settings import Settings
-from dashboard.sms_setup import gateway_from, run_alert_expiry, run_sender, sender_config
-from dashboard.sockets import register_socket_handlers
-from dashboard.unavailable import install_outage_answers
+from dashboard.tree_cache import TreeCache
+from dashboard.web.health import health_blueprint
+from dashboard.web.outages import install_outage_answers
+from dashboard.web.security_headers import install_security_headers
+from dashboard.workers import gateway_from, run_alert_expiry, run_sender, sender_config
 from data import devices as device_records
 from data.db import SQLITE_COMPANIONS, upgrade
 from data.org_tree import OrgTree
 from data.private_files import lock_down, private_dir
 from data.queries import staff_roster
-from data.sms.sender import SmsSender
 from streams import device_registry
 from streams.incidents import IncidentEffects, run_pump
 from streams.live_state import StateRules
 from streams.loops import Heartbeat, Heartbeats
 from streams.position_consumer import PositionConsumer
+from streams.sms_sender import SmsSender
 
 log = logging.getLogger(__name__)
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-
-
-@dataclass
-class TreeCache:
-    """The org tree of this app instance, reloaded on demand (not module state)."""
-
-    services: Services
-    _tree: OrgTree | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self) -> OrgTree:
-        with self._lock:
-            if self._tree is None:
-                with self.services.sessions() as session:
-                    self._tree = OrgTree.load(session)
-            return self._tree
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._tree = None
 
 
 @dataclass

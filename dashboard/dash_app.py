@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dash import Dash
 from flask import Flask
@@ -12,19 +11,17 @@ from callbacks import (
     admin_audit,
     admin_devices,
     admin_users,
-    duty,
-    events,
+    alerts,
+    incidents,
     residents,
     router,
     sms,
     wall,
 )
-from dashboard.app_context import AppContext
+from dashboard.context import AppContext
 from dashboard.services import Services
+from dashboard.tree_cache import TreeCache
 from layouts.shell import INDEX_STRING, shell
-
-if TYPE_CHECKING:
-    from dashboard.app import TreeCache
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 
@@ -46,6 +43,6 @@ def build_dash(server: Flask, services: Services, tree: TreeCache) -> Dash:
     app.layout = shell
     context = AppContext(services=services, tree=tree)
     router.register(app, context)
-    for page in (wall, residents, events, duty, sms, admin_users, admin_devices, admin_audit):
+    for page in (wall, residents, incidents, alerts, sms, admin_users, admin_devices, admin_audit):
         page.register(app, context)
     return app

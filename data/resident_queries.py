@@ -3,7 +3,7 @@
 The path argument always comes from the logged-in user's scope (decided on the
 server), so an id sent by a browser can only narrow a query, never widen it.
 Rows carry the full identity and phone numbers: callers mask them (see
-dashboard/residents_access.py), which is the only module that hands rows out.
+dashboard/access/residents.py), which is the only module that hands rows out.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.audit_view import ACTION_LABELS, AuditEntry
+from dashboard.access.audit import ACTION_LABELS, AuditEntry
 from dashboard.auth.current import SessionUser
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.admin_devices import DeviceView
+from dashboard.access.devices import DeviceView
 from dashboard.auth.current import SessionUser
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.admin_users import UserView
+from dashboard.access.users import UserView
 from dashboard.auth.current import SessionUser
 from data.models import ROLE_LABELS
 from data.passwords import MIN_PASSWORD_LENGTH

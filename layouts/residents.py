@@ -6,9 +6,9 @@ from typing import Any
 
 from dash import dcc, html
 
+from dashboard.access.residents import MaskedResident, ResidentPage
 from dashboard.auth.current import SessionUser
 from dashboard.auth.permissions import Perm
-from dashboard.residents_access import MaskedResident, ResidentPage
 from data.org_tree import NodeInfo
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS

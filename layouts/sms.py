@@ -14,9 +14,9 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from dashboard.access.sms import GroupView, TemplateView
 from dashboard.auth.current import SessionUser
 from dashboard.display_time import display_time
-from dashboard.sms_access import GroupView, TemplateView
 from data.models import DeliveryState, SmsFolder, SmsSource
 from data.sms.compose import MAX_TEXT_CHARS, segments
 from data.sms.folders import FOLDER_ACTIONS, MOVES, BatchPage, BatchRow

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 import redis
 
-from dashboard.embedded_redis import EmbeddedRedis
+from dashboard.runtime.embedded_redis import EmbeddedRedis
 from tests.support.hypothesis_profiles import load_profile
 
 load_profile()

@@ -30,7 +30,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import select
 
-from dashboard.embedded_redis import EmbeddedRedis
+from dashboard.runtime.embedded_redis import EmbeddedRedis
 from data.alerts import deliveries, lifecycle
 from data.db import make_engine, make_sessionmaker
 from data.demo_city import seed_demo_city

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, ElementHandle, Page, ex
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.device_admin import add as add_device
+from dashboard.cli.devices import add as add_device
 from data.alerts import deliveries, lifecycle
 from data.alerts.recipients import responsible_staff
 from data.db import make_engine, make_sessionmaker

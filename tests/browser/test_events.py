@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.device_admin import add as add_device
+from dashboard.cli.devices import add as add_device
 from data.db import make_engine, make_sessionmaker
 from data.incidents.categories import default_categories
 from data.models import AuditLog, Incident, NodeKind, OrgNode, Role, Staff

@@ -8,7 +8,7 @@ import requests
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from dashboard.device_admin import add
+from dashboard.cli.devices import add
 from data.db import make_engine, make_sessionmaker
 from data.models import OrgNode, Role, Staff
 from tests.support.browser import LiveServer, login_in_browser, screenshot

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.app import create_app
-from dashboard.server import ServerThread
 from dashboard.settings import Settings
+from dashboard.web.server import ServerThread
 from tests.support.running import Running
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from dashboard.app import GridwatchApp
-from dashboard.server import ServerThread
+from dashboard.web.server import ServerThread
 from data import devices
 from data.models import Staff
 from streams import device_registry

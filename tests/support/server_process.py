@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from dashboard.processes import free_port
+from dashboard.runtime.processes import free_port
 from dashboard.settings import Settings
 from tests.support.browser import LiveServer
 

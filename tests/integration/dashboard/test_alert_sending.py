@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard.settings import Settings
-from dashboard.sms_setup import gateway_from
+from dashboard.workers import gateway_from
 from data.alerts.lifecycle import issue
 from data.incidents.actors import Actor
 from data.models import NodeKind, OrgNode, SmsMessage

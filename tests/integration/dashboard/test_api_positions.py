@@ -89,7 +89,7 @@ def test_malformed_json_unknown_token_and_oversized_bodies_are_clear_4xx(running
 
 
 def test_revoked_device_is_refused_at_once(running):
-    from dashboard.device_admin import revoke
+    from dashboard.cli.devices import revoke
 
     token, _ = running.add_device("t-103")
     assert _post(running.url, token, {"fixes": [_fix()]}).status_code == 200
@@ -148,9 +148,9 @@ def test_osmand_query_and_json_forms(running, r):
 
 def test_redis_down_answers_503_with_retry_after(small_city_url, tmp_path):
     from dashboard.app import create_app
-    from dashboard.embedded_redis import EmbeddedRedis
-    from dashboard.server import ServerThread
+    from dashboard.runtime.embedded_redis import EmbeddedRedis
     from dashboard.settings import Settings
+    from dashboard.web.server import ServerThread
 
     doomed = EmbeddedRedis(tmp_path / "doomed").start()
     app = create_app(Settings(redis_url=doomed.url, database_url=small_city_url, var_dir=tmp_path))

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard.processes import free_port
+from dashboard.runtime.processes import free_port
 
 DEADLINE_S = 60.0
 

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard.processes import free_port
+from dashboard.runtime.processes import free_port
 from tests.support.accounts import login
 
 

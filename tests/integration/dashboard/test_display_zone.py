@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from dashboard import audit_view, duty_access
+from dashboard.access import alerts as alert_access
+from dashboard.access import audit as audit_access
+from dashboard.access.alerts import IssueForm
 from dashboard.auth.current import SessionUser
-from dashboard.duty_access import IssueForm
 from data.models import AuditLog, Delivery, NodeKind, OrgNode, Role, User
 from tests.support.accounts import make_user
 from tests.support.running import Running
@@ -49,15 +50,15 @@ def test_pages_and_texts_read_the_configured_zone(running: Running) -> None:
         target_levels=[],
     )
     with running.app.server.test_request_context("/duty"):
-        outcome = duty_access.issue(services, tree, who, form, "zone-token-1")
+        outcome = alert_access.issue(services, tree, who, form, "zone-token-1")
         assert outcome.ok, outcome.message
-        (summary,) = duty_access.live_alerts(services, tree, who) or []
+        (summary,) = alert_access.live_alerts(services, tree, who) or []
         with services.sessions() as db:
             delivery = db.scalars(select(Delivery).where(Delivery.alert_id == outcome.alert_id))
             text = delivery.first().text  # type: ignore[union-attr]
             audit = db.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
             assert audit is not None
-            shown = audit_view.entry(audit, None)
+            shown = audit_access.entry(audit, None)
 
     with services.sessions() as db:
         alert_until = db.scalar(

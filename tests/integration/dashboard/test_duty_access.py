@@ -11,9 +11,9 @@ import json
 
 from sqlalchemy import func, select
 
-from dashboard import duty_access
+from dashboard.access import alerts as alert_access
+from dashboard.access.alerts import IssueForm
 from dashboard.auth.current import SessionUser
-from dashboard.duty_access import IssueForm
 from data.alerts.recipients import responsible_staff
 from data.models import Alert, AlertAction, AuditLog, Delivery, NodeKind, OrgNode, Role, User
 from layouts import ids
@@ -58,7 +58,7 @@ def test_issue_commits_texts_audits_and_publishes_at_once(running):
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
 
-    outcome = duty_access.issue(services, tree, who, _form(a.id), "tok-1")
+    outcome = alert_access.issue(services, tree, who, _form(a.id), "tok-1")
 
     with services.sessions() as db:
         expected = responsible_staff(db, a.path)
@@ -83,11 +83,11 @@ def test_a_double_click_issues_once(running):
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
 
-    first = duty_access.issue(services, tree, who, _form(a.id), "same-token")
-    second = duty_access.issue(services, tree, who, _form(a.id), "same-token")
+    first = alert_access.issue(services, tree, who, _form(a.id), "same-token")
+    second = alert_access.issue(services, tree, who, _form(a.id), "same-token")
 
     assert first.ok and not second.ok
-    assert second.message == duty_access.DUPLICATE
+    assert second.message == alert_access.DUPLICATE
     with services.sessions() as db:
         actions = db.scalar(select(func.count(AlertAction.id)))
         texts = db.scalar(select(func.count(Delivery.id)))
@@ -100,8 +100,8 @@ def test_a_refused_issue_can_be_retried_with_the_same_token(running):
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
 
-    refused = duty_access.issue(services, tree, who, _form(a.id, title=""), "retry-token")
-    fixed = duty_access.issue(services, tree, who, _form(a.id), "retry-token")
+    refused = alert_access.issue(services, tree, who, _form(a.id, title=""), "retry-token")
+    fixed = alert_access.issue(services, tree, who, _form(a.id), "retry-token")
 
     assert not refused.ok and "请填写预警标题" in refused.message
     assert fixed.ok, fixed.message
@@ -112,16 +112,16 @@ def test_the_officer_of_a_cannot_reach_b(running):
     officer_a = _officer(running, a.id)
     officer_b = _officer(running, b.id)
     services, tree = running.app.services, running.app.tree.get()
-    in_b = duty_access.issue(services, tree, officer_b, _form(b.id), "tok-b")
+    in_b = alert_access.issue(services, tree, officer_b, _form(b.id), "tok-b")
     assert in_b.ok
 
-    refused = duty_access.issue(services, tree, officer_a, _form(b.id), "tok-a")
+    refused = alert_access.issue(services, tree, officer_a, _form(b.id), "tok-a")
     assert not refused.ok and refused.message == "所选区域不在您的管辖范围内"
-    assert duty_access.live_alerts(services, tree, officer_a) == []
-    assert duty_access.detail(services, tree, officer_a, in_b.alert_id) is None
-    lifted = duty_access.change(services, tree, officer_a, in_b.alert_id, "lift", "tok-lift")
-    assert not lifted.ok and lifted.message == duty_access.NOT_FOUND
-    assert [row.id for row in duty_access.live_alerts(services, tree, officer_b) or []] == [
+    assert alert_access.live_alerts(services, tree, officer_a) == []
+    assert alert_access.detail(services, tree, officer_a, in_b.alert_id) is None
+    lifted = alert_access.change(services, tree, officer_a, in_b.alert_id, "lift", "tok-lift")
+    assert not lifted.ok and lifted.message == alert_access.NOT_FOUND
+    assert [row.id for row in alert_access.live_alerts(services, tree, officer_b) or []] == [
         in_b.alert_id
     ]
 
@@ -131,9 +131,9 @@ def test_grid_staff_and_wall_accounts_cannot_issue(running):
     services, tree = running.app.services, running.app.tree.get()
     for role in (Role.GRID_STAFF, Role.WALL, Role.ADMIN):
         who = _officer(running, a.id, role)
-        outcome = duty_access.issue(services, tree, who, _form(a.id), f"tok-{role}")
-        assert not outcome.ok and outcome.message == duty_access.NO_ALERTS
-        assert duty_access.live_alerts(services, tree, who) is None
+        outcome = alert_access.issue(services, tree, who, _form(a.id), f"tok-{role}")
+        assert not outcome.ok and outcome.message == alert_access.NO_ALERTS
+        assert alert_access.live_alerts(services, tree, who) is None
 
 
 def test_change_extend_and_lift(running):
@@ -141,34 +141,34 @@ def test_change_extend_and_lift(running):
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
     now = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
-    issued = duty_access.issue(services, tree, who, _form(a.id), "t1", now=now)
+    issued = alert_access.issue(services, tree, who, _form(a.id), "t1", now=now)
     alert_id = issued.alert_id
 
-    same = duty_access.change(services, tree, who, alert_id, "level", "t2", level="orange")
+    same = alert_access.change(services, tree, who, alert_id, "level", "t2", level="orange")
     assert not same.ok and "already" in same.message
-    raised = duty_access.change(services, tree, who, alert_id, "level", "t3", level="red", now=now)
+    raised = alert_access.change(services, tree, who, alert_id, "level", "t3", level="red", now=now)
     assert raised.ok and raised.message.startswith("已升级（当前红色预警）")
-    extended = duty_access.change(services, tree, who, alert_id, "extend", "t4", hours=6, now=now)
+    extended = alert_access.change(services, tree, who, alert_id, "extend", "t4", hours=6, now=now)
     assert extended.ok and "短信" not in extended.message  # extending texts nobody
     with services.sessions() as db:
         alert = db.get(Alert, alert_id)
         assert alert is not None
         assert alert.valid_until == now + dt.timedelta(hours=30)
 
-    found = duty_access.detail(services, tree, who, alert_id)
+    found = alert_access.detail(services, tree, who, alert_id)
     assert found is not None and found.live
     assert [step.label for step in found.actions] == ["发布", "升级", "延长"]
     assert found.pending_total == found.summary.progress.total
 
-    lifted = duty_access.change(services, tree, who, alert_id, "lift", "t5", now=now)
+    lifted = alert_access.change(services, tree, who, alert_id, "lift", "t5", now=now)
     assert lifted.ok and lifted.message.startswith("已解除")
-    assert duty_access.live_alerts(services, tree, who) == []
-    after = duty_access.detail(services, tree, who, alert_id)
+    assert alert_access.live_alerts(services, tree, who) == []
+    after = alert_access.detail(services, tree, who, alert_id)
     assert after is not None and not after.live and after.summary.state_label == "已解除"
 
 
 def test_every_problem_of_the_form_is_named():
-    problems = duty_access.validate_issue(
+    problems = alert_access.validate_issue(
         IssueForm(
             node_id=None,
             level="purple",
@@ -194,9 +194,9 @@ def test_typing_finds_areas_anywhere_in_scope_but_not_outside(running):
     a, b = _communities(running)
     tree = running.app.tree.get()
     officer_a = _officer(running, a.id)
-    found = duty_access.node_choices(tree, officer_a, None, search="网格")
+    found = alert_access.node_choices(tree, officer_a, None, search="网格")
     assert found and all(node.path.startswith(a.path) for node in found)
-    assert duty_access.node_choices(tree, officer_a, None, search=b.name) == []
+    assert alert_access.node_choices(tree, officer_a, None, search=b.name) == []
 
 
 def _counts(running) -> tuple[int, int, int]:
@@ -216,10 +216,10 @@ def test_the_confirmation_counts_whom_the_issue_texts_and_sends_nothing(running)
         everyone = len(responsible_staff(db, a.path))
         grids_only = len(responsible_staff(db, a.path, [3]))
 
-    preview = duty_access.preview_issue(services, tree, who, _form(a.id))
-    narrowed = duty_access.preview_issue(services, tree, who, _form(a.id, target_levels=[3]))
+    preview = alert_access.preview_issue(services, tree, who, _form(a.id))
+    narrowed = alert_access.preview_issue(services, tree, who, _form(a.id, target_levels=[3]))
 
-    assert isinstance(preview, duty_access.Preview), preview
+    assert isinstance(preview, alert_access.Preview), preview
     assert preview.recipients == everyone > 0
     assert preview.texted == f"将短信通知 {everyone} 人"
     assert (preview.level, preview.level_label, preview.category_label) == (
@@ -232,10 +232,10 @@ def test_the_confirmation_counts_whom_the_issue_texts_and_sends_nothing(running)
     targets = [f for f in preview.geojson["features"] if f["properties"]["role"] == "target"]
     assert [f["properties"]["id"] for f in targets] == [a.id]
     assert targets[0]["properties"]["level"] == "orange" and preview.bounds
-    assert isinstance(narrowed, duty_access.Preview) and narrowed.recipients == grids_only
+    assert isinstance(narrowed, alert_access.Preview) and narrowed.recipients == grids_only
     assert _counts(running) == (0, 0, 0)  # asking sent nothing
 
-    issued = duty_access.issue(services, tree, who, _form(a.id), "tok-confirmed")
+    issued = alert_access.issue(services, tree, who, _form(a.id), "tok-confirmed")
     assert issued.ok and issued.message.endswith(f"短信通知 {preview.recipients} 人")
 
 
@@ -243,11 +243,11 @@ def test_the_confirmation_names_the_live_alert_an_issue_would_update(running):
     a, _b = _communities(running)
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
-    assert duty_access.issue(services, tree, who, _form(a.id), "first").ok
+    assert alert_access.issue(services, tree, who, _form(a.id), "first").ok
 
-    again = duty_access.preview_issue(services, tree, who, _form(a.id, level="red"))
+    again = alert_access.preview_issue(services, tree, who, _form(a.id, level="red"))
 
-    assert isinstance(again, duty_access.Preview)
+    assert isinstance(again, alert_access.Preview)
     assert "已有生效的防汛预警「暴雨橙色预警」（橙色）" in again.note
     assert "更新该预警" in again.note
 
@@ -256,20 +256,20 @@ def test_the_confirmation_of_a_raise_and_a_lift_counts_everyone_texted(running):
     a, _b = _communities(running)
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
-    alert_id = duty_access.issue(services, tree, who, _form(a.id), "t1").alert_id
+    alert_id = alert_access.issue(services, tree, who, _form(a.id), "t1").alert_id
     before = _counts(running)
 
-    raise_ = duty_access.preview_change(services, tree, who, alert_id, "level", "red")
-    lift = duty_access.preview_change(services, tree, who, alert_id, "lift")
+    raise_ = alert_access.preview_change(services, tree, who, alert_id, "level", "red")
+    lift = alert_access.preview_change(services, tree, who, alert_id, "lift")
 
     assert _counts(running) == before  # asking sent nothing
-    assert isinstance(raise_, duty_access.Preview) and isinstance(lift, duty_access.Preview)
+    assert isinstance(raise_, alert_access.Preview) and isinstance(lift, alert_access.Preview)
     assert (raise_.heading, raise_.from_level, raise_.level) == ("确认升级预警", "orange", "red")
     assert lift.heading == "确认解除预警"
     assert lift.texted == f"将向 {lift.recipients} 人发送解除短信"
-    raised = duty_access.change(services, tree, who, alert_id, "level", "t2", level="red")
+    raised = alert_access.change(services, tree, who, alert_id, "level", "t2", level="red")
     assert raised.ok and raised.message.endswith(f"短信通知 {raise_.recipients} 人")
-    lifted = duty_access.change(services, tree, who, alert_id, "lift", "t3")
+    lifted = alert_access.change(services, tree, who, alert_id, "lift", "t3")
     assert lifted.ok and lifted.message.endswith(f"短信通知 {lift.recipients} 人")
 
 
@@ -277,34 +277,34 @@ def test_the_confirmation_refuses_what_the_action_would_refuse(running):
     a, b = _communities(running)
     officer_a, officer_b = _officer(running, a.id), _officer(running, b.id)
     services, tree = running.app.services, running.app.tree.get()
-    in_b = duty_access.issue(services, tree, officer_b, _form(b.id), "tok-b").alert_id
-    in_a = duty_access.issue(services, tree, officer_a, _form(a.id), "tok-a").alert_id
+    in_b = alert_access.issue(services, tree, officer_b, _form(b.id), "tok-b").alert_id
+    in_a = alert_access.issue(services, tree, officer_a, _form(a.id), "tok-a").alert_id
     staff = _officer(running, a.id, Role.GRID_STAFF)
 
     def refused(answer) -> str:
-        assert isinstance(answer, duty_access.Outcome) and not answer.ok, answer
+        assert isinstance(answer, alert_access.Outcome) and not answer.ok, answer
         return answer.message
 
-    assert refused(duty_access.preview_issue(services, tree, officer_a, _form(b.id))) == (
+    assert refused(alert_access.preview_issue(services, tree, officer_a, _form(b.id))) == (
         "所选区域不在您的管辖范围内"
     )
     assert "请填写预警标题" in refused(
-        duty_access.preview_issue(services, tree, officer_a, _form(a.id, title=" "))
+        alert_access.preview_issue(services, tree, officer_a, _form(a.id, title=" "))
     )
-    assert refused(duty_access.preview_issue(services, tree, staff, _form(a.id))) == (
-        duty_access.NO_ALERTS
+    assert refused(alert_access.preview_issue(services, tree, staff, _form(a.id))) == (
+        alert_access.NO_ALERTS
     )
-    assert refused(duty_access.preview_change(services, tree, officer_a, in_b, "lift")) == (
-        duty_access.NOT_FOUND
+    assert refused(alert_access.preview_change(services, tree, officer_a, in_b, "lift")) == (
+        alert_access.NOT_FOUND
     )
     assert refused(
-        duty_access.preview_change(services, tree, officer_a, in_a, "level", "orange")
+        alert_access.preview_change(services, tree, officer_a, in_a, "level", "orange")
     ) == ("该预警已是橙色预警，请选择其他级别")
-    assert refused(duty_access.preview_change(services, tree, officer_a, in_a, "level")) == (
+    assert refused(alert_access.preview_change(services, tree, officer_a, in_a, "level")) == (
         "请选择新的预警级别"
     )
-    assert duty_access.change(services, tree, officer_a, in_a, "lift", "tok-lift").ok
-    assert refused(duty_access.preview_change(services, tree, officer_a, in_a, "lift")) == (
+    assert alert_access.change(services, tree, officer_a, in_a, "lift", "tok-lift").ok
+    assert refused(alert_access.preview_change(services, tree, officer_a, in_a, "lift")) == (
         "该预警已解除或已过期"
     )
 
@@ -315,15 +315,15 @@ def test_who_has_not_acknowledged_comes_a_page_at_a_time_with_the_exact_count(ru
         street = db.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.STREET)).first()
         db.expunge_all()
     who = _officer(running, street.id)
-    alert_id = duty_access.issue(services, tree, who, _form(street.id), "street").alert_id
+    alert_id = alert_access.issue(services, tree, who, _form(street.id), "street").alert_id
     with services.sessions() as db:
         everyone = len(responsible_staff(db, street.path))
-    size = duty_access.PENDING_PAGE_SIZE
+    size = alert_access.PENDING_PAGE_SIZE
     assert everyone > size  # more than one page
 
-    first = duty_access.detail(services, tree, who, alert_id)
-    second = duty_access.detail(services, tree, who, alert_id, page=1)
-    beyond = duty_access.detail(services, tree, who, alert_id, page=99)
+    first = alert_access.detail(services, tree, who, alert_id)
+    second = alert_access.detail(services, tree, who, alert_id, page=1)
+    beyond = alert_access.detail(services, tree, who, alert_id, page=99)
 
     assert first is not None and second is not None and beyond is not None
     assert first.pending_total == second.pending_total == everyone
@@ -359,7 +359,7 @@ def test_the_desk_list_masks_numbers_typed_into_incident_titles(running):
             categories=services.categories,
         )
 
-    listed = duty_access.pending_incidents(services, tree, who)
+    listed = alert_access.pending_incidents(services, tree, who)
 
     assert listed is not None
     assert [item["title"] for item in listed["items"]] == ["井盖缺失 联系138****5678"]
@@ -371,7 +371,7 @@ def test_a_crafted_confirmation_outside_the_scope_sends_nothing(running):
     a, b = _communities(running)
     services, tree = running.app.services, running.app.tree.get()
     officer_b = _officer(running, b.id)
-    in_b = duty_access.issue(services, tree, officer_b, _form(b.id), "tok-b").alert_id
+    in_b = alert_access.issue(services, tree, officer_b, _form(b.id), "tok-b").alert_id
     username, password = make_user(services.sessions, Role.DUTY_OFFICER, a.id)
     http = login(running.url, username, password)
     key = key_of(running.app.dash, f"{ids.DUTY_ISSUE_TOKEN}.data")  # the 确认 callback
@@ -396,7 +396,7 @@ def test_a_crafted_confirmation_outside_the_scope_sends_nothing(running):
     lift = confirm({"action": "lift", "alert_id": in_b, "token": "crafted-1"})
     issue = confirm({"action": "issue", "form": {**_form(b.id).__dict__}, "token": "crafted-2"})
 
-    assert duty_access.NOT_FOUND in lift
+    assert alert_access.NOT_FOUND in lift
     assert "所选区域不在您的管辖范围内" in issue
     assert _counts(running) == before
     with services.sessions() as db:

@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from data.incidents.actors import Actor
 from data.incidents.intake import report
-from data.incidents.nearest import nearest_staff
 from data.incidents.workflow import apply
 from data.models import IncidentState, NodeKind, OrgNode, Role, Staff, User
 from layouts import ids
 from streams.keys import STAFF_GEO, STAFF_STATE
+from streams.nearest import nearest_staff
 from tests.support.accounts import login, make_user
 from tests.support.dash_calls import call
 from tests.support.dash_patterns import DashAnswer, key_of, post, prop_id
@@ -243,8 +243,8 @@ def test_the_desk_form_files_a_report_and_names_bad_fields(running):
 def test_the_page_names_categories_as_configured(redis_url, small_city_url, tmp_path):
     """GRIDWATCH_INCIDENT_CATEGORIES renames a category: the page shows the city's name."""
     from dashboard.app import create_app
-    from dashboard.server import ServerThread
     from dashboard.settings import Settings
+    from dashboard.web.server import ServerThread
     from tests.support.running import Running
 
     shipped = Path(__file__).resolve().parents[3] / "data" / "incident_categories.toml"

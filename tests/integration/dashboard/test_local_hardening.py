@@ -18,9 +18,9 @@ import redis
 import requests
 
 from dashboard.app import create_app
-from dashboard.embedded_redis import PASSWORD_FILE, EmbeddedRedis, running_embedded_url
-from dashboard.server import ServerThread
+from dashboard.runtime.embedded_redis import PASSWORD_FILE, EmbeddedRedis, running_embedded_url
 from dashboard.settings import Settings
+from dashboard.web.server import ServerThread
 from tests.support.running import Running
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

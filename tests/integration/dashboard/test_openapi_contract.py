@@ -25,9 +25,9 @@ import requests
 from sqlalchemy import select
 
 from dashboard.app import create_app
-from dashboard.embedded_redis import EmbeddedRedis
-from dashboard.server import ServerThread
+from dashboard.runtime.embedded_redis import EmbeddedRedis
 from dashboard.settings import Settings
+from dashboard.web.server import ServerThread
 from data import devices
 from data.alerts.lifecycle import issue
 from data.incidents.actors import Actor

@@ -17,8 +17,8 @@ import requests
 import socketio
 
 from dashboard.app import create_app
-from dashboard.server import ServerThread
 from dashboard.settings import Settings
+from dashboard.web.server import ServerThread
 from data.db import make_engine
 from data.models import Role
 from streams.keys import POSITIONS_STREAM, STAFF_LAST_FIX

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import redis
 
-from dashboard.realtime import RealtimeBridge
+from dashboard.realtime.bridge import RealtimeBridge
 from streams.keys import ALERTS_STREAM, EVENTS_STREAM
 
 

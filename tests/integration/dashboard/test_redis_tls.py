@@ -21,9 +21,9 @@ import requests
 from pydantic import ValidationError
 
 from dashboard.app import create_app
-from dashboard.processes import free_port
-from dashboard.server import ServerThread
+from dashboard.runtime.processes import free_port
 from dashboard.settings import Settings
+from dashboard.web.server import ServerThread
 from data.models import Role
 from data.private_files import write_private
 from streams.keys import STAFF_LAST_FIX

@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from dashboard.security_headers import tile_source
+from dashboard.web.security_headers import tile_source
 from data.models import Role
 from tests.support.accounts import login, make_user
 from tests.support.running import Running

@@ -36,8 +36,8 @@ from data.models import (
 )
 from data.sms.compose import compose
 from data.sms.gateways import HttpGateway
-from data.sms.sender import SenderConfig, SmsSender
 from layouts import ids
+from streams.sms_sender import SenderConfig, SmsSender
 from tests.support.accounts import login, make_user
 from tests.support.dash_patterns import DashAnswer, key_of, post, prop_id
 

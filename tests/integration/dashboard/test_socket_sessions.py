@@ -23,7 +23,7 @@ import requests
 import socketio
 from sqlalchemy import select
 
-from dashboard import admin_users
+from dashboard.access import users as user_access
 from dashboard.auth.current import SessionUser
 from data import users
 from data.db import make_engine, make_sessionmaker
@@ -135,7 +135,7 @@ def _admin_disable(running: Running, username: str, http: requests.Session) -> N
     _admin_action(
         running,
         username,
-        lambda who, tree, target: admin_users.set_active(
+        lambda who, tree, target: user_access.set_active(
             running.app.services, tree, who, target, False, "127.0.0.1"
         ),
     )
@@ -145,7 +145,7 @@ def _admin_reset(running: Running, username: str, http: requests.Session) -> Non
     _admin_action(
         running,
         username,
-        lambda who, tree, target: admin_users.reset_password(
+        lambda who, tree, target: user_access.reset_password(
             running.app.services, tree, who, target, "127.0.0.1"
         ),
     )

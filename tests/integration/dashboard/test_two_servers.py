@@ -11,7 +11,7 @@ import requests
 import socketio
 from sqlalchemy import select
 
-from dashboard.device_admin import add as add_device
+from dashboard.cli.devices import add as add_device
 from data.alerts import lifecycle
 from data.db import make_engine, make_sessionmaker
 from data.incidents.actors import Actor

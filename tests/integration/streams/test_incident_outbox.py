@@ -23,7 +23,7 @@ import redis
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.embedded_redis import EmbeddedRedis
+from dashboard.runtime.embedded_redis import EmbeddedRedis
 from data.db import make_engine, make_sessionmaker
 from data.demo_city import seed_demo_city
 from data.incidents import outbox, workflow

@@ -7,10 +7,10 @@ import random
 
 from sqlalchemy import select
 
+from dashboard.cli.sim_alerts import AlertPlayer
 from data.alerts.lifecycle import issue
 from data.incidents.actors import Actor
 from data.models import Delivery, OrgNode, Staff
-from streams.sim_alerts import AlertPlayer
 
 
 def test_player_confirms_an_alert_texted_to_its_holder(running):

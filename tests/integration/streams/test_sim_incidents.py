@@ -6,10 +6,10 @@ import random
 
 from sqlalchemy import select
 
+from dashboard.cli.sim_incidents import IncidentPlayer
 from data.incidents.actors import Actor
 from data.incidents.workflow import apply
 from data.models import Incident, IncidentSource, IncidentState, OrgNode, Staff
-from streams.sim_incidents import IncidentPlayer
 
 
 def test_player_reports_then_starts_and_hands_back_a_dispatched_incident(running):

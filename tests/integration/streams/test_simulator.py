@@ -14,15 +14,15 @@ from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from dashboard.app import GridwatchApp, create_app
-from dashboard.embedded_redis import EmbeddedRedis
-from dashboard.processes import free_port
-from dashboard.server import KeepAliveHandler
+from dashboard.cli.simulator import Bounds, run_simulator
+from dashboard.runtime.embedded_redis import EmbeddedRedis
+from dashboard.runtime.processes import free_port
 from dashboard.settings import Settings
+from dashboard.web.server import KeepAliveHandler
 from data.db import make_engine
 from data.models import Device, OrgNode, Staff
 from streams.codec import decode_stream_fix
 from streams.keys import POSITIONS_STREAM, STAFF_LAST_FIX
-from streams.simulator import Bounds, run_simulator
 
 
 @dataclass

@@ -25,7 +25,7 @@ from data.models import Delivery, DeliveryState, SmsMessage, Staff
 from data.sms import logs
 from data.sms.compose import compose
 from data.sms.gateways import HttpGateway, OutboxGateway
-from data.sms.sender import SenderConfig, SmsSender
+from streams.sms_sender import SenderConfig, SmsSender
 
 FAST = SenderConfig(batch=50, rate_per_s=100_000, burst=100_000, idle_s=0.05)
 OFFICER = Actor(role="duty_officer", name="值班员", scope_path="/", user_id=1)

@@ -36,7 +36,7 @@ from data.incidents.actors import Actor
 from data.models import Delivery, DeliveryState, NodeKind, OrgNode, Post, SmsMessage, Staff
 from data.sms.gateways import HttpGateway, OutboxGateway, OutgoingSms, SendResult
 from data.sms.receipts import apply_receipt
-from data.sms.sender import SenderConfig, SmsSender, backoff
+from streams.sms_sender import SenderConfig, SmsSender, backoff
 
 REPO = Path(__file__).resolve().parents[3]
 OFFICER = Actor(role="duty_officer", name="值班员", scope_path="/")
@@ -306,8 +306,8 @@ SENDER_PROCESS = textwrap.dedent(
     import redis
     from data.db import make_engine, make_sessionmaker
     from data.sms.gateways import OutboxGateway
-    from data.sms.sender import SenderConfig, SmsSender
-    from dashboard.sms_setup import run_sender
+    from streams.sms_sender import SenderConfig, SmsSender
+    from dashboard.workers import run_sender
 
     class DiesMidway(OutboxGateway):
         # SIGKILLs its own process right after storing text number N: the worst moment,
@@ -386,7 +386,7 @@ def test_sender_loop_outlives_an_exhausted_connection_pool(
     queued. The loop now backs off, shows the failure on its heartbeat and sends afterwards."""
     from sqlalchemy import create_engine
 
-    from dashboard.sms_setup import run_sender
+    from dashboard.workers import run_sender
     from streams.loops import Heartbeat
 
     tiny = create_engine(engine.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
@@ -602,7 +602,7 @@ FROZEN_SENDER = textwrap.dedent(
     import redis
     from data.db import make_engine, make_sessionmaker
     from data.sms.gateways import HttpGateway
-    from data.sms.sender import SenderConfig, SmsSender
+    from streams.sms_sender import SenderConfig, SmsSender
 
     db_url, redis_url, url, body, lease = sys.argv[1:6]
     gateway = HttpGateway(url_template=url, body_template=body,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.bench import bench_ingest
+from dashboard.cli.bench import bench_ingest
 from dashboard.settings import Settings
 
 

@@ -9,7 +9,7 @@ import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.ingest import (
+from dashboard.api.ingest import (
     IngestLimits,
     parse_osmand_json,
     parse_osmand_query,

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dashboard.log_masking import PersonalDataFilter
+from dashboard.runtime.log_masking import PersonalDataFilter
 from data.masking import mask_id_number, mask_phone
 
 ID_NUMBER = "41010519900101123X"

@@ -6,14 +6,14 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
-from dashboard.realtime import RealtimeBridge
-from dashboard.realtime_alerts import (
+from dashboard.realtime.alerts import (
     ALERT_EVENT,
     SeqGuard,
     concerns,
     decode_entry,
     route,
 )
+from dashboard.realtime.bridge import RealtimeBridge
 from data.alerts.wall import ancestor_paths
 from data.models import NodeKind
 from data.org_tree import NodeInfo, OrgTree

@@ -9,7 +9,7 @@ from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.request_input import (
+from dashboard.api.request_input import (
     MAX_JSON_DEPTH,
     BadBody,
     install_json_provider,

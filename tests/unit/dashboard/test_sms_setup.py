@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from dashboard.settings import Settings
-from dashboard.sms_setup import sender_config
+from dashboard.workers import sender_config
 
 
 def test_the_rate_sets_the_burst_and_the_lease_does_not_grow_with_a_slow_rate(tmp_path):

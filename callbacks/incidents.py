@@ -1,0 +1,348 @@
+"""Callbacks of /events: the refreshed list, the detail panel, workflow actions, the desk form.
+
+Every callback asks dashboard/access/incidents.py, which checks the permission and
+the scope again for the session user; ids from the browser only select inside it.
+A transition id is minted when the panel opens and renewed after each success, so
+a double click replays the same transition instead of applying it twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard.access.incidents import EventDetail, EventFilters, act, detail, list_page, reveal
+from dashboard.access.incidents import register as register_incident
+from dashboard.auth.current import user
+from dashboard.auth.permissions import Perm
+from dashboard.auth.views import client_address
+from dashboard.context import AppContext
+from data.record_ids import record_id
+from layouts import ids
+from layouts.incidents import (
+    OPEN_PANEL_CLASS,
+    PANEL_CLASS,
+    REVEALED_LABEL,
+    action_buttons,
+    detail_panel,
+    event_table,
+    original_text,
+)
+from layouts.tables import empty_state, message
+
+NO_ACCESS = "无权查看事件"
+FIELD_LABELS = {
+    "category": "类别",
+    "title": "标题",
+    "description": "描述",
+    "node_id": "所属节点",
+    "location": "位置",
+    "lat": "纬度",
+    "lon": "经度",
+    "reporter_name": "反映人",
+    "reporter_phone": "联系电话",
+    "reporter_user_id": "登记人",
+    "form": "登记",
+}
+
+
+def _selected_id(selected: Any) -> int | None:
+    return record_id(selected.get("id")) if isinstance(selected, dict) else None
+
+
+def _int(value: Any) -> int | None:
+    """An id (or page number) from the browser, bounded to what SQL can hold."""
+    return record_id(value)
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def register_list(app: Dash, context: AppContext) -> None:
+    @app.callback(
+        Output(ids.EV_TABLE, "children"),
+        Output(ids.EV_SUMMARY, "children"),
+        Output(ids.EV_PAGE, "data"),
+        Output(ids.EV_PAGER, "children"),
+        Output(ids.EV_PREV, "disabled"),
+        Output(ids.EV_NEXT, "disabled"),
+        Input(ids.EV_STATE, "value"),
+        Input(ids.EV_CATEGORY, "value"),
+        Input(ids.EV_NODE, "value"),
+        Input(ids.EV_SOURCE, "value"),
+        Input(ids.EV_OVERDUE, "value"),
+        Input(ids.EV_PERIOD, "start_date"),
+        Input(ids.EV_PERIOD, "end_date"),
+        Input(ids.EV_PREV, "n_clicks"),
+        Input(ids.EV_NEXT, "n_clicks"),
+        Input(ids.EV_TICK, "n_intervals"),
+        Input(ids.EV_SELECTED, "data"),
+        State(ids.EV_PAGE, "data"),
+    )
+    def show(
+        states: Any,
+        categories: Any,
+        node_id: Any,
+        sources: Any,
+        overdue: Any,
+        start: Any,
+        end: Any,
+        _prev: Any,
+        _next: Any,
+        _tick: Any,
+        selected: Any,
+        page: Any,
+    ) -> tuple[Any, ...]:
+        who = user()
+        if who is None or not who.can(Perm.VIEW_INCIDENTS):
+            return empty_state(NO_ACCESS), "", 0, "", True, True
+        page = _int(page) or 0
+        trigger = ctx.triggered_id
+        if trigger == ids.EV_PREV:
+            page -= 1
+        elif trigger == ids.EV_NEXT:
+            page += 1
+        elif trigger not in (ids.EV_TICK, ids.EV_SELECTED):
+            page = 0  # a filter changed: back to the newest
+        filters = EventFilters(
+            states=_strings(states),
+            categories=_strings(categories),
+            sources=_strings(sources),
+            node_id=_int(node_id),
+            overdue="overdue" in _strings(overdue),
+            start_date=start if isinstance(start, str) else None,
+            end_date=end if isinstance(end, str) else None,
+        )
+        result = list_page(context.services, context.tree.get(), who, filters, page)
+        if result is None:
+            return empty_state("无权查看该范围"), "", 0, "", True, True
+        if result.total == 0:
+            return empty_state("没有符合条件的事件"), "共 0 件", 0, "", True, True
+        return (
+            event_table(result, _selected_id(selected)),
+            f"共 {result.total:,} 件 · 每 5 秒自动刷新",
+            result.page,
+            f"第 {result.page + 1} / {result.pages} 页",
+            result.page == 0,
+            result.page >= result.pages - 1,
+        )
+
+    @app.callback(
+        Output(ids.EV_SELECTED, "data"),
+        Input({"type": ids.EV_ROW, "iid": ALL}, "n_clicks"),
+        Input(ids.EV_CLOSE_PANEL, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def select(_rows: list[Any], _close: Any) -> Any:
+        """A row click opens the panel with a fresh transition id; 关闭 clears it."""
+        if user() is None or not ctx.triggered or not ctx.triggered[0].get("value"):
+            return no_update  # rows re-rendered by the refresh, nothing clicked
+        target = ctx.triggered_id
+        if target == ids.EV_CLOSE_PANEL:
+            return None
+        incident_id = target.get("iid") if isinstance(target, dict) else None
+        if _int(incident_id) is None:
+            return no_update
+        return {"id": incident_id, "tid": uuid.uuid4().hex}
+
+
+def _version(found: EventDetail) -> str:
+    """Changes whenever the incident moves (state) or gains a step (history)."""
+    return f"{found.row.state}:{len(found.steps)}:{found.row.deadline_status}"
+
+
+def register_detail(app: Dash, context: AppContext) -> None:
+    @app.callback(
+        Output(ids.EV_DETAIL, "children"),
+        Output(ids.EV_BUTTONS, "children"),
+        Output(ids.EV_TARGET, "options"),
+        Output(ids.EV_ASSIGNEE, "options"),
+        Output(ids.EV_TARGET, "value"),
+        Output(ids.EV_ASSIGNEE, "value"),
+        Output(ids.EV_ACTIONS, "hidden"),
+        Output(ids.EV_SIDE, "className"),
+        Output(ids.EV_NOTE, "value"),
+        Output(ids.EV_DETAIL_VERSION, "data"),
+        Input(ids.EV_SELECTED, "data"),
+    )
+    def show_detail(selected: Any) -> tuple[Any, ...]:
+        who = user()
+        incident_id = _selected_id(selected)
+        if who is None or incident_id is None:
+            return detail_panel(None), [], [], [], None, None, True, PANEL_CLASS, "", None
+        found = detail(context.services, context.tree.get(), who, incident_id)
+        if found is None:
+            return (
+                detail_panel(None, missing=True),
+                [],
+                [],
+                [],
+                None,
+                None,
+                True,
+                OPEN_PANEL_CLASS,
+                "",
+                None,
+            )
+        return (
+            detail_panel(found, tile_url=context.services.settings.tile_url),
+            action_buttons(found.actions),
+            [{"label": o.label, "value": o.value} for o in found.targets],
+            [{"label": o.label, "value": o.value} for o in found.assignees],
+            found.targets[0].value if found.targets else None,  # the responsible node
+            None,
+            not (found.actions or found.duplicates),
+            OPEN_PANEL_CLASS,
+            "",
+            _version(found),
+        )
+
+    @app.callback(
+        Output(ids.EV_DETAIL, "children", allow_duplicate=True),
+        Output(ids.EV_BUTTONS, "children", allow_duplicate=True),
+        Output(ids.EV_ACTIONS, "hidden", allow_duplicate=True),
+        Output(ids.EV_DETAIL_VERSION, "data", allow_duplicate=True),
+        Input(ids.EV_TICK, "n_intervals"),
+        State(ids.EV_SELECTED, "data"),
+        State(ids.EV_DETAIL_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def follow_detail(_tick: Any, selected: Any, shown: Any) -> tuple[Any, ...]:
+        """The open panel follows what others do (a terminal starts or hands back).
+
+        Redrawn only when the state or the steps changed, and without touching the
+        note, target or assignee the officer may be filling in.
+        """
+        who = user()
+        incident_id = _selected_id(selected)
+        if who is None or incident_id is None:
+            raise PreventUpdate
+        found = detail(context.services, context.tree.get(), who, incident_id)
+        if found is None or _version(found) == shown:
+            raise PreventUpdate
+        return (
+            detail_panel(found, tile_url=context.services.settings.tile_url),
+            action_buttons(found.actions),
+            not (found.actions or found.duplicates),
+            _version(found),
+        )
+
+
+def register_reveal(app: Dash, context: AppContext) -> None:
+    @app.callback(
+        Output({"type": ids.EV_ORIGINAL, "iid": MATCH}, "children"),
+        Output({"type": ids.EV_REVEAL, "iid": MATCH}, "children"),
+        Output({"type": ids.EV_REVEAL, "iid": MATCH}, "disabled"),
+        Input({"type": ids.EV_REVEAL, "iid": MATCH}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def show_original(n_clicks: Any) -> tuple[Any, Any, Any]:
+        """显示原文: one incident's unmasked text; the access checks and audits it."""
+        who = user()
+        target = ctx.triggered_id
+        if who is None or not n_clicks or not isinstance(target, dict):
+            return no_update, no_update, no_update
+        incident_id = _int(target.get("iid"))
+        if incident_id is None:
+            return no_update, no_update, no_update
+        found = reveal(context.services, context.tree.get(), who, incident_id, client_address())
+        if found is None:
+            return message("无权查看该事件原文", "error"), "无权查看", True
+        return original_text(found), REVEALED_LABEL, True
+
+
+def register_actions(app: Dash, context: AppContext) -> None:
+    @app.callback(
+        Output(ids.EV_ACT_MSG, "children"),
+        Output(ids.EV_SELECTED, "data", allow_duplicate=True),
+        Input({"type": ids.EV_ACT, "action": ALL}, "n_clicks"),
+        Input({"type": ids.EV_MERGE, "orig": ALL}, "n_clicks"),
+        State(ids.EV_SELECTED, "data"),
+        State(ids.EV_NOTE, "value"),
+        State(ids.EV_TARGET, "value"),
+        State(ids.EV_ASSIGNEE, "value"),
+        prevent_initial_call=True,
+    )
+    def take(
+        _acts: list[Any], _merges: list[Any], selected: Any, note: Any, target: Any, staff: Any
+    ) -> tuple[Any, Any]:
+        who = user()
+        trigger = ctx.triggered_id
+        if who is None or not isinstance(trigger, dict):
+            return no_update, no_update
+        if not ctx.triggered or not ctx.triggered[0].get("value"):
+            return no_update, no_update  # buttons rendered, nothing clicked
+        incident_id = _selected_id(selected)
+        tid = selected.get("tid") if isinstance(selected, dict) else None
+        if incident_id is None or not isinstance(tid, str):
+            return message("请先选择事件", "error"), no_update
+        merge = trigger.get("type") == ids.EV_MERGE
+        action = "merge" if merge else trigger.get("action")
+        if not isinstance(action, str):
+            return no_update, no_update
+        dispatch = action == "dispatch"
+        outcome = act(
+            context.services,
+            context.tree.get(),
+            who,
+            incident_id,
+            action,
+            transition_id=tid,
+            note=note if isinstance(note, str) else None,
+            target_node_id=_int(target) if dispatch else None,
+            assignee_staff_id=_int(staff) if dispatch else None,
+            duplicate_of_id=_int(trigger.get("orig")) if merge else None,
+        )
+        if not outcome.ok:
+            return message(outcome.message, "error"), no_update
+        # a new transition id for the next action, and the panel and list re-read
+        return message(outcome.message, "ok"), {"id": incident_id, "tid": uuid.uuid4().hex}
+
+
+def register_form(app: Dash, context: AppContext) -> None:
+    @app.callback(
+        Output(ids.EV_NEW_MSG, "children"),
+        Output(ids.EV_SELECTED, "data", allow_duplicate=True),
+        Input(ids.EV_NEW_SUBMIT, "n_clicks"),
+        State(ids.EV_NEW_CATEGORY, "value"),
+        State(ids.EV_NEW_TITLE, "value"),
+        State(ids.EV_NEW_DESCRIPTION, "value"),
+        State(ids.EV_NEW_NODE, "value"),
+        State(ids.EV_NEW_LAT, "value"),
+        State(ids.EV_NEW_LON, "value"),
+        State(ids.EV_NEW_NAME, "value"),
+        State(ids.EV_NEW_PHONE, "value"),
+        prevent_initial_call=True,
+    )
+    def submit(n_clicks: Any, *values: Any) -> tuple[Any, Any]:
+        who = user()
+        if who is None or not n_clicks:
+            return no_update, no_update
+        keys = ["category", "title", "description", "node_id", "lat", "lon"]
+        form = dict(zip([*keys, "reporter_name", "reporter_phone"], values, strict=True))
+        form["node_id"] = _int(form["node_id"])
+        done = register_incident(context.services, context.tree.get(), who, form)
+        if done.incident_id is None:
+            lines = [
+                html.Li(f"{FIELD_LABELS.get(k, k)}：{v}") for k, v in sorted(done.errors.items())
+            ]
+            return html.Div(
+                [html.Div("登记未成功："), html.Ul(lines)], className="gw-msg gw-msg-error"
+            ), no_update
+        extra = f"，发现 {done.duplicates} 件疑似重复" if done.duplicates else ""
+        return (
+            message(f"已登记，事件编号 {done.tracking_no}{extra}", "ok"),
+            {"id": done.incident_id, "tid": uuid.uuid4().hex},
+        )
+
+
+def register(app: Dash, context: AppContext) -> None:
+    register_list(app, context)
+    register_detail(app, context)
+    register_reveal(app, context)
+    register_actions(app, context)
+    register_form(app, context)

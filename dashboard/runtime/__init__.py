@@ -1,0 +1,3 @@
+"""What a Gridwatch process runs beside itself: the embedded redis-server, child processes,
+log masking.
+"""

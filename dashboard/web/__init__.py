@@ -1,0 +1,1 @@
+"""The web server around the app: serving, health, security headers, outage answers."""
