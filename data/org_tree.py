@@ -101,3 +101,14 @@ class OrgTree:
     def breadcrumb(self, node_id: int) -> list[NodeInfo]:
         node = self.nodes.get(node_id)
         return [] if node is None else [self.nodes[i] for i in node.ancestor_ids]
+
+
+def node_label(tree: OrgTree, node: NodeInfo) -> str:
+    """A node as a picker or a list names it: a grid with its community (grid names
+    repeat: ``tree.place_name``), any other node with its kind ("金水区（区）").
+
+    Here, below every page and access module, so that labels of org nodes have one home.
+    """
+    if node.kind == NodeKind.GRID:
+        return tree.place_name(node.id, fallback=node.name)
+    return f"{node.name}（{node.kind_label}）"

@@ -5,20 +5,10 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from data.models import NodeKind
-from data.org_tree import NodeInfo, OrgTree
+from data.org_tree import NodeInfo, OrgTree, node_label
 
 #: a dropdown lists at most this many nodes; deeper ones are reached by narrowing first
 MAX_NODE_OPTIONS = 1000
-
-
-def node_label(tree: OrgTree, node: NodeInfo) -> str:
-    """Grids carry their community's name ("康桥西社区 · 第1网格"): grid names repeat."""
-    if node.kind == NodeKind.GRID and node.parent_id is not None:
-        parent = tree.nodes.get(node.parent_id)
-        prefix = f"{parent.name} · " if parent else ""
-        return f"{prefix}{node.name}"
-    return f"{node.name}（{node.kind_label}）"
 
 
 def node_options(tree: OrgTree, scope: NodeInfo, limit: int = MAX_NODE_OPTIONS) -> list[dict]:

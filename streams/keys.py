@@ -1,6 +1,13 @@
-"""Redis key and stream names, in one place so every process agrees on them."""
+"""Redis key and stream names, in one place so every process agrees on them.
+
+The two streams the SQL outbox writes to are named by the record (``data.outbox_topics``)
+and only taken from there: one name per stream, whichever layer reads it.
+"""
 
 from __future__ import annotations
+
+from data.outbox_topics import ALERTS_STREAM as ALERTS_STREAM
+from data.outbox_topics import EVENTS_STREAM as EVENTS_STREAM
 
 POSITIONS_STREAM = "gw:pos"
 POSITIONS_GROUP = "positions"
@@ -32,9 +39,7 @@ STAFF_ONLINE = "gw:staff:online"
 #: state changes that no fix carries (going offline), for the browser bridge
 STAFF_STATE_STREAM = "gw:staffstate"
 
-#: incident events (and later other record changes) published by the outbox relay
-EVENTS_STREAM = "gw:events"
-#: consumer group of the incident-effects worker (streams/incidents.py)
+#: consumer group of the incident-effects worker (streams/incident_effects.py)
 INCIDENT_EFFECTS_GROUP = "incident-effects"
 #: incident id -> "seq|state|transition id" of the newest transition applied
 INCIDENT_LAST = "gw:inc:last"
@@ -50,8 +55,6 @@ def incident_seen_key(incident_id: int) -> str:
     return f"{INCIDENT_SEEN_PREFIX}{incident_id}"
 
 
-#: alert actions (issue, level change, extend, lift, expire) published by the outbox relay
-ALERTS_STREAM = "gw:alerts"
 #: token bucket per SMS gateway name (hash: tokens, ts)
 SMS_BUCKET_PREFIX = "gw:sms:bucket:"
 

@@ -54,9 +54,8 @@ from data.models import (
     OrgNode,
     Staff,
 )
-from data.org_tree import OrgTree
+from data.org_tree import OrgTree, node_label
 from data.record_ids import record_id
-from layouts.pickers import node_label
 from streams.nearest import nearest_staff
 
 log = logging.getLogger("gridwatch.scope")

@@ -19,7 +19,8 @@ from dashboard.api.device_auth import bearer_token
 from dashboard.api.errors import api_error, redis_unavailable
 from dashboard.api.request_input import BadBody, json_type, parse_json, request_json_object
 from dashboard.services import Services
-from data.alerts.deliveries import NotARecipient, acknowledge
+from data.alerts.deliveries import NotARecipient
+from data.alerts.lifecycle import acknowledge
 from data.alerts.queries import live_alerts_for_staff
 from data.devices import hash_token
 from data.incidents.actors import Actor

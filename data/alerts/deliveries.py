@@ -16,7 +16,6 @@ from data.alerts import states
 from data.models import (
     Alert,
     AlertAction,
-    AlertState,
     Delivery,
     DeliveryState,
     SmsBatch,
@@ -91,24 +90,17 @@ def queue(
     return len(rows)
 
 
-def acknowledge(
-    session: Session,
-    alert_id: int,
-    staff_id: int,
-    via: str = "terminal",
-    now: dt.datetime | None = None,
+def mark_acknowledged(
+    session: Session, alert_id: int, staff_id: int, via: str, now: dt.datetime
 ) -> bool:
-    """Record that ``staff_id`` acknowledged the alert (from the terminal or by SMS reply).
+    """Mark ``staff_id``'s delivery of the newest notifying action acknowledged.
 
-    Acknowledges the staff member's delivery of the newest notifying action; returns
-    False when it was already acknowledged. The first acknowledgement of an active
-    alert moves it to ``acknowledged`` (a recorded action).
+    Only the delivery row: what the acknowledgement does to the alert itself is
+    ``lifecycle.acknowledge``'s (the one entry point), so this module never needs the
+    lifecycle. Returns False when the delivery was acknowledged already.
     """
-    from data.alerts import lifecycle
-
     if via not in ("terminal", "sms"):
         raise ValueError(f"via must be 'terminal' or 'sms', not {via!r}")
-    now = now or dt.datetime.now(dt.UTC)
     delivery = session.scalars(
         select(Delivery)
         .where(Delivery.alert_id == alert_id, Delivery.staff_id == staff_id)
@@ -124,10 +116,6 @@ def acknowledge(
         .where(Delivery.id == delivery.id, Delivery.acknowledged_at.is_(None))
         .values(state=DeliveryState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_via=via)
     )
-    alert = session.get(Alert, alert_id, with_for_update=True)
-    if alert is not None and alert.state == AlertState.ACTIVE:
-        staff = session.get(Staff, staff_id)
-        lifecycle.record_acknowledgement(session, alert, staff.name if staff else "", now)
     session.expire(delivery)
     return True
 

@@ -29,7 +29,7 @@ from data.models import (
     Role,
     Staff,
 )
-from streams.keys import ALERTS_STREAM
+from data.outbox_topics import ALERTS_STREAM
 
 #: roles that may issue, change and lift alerts
 ISSUING_ROLES = frozenset({Role.DUTY_OFFICER.value, Role.LEADER.value})
@@ -325,7 +325,31 @@ def expire_due(session: Session, now: dt.datetime) -> list[int]:
     return [alert.id for alert in due]
 
 
-def record_acknowledgement(
+def acknowledge(
+    session: Session,
+    alert_id: int,
+    staff_id: int,
+    via: str = "terminal",
+    now: dt.datetime | None = None,
+) -> bool:
+    """Record that ``staff_id`` acknowledged the alert (from the terminal or by SMS reply).
+
+    Acknowledges the staff member's delivery of the newest notifying action; returns
+    False when it was already acknowledged. The first acknowledgement of an active
+    alert moves it to ``acknowledged`` (a recorded action). Raises
+    ``deliveries.NotARecipient`` for staff the alert never texted.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    if not deliveries.mark_acknowledged(session, alert_id, staff_id, via, now):
+        return False
+    alert = session.get(Alert, alert_id, with_for_update=True)
+    if alert is not None and alert.state == AlertState.ACTIVE:
+        staff = session.get(Staff, staff_id)
+        _record_acknowledgement(session, alert, staff.name if staff else "", now)
+    return True
+
+
+def _record_acknowledgement(
     session: Session, alert: Alert, staff_name: str, now: dt.datetime
 ) -> AlertAction:
     """The first acknowledgement of an active alert: active -> acknowledged."""

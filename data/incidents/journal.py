@@ -18,7 +18,7 @@ from data.incidents import outbox
 from data.incidents.actors import Actor
 from data.masking import mask_text
 from data.models import Incident, IncidentHistory, IncidentState, OrgNode
-from streams.keys import EVENTS_STREAM
+from data.outbox_topics import EVENTS_STREAM
 
 #: bumped when the event payload changes shape incompatibly
 EVENT_VERSION = 1

@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.alerts.deliveries import acknowledge
+from data.alerts.lifecycle import acknowledge
 from data.alerts.states import LIVE_STATES
 from data.models import Alert, Delivery
 

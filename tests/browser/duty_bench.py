@@ -31,7 +31,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import select
 
 from dashboard.runtime.embedded_redis import EmbeddedRedis
-from data.alerts import deliveries, lifecycle
+from data.alerts import lifecycle
 from data.db import make_engine, make_sessionmaker
 from data.demo_city import seed_demo_city
 from data.incidents.actors import Actor
@@ -85,7 +85,7 @@ def acknowledge_some(url: str, alert_id: int, per_s: float, stop: threading.Even
     while staff and not stop.wait(1 / per_s):
         try:
             with sessions.begin() as db:
-                deliveries.acknowledge(db, alert_id, staff.pop())
+                lifecycle.acknowledge(db, alert_id, staff.pop())
         except Exception:  # lifted meanwhile: nothing left to acknowledge
             return
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.cli.devices import add as add_device
-from data.alerts import deliveries, lifecycle
+from data.alerts import lifecycle
 from data.alerts.recipients import responsible_staff
 from data.db import make_engine, make_sessionmaker
 from data.incidents.actors import Actor
@@ -324,7 +324,7 @@ def _acknowledge(server: LiveServer, alert_id: int, how_many: int) -> None:
             .limit(how_many)
         ).all()
         for staff_id in waiting:
-            deliveries.acknowledge(db, alert_id, staff_id)
+            lifecycle.acknowledge(db, alert_id, staff_id)
 
 
 def _attached(handle: ElementHandle) -> bool:

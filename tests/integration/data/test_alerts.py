@@ -246,11 +246,11 @@ def test_acknowledgement_counts_and_who_is_missing(sessions: sessionmaker[Sessio
         result = issue(session, community.id)
         staff = recipients_of(session, result.action.id)
     with sessions() as session, session.begin():
-        assert deliveries.acknowledge(session, result.alert.id, staff[0], "terminal", now=T0)
-        assert not deliveries.acknowledge(session, result.alert.id, staff[0], "sms", now=T0)
-        assert deliveries.acknowledge(session, result.alert.id, staff[1], "sms", now=T0)
+        assert lifecycle.acknowledge(session, result.alert.id, staff[0], "terminal", now=T0)
+        assert not lifecycle.acknowledge(session, result.alert.id, staff[0], "sms", now=T0)
+        assert lifecycle.acknowledge(session, result.alert.id, staff[1], "sms", now=T0)
         with pytest.raises(deliveries.NotARecipient):
-            deliveries.acknowledge(session, result.alert.id, -1, now=T0)
+            lifecycle.acknowledge(session, result.alert.id, -1, now=T0)
     with sessions() as session:
         counts = queries.delivery_counts(session, result.alert.id)
         assert counts[DeliveryState.ACKNOWLEDGED] == 2
@@ -260,6 +260,31 @@ def test_acknowledgement_counts_and_who_is_missing(sessions: sessionmaker[Sessio
         alert = session.get(Alert, result.alert.id)
         assert alert is not None and alert.state == AlertState.ACKNOWLEDGED
         assert [a.action for a in queries.actions(session, alert.id)] == ["issue", "acknowledge"]
+
+
+def test_marking_a_delivery_leaves_the_alert_to_the_lifecycle(
+    sessions: sessionmaker[Session],
+) -> None:
+    """deliveries.mark_acknowledged touches the delivery row only (it no longer reaches
+    back into the lifecycle: no circle); the alert's state and its action row are
+    lifecycle.acknowledge's."""
+    with sessions() as session, session.begin():
+        community = session.scalars(
+            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY)
+        ).first()
+        assert community is not None
+        result = issue(session, community.id)
+        staff = recipients_of(session, result.action.id)
+    with sessions() as session, session.begin():
+        assert deliveries.mark_acknowledged(session, result.alert.id, staff[0], "sms", T0)
+        assert not deliveries.mark_acknowledged(session, result.alert.id, staff[0], "sms", T0)
+        with pytest.raises(ValueError, match="via"):
+            deliveries.mark_acknowledged(session, result.alert.id, staff[1], "fax", T0)
+    with sessions() as session:
+        alert = session.get(Alert, result.alert.id)
+        assert alert is not None and alert.state == AlertState.ACTIVE
+        assert [a.action for a in queries.actions(session, alert.id)] == ["issue"]
+        assert queries.delivery_counts(session, alert.id)[DeliveryState.ACKNOWLEDGED] == 1
 
 
 def test_nothing_is_left_when_the_transaction_rolls_back(sessions: sessionmaker[Session]) -> None:

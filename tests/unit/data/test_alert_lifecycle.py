@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from data.alerts import deliveries, lifecycle, queries, states
+from data.alerts import lifecycle, queries, states
 from data.alerts.levels import LEVEL_ORDER, is_higher, rank
 from data.incidents.actors import Actor
 from data.models import (
@@ -183,7 +183,7 @@ def test_random_actions_keep_the_lifecycle_legal(session: Session, steps) -> Non
                     r = lifecycle.lift(session, OFFICER, live.id, now=now)
                 elif kind == "ack":
                     staff_id = queries.not_acknowledged(session, live.id)[0].id
-                    deliveries.acknowledge(session, live.id, staff_id, "sms", now=now)
+                    lifecycle.acknowledge(session, live.id, staff_id, "sms", now=now)
                     continue
                 else:
                     lifecycle.expire_due(session, now)
