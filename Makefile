@@ -3,6 +3,8 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The workplace's own layer lister (outside the repo): run by `make lint` where it exists.
+IMPORT_LAYERS ?= ../shared/tools/import_layers.py
 
 .PHONY: install run test test-thorough lint format bench browser-deps clean
 
@@ -24,9 +26,12 @@ browser-deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
 	fi
 
+# Imports run one way and never in a circle (import-linter contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+	@if [ -f "$(IMPORT_LAYERS)" ]; then $(BIN)/python "$(IMPORT_LAYERS)" .; fi
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -45,4 +50,4 @@ bench: install
 	$(BIN)/gridwatch bench ingest
 
 clean:
-	rm -rf var tests/artifacts .pytest_cache .ruff_cache
+	rm -rf var tests/artifacts .pytest_cache .ruff_cache .import_linter_cache
