@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
-import socket
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +23,7 @@ from dashboard.api.request_input import install_dash_body_check, install_json_pr
 from dashboard.api.sms_webhooks import sms_blueprint
 from dashboard.auth.setup import init_auth
 from dashboard.auth.socket_sessions import SocketSessions
-from dashboard.context import state_rules
 from dashboard.display_time import CONFIG_KEY as DISPLAY_ZONE_KEY
-from dashboard.realtime.bridge import RealtimeBridge
 from dashboard.realtime.sockets import register_socket_handlers
 from dashboard.runtime.embedded_redis import EmbeddedRedis
 from dashboard.services import Services, make_services
@@ -37,18 +32,12 @@ from dashboard.tree_cache import TreeCache
 from dashboard.web.health import health_blueprint
 from dashboard.web.outages import install_outage_answers
 from dashboard.web.security_headers import install_security_headers
-from dashboard.workers import gateway_from, run_alert_expiry, run_sender, sender_config
+from dashboard.workers import background_loops, gateway_from
 from data import devices as device_records
 from data.db import SQLITE_COMPANIONS, upgrade
-from data.org_tree import OrgTree
 from data.private_files import lock_down, private_dir
-from data.queries import staff_roster
 from streams import device_registry
-from streams.incidents import IncidentEffects, run_pump
-from streams.live_state import StateRules
-from streams.loops import Heartbeat, Heartbeats
-from streams.position_consumer import PositionConsumer
-from streams.sms_sender import SmsSender
+from streams.loops import Heartbeats, Loop
 
 log = logging.getLogger(__name__)
 
@@ -69,73 +58,23 @@ class GridwatchApp:
     heartbeats: Heartbeats = field(default_factory=Heartbeats)
     _started: bool = False
 
-    @property
-    def rules(self) -> StateRules:
-        return state_rules(self.services.settings)
-
     def start_background(self) -> None:
-        """Start the consumers, the incident pump and the realtime bridge (once).
+        """Start every background loop of this process (once), from the one list.
 
-        Each runs under ``supervise`` with a heartbeat that ``/healthz`` reads.
+        Each runs under ``supervise`` with a heartbeat that ``/healthz`` reads; the
+        workers only where ``Settings.run_workers`` is on.
         """
         if self._started:
             return
         self._started = True
-        consumer_name = f"{socket.gethostname()}-{os.getpid()}"
-        services = self.services
-        bridge = RealtimeBridge(
-            self.socketio,
-            services.redis,
-            load_tree=self._load_tree,
-            load_roster=self._load_roster,
-            rules=self.rules,
-            interval_s=services.settings.push_interval_s,
-            categories=services.categories,
-        )
-        if services.settings.run_workers:
-            consumer = PositionConsumer(services.redis, self.rules, consumer_name)
-            self._loop("position-consumer", consumer.run)
-            effects = IncidentEffects(services.redis, consumer_name)
-            self._loop("incident-effects", effects.run)
-            # deadline sweep + outbox relay: safe in every process (row-level races are
-            # rolled back and retried; consumers are idempotent by transition id)
-            self._loop(
-                "incident-pump",
-                lambda stop, beat: run_pump(services.sessions, services.redis, stop, beat=beat),
-            )
-            sender = SmsSender(
-                services.sessions,
-                gateway_from(services.settings, services.engine),
-                services.redis,
-                name=f"sms-{consumer_name}",
-                config=sender_config(services.settings),
-            )
-            self._loop("sms-sender", lambda stop, beat: run_sender(sender, stop, beat))
-            self._loop(
-                "alert-expiry",
-                lambda stop, beat: run_alert_expiry(services.sessions, stop, beat=beat),
-            )
-        self._loop("realtime-bridge", bridge.run)
-        if self.socket_sessions is not None:
-            self._loop("socket-sessions", self.socket_sessions.run)
-        if self.embedded_redis is not None:
-            self._loop("embedded-redis", self.embedded_redis.supervise)
+        run_workers = self.services.settings.run_workers
+        for loop in background_loops(self):
+            if loop.every_process or run_workers:
+                self._start(loop)
 
-    def _loop(
-        self,
-        name: str,
-        run: Callable[[threading.Event, Heartbeat], None],
-    ) -> None:
-        beat = self.heartbeats.add(name, self.services.settings.loop_stale_after_s)
-        self.socketio.start_background_task(run, self.stop_event, beat)
-
-    def _load_tree(self) -> OrgTree:
-        self.tree.invalidate()
-        return self.tree.get()
-
-    def _load_roster(self) -> dict:
-        with self.services.sessions() as session:
-            return staff_roster(session)
+    def _start(self, loop: Loop) -> None:
+        beat = self.heartbeats.add(loop.name, self.services.settings.loop_stale_after_s)
+        self.socketio.start_background_task(loop.run, self.stop_event, beat)
 
     def close(self) -> None:
         self.stop_event.set()

@@ -496,7 +496,7 @@ class IncidentHistory(Base):
 class OutboxMessage(Base):
     """An event committed with the change it announces, published to Redis afterwards.
 
-    The relay (streams/incidents.py) publishes rows with ``published_at`` unset and
+    The relay (streams/outbox_relay.py) publishes rows with ``published_at`` unset and
     then sets it; a Redis outage only leaves rows waiting (``attempts``, ``last_error``).
     """
 

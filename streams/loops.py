@@ -129,6 +129,26 @@ class Heartbeats:
 
 Round = Callable[[], float | None]
 
+#: the body of a background loop: runs its rounds through ``supervise`` until the event
+#: is set, beating the heartbeat it is given
+LoopBody = Callable[[threading.Event, Heartbeat], None]
+
+
+@dataclass(frozen=True)
+class Loop:
+    """One background loop of a server process, as the app starts it (one list of them:
+    ``dashboard.workers.background_loops``).
+
+    ``name`` is the heartbeat's, which ``/healthz`` reports; ``every_process`` is False
+    for the workers that a process runs only when ``Settings.run_workers`` is on (stream
+    consumers, the pump, the SMS sender, the expiry sweep) and True for what each
+    serving process needs for itself (its push, its sockets, its embedded Redis).
+    """
+
+    name: str
+    run: LoopBody
+    every_process: bool
+
 
 #: a failing loop logs its first failure, then one line per this many (not one per round)
 LOG_EVERY = 12

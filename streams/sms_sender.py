@@ -1,4 +1,5 @@
-"""The SMS sender: takes queued deliveries from SQL and sends them through a gateway.
+"""The SMS sender: takes queued deliveries from SQL and sends them through a gateway;
+``run_sender`` is its background loop.
 
 Work comes from SQL, not from the alert stream: the delivery rows are the record the
 duty officer watches, they already carry state, attempts and next_attempt_at, and a
@@ -38,6 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.models import Delivery, DeliveryState
 from data.sms.gateways import Gateway, OutgoingSms, SendResult
+from streams.loops import Heartbeat, supervise
 from streams.sms_ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -303,3 +305,14 @@ class SmsSender:
     def one_round(self, stop: threading.Event | None = None) -> float:
         """One supervised round; waits ``idle_s`` when nothing was due."""
         return self.config.idle_s if self.run_once(stop) == 0 else 0.0
+
+
+def run_sender(sender: SmsSender, stop: threading.Event, beat: Heartbeat | None = None) -> None:
+    """Send queued texts until ``stop``; no error ends the loop (a pool timeout included).
+
+    The sender beats while it works through a long (rate-limited) batch, so a slow
+    provider is not mistaken for a stuck loop.
+    """
+    beat = beat or Heartbeat(sender.name, stale_after_s=120.0)
+    sender.on_progress = beat.beat
+    supervise(beat, lambda: sender.one_round(stop), stop)

@@ -46,7 +46,7 @@ from data.models import (
 from data.org_tree import NodeInfo, OrgTree
 from data.queries import boundaries
 from data.record_ids import record_id
-from streams.incidents import relay_outbox
+from streams.outbox_relay import relay_outbox
 
 log = logging.getLogger("gridwatch.scope")
 

@@ -14,7 +14,7 @@ from data.incidents.categories import CategoryConfig
 from data.incidents.queries import list_incidents
 from data.masking import mask_text
 from data.models import INCIDENT_STATE_LABELS, Incident, IncidentState
-from streams.incidents import IncidentEvent
+from streams.incident_effects import IncidentEvent
 
 INCIDENT_EVENT = "inc"
 

@@ -1,7 +1,7 @@
 """The outbox table: events written with the change they announce, relayed to Redis later.
 
 Rows are added in the caller's transaction (so an event exists exactly when its
-change committed) and marked published by the relay in streams/incidents.py.
+change committed) and marked published by the relay in streams/outbox_relay.py.
 """
 
 from __future__ import annotations

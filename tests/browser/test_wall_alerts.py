@@ -22,7 +22,7 @@ from data.alerts import lifecycle
 from data.db import make_engine, make_sessionmaker
 from data.incidents.actors import Actor
 from data.models import NodeKind, OrgNode, Role
-from streams.incidents import relay_outbox
+from streams.outbox_relay import relay_outbox
 from tests.support.browser import LiveServer, login_in_browser, screenshot
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from data.alerts import lifecycle
 from data.db import make_engine, make_sessionmaker
 from data.incidents.actors import Actor
 from data.models import NodeKind, OrgNode, Role
-from streams.incidents import relay_outbox
+from streams.outbox_relay import relay_outbox
 from tests.support.accounts import cookie_header, login, make_user
 from tests.support.dash_calls import call
 

@@ -32,7 +32,8 @@ from data.incidents.categories import default_categories
 from data.incidents.intake import report
 from data.models import Incident, NodeKind, OrgNode, OutboxMessage
 from streams import keys
-from streams.incidents import IncidentEffects, relay_outbox
+from streams.incident_effects import IncidentEffects
+from streams.outbox_relay import relay_outbox
 
 REPO = Path(__file__).resolve().parents[3]
 T0 = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.UTC)
@@ -145,7 +146,7 @@ DYING_CONSUMER = textwrap.dedent(
     """
     import os, signal, sys, threading
     import redis
-    from streams.incidents import IncidentEffects
+    from streams.incident_effects import IncidentEffects
 
     class Dying(IncidentEffects):
         batches = 0

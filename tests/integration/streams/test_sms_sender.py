@@ -306,8 +306,7 @@ SENDER_PROCESS = textwrap.dedent(
     import redis
     from data.db import make_engine, make_sessionmaker
     from data.sms.gateways import OutboxGateway
-    from streams.sms_sender import SenderConfig, SmsSender
-    from dashboard.workers import run_sender
+    from streams.sms_sender import SenderConfig, SmsSender, run_sender
 
     class DiesMidway(OutboxGateway):
         # SIGKILLs its own process right after storing text number N: the worst moment,
@@ -363,8 +362,8 @@ def test_sigkilled_sender_mid_2000_recipient_alert_texts_everyone_once(
 def test_alert_actions_reach_the_alert_stream_through_the_outbox(
     sessions: sessionmaker[Session], r: redis.Redis
 ) -> None:
-    from streams.incidents import relay_outbox
     from streams.keys import ALERTS_STREAM
+    from streams.outbox_relay import relay_outbox
 
     issued = issue_at(sessions, NodeKind.COMMUNITY)
     with sessions() as session, session.begin():
@@ -386,8 +385,8 @@ def test_sender_loop_outlives_an_exhausted_connection_pool(
     queued. The loop now backs off, shows the failure on its heartbeat and sends afterwards."""
     from sqlalchemy import create_engine
 
-    from dashboard.workers import run_sender
     from streams.loops import Heartbeat
+    from streams.sms_sender import run_sender
 
     tiny = create_engine(engine.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
     tiny_sessions = make_sessionmaker(tiny)

@@ -17,8 +17,8 @@ from dashboard.realtime.bridge import RealtimeBridge
 from data.alerts.wall import ancestor_paths
 from data.models import NodeKind
 from data.org_tree import NodeInfo, OrgTree
-from streams.incidents import stream_fields
 from streams.keys import ALERTS_STREAM
+from streams.outbox_relay import stream_fields
 
 
 def _tree() -> OrgTree:
