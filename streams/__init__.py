@@ -1,1 +1,2 @@
-"""Redis streams: key names, codecs, producer, consumer-group workers, simulator."""
+"""Redis streams: key names, codecs, producer, consumer-group workers and every background
+loop (consumers, incident pump, outbox relay, SMS sender, alert expiry) with its supervision."""
