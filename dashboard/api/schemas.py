@@ -26,13 +26,13 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from dashboard.api.attachments import MAX_PHOTOS
-from data.incidents.intake import MAX_ADDRESS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE
+from data.incidents.intake import MAX_ADDRESS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, PHONE_RE
 from data.models import AlertLevel
 from data.record_ids import MAX_RECORD_ID
 from streams.codec import FixIn, Heading, Lat, Lon, NonNeg, Percent
 
-#: what intake's phone check accepts (data/incidents/intake.py PHONE_RE)
-PHONE_PATTERN = r"^\+?[0-9][0-9 -]{4,18}[0-9]$"
+#: what intake's phone check accepts
+PHONE_PATTERN = PHONE_RE.pattern
 #: at least one character Python's ``str.strip`` keeps: texts are stripped before they
 #: are checked, and Python strips more than a regex's ``\s`` (\x1c-\x1f, \x85)
 NOT_BLANK = (
