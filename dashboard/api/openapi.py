@@ -13,6 +13,7 @@ categories; a test keeps it equal to the served document.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -397,7 +398,7 @@ class _Schemas:
 
 def _merge(schema: dict[str, Any], notes: Mapping[str, Any]) -> None:
     """Add ``notes`` to a component; a property's notes replace what they name."""
-    for key, value in notes.items():
+    for key, value in copy.deepcopy(dict(notes)).items():
         if key == "properties":
             for name, extra in value.items():
                 schema["properties"][name].update(extra)
@@ -478,9 +479,12 @@ def openapi_document(categories: Iterable[str] = ()) -> dict[str, Any]:
         paths.setdefault(op.path, {})[op.method] = _operation(op, schemas, hook)
     return {
         "openapi": "3.1.0",
-        "info": INFO,
+        "info": dict(INFO),
         "paths": paths,
-        "components": {"securitySchemes": SECURITY_SCHEMES, "schemas": schemas.components},
+        "components": {
+            "securitySchemes": copy.deepcopy(SECURITY_SCHEMES),
+            "schemas": schemas.components,
+        },
     }
 
 

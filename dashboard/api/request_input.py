@@ -1,8 +1,9 @@
-"""Reading what callers send as JSON: bodies of bounded depth, types named in messages.
+"""Reading what callers send: JSON of bounded depth, and fields by their models' types.
 
 JSON nested so deep that the parser ran out of recursion used to reach a 500
 (``RecursionError`` is not a ``ValueError``, so Flask's ``get_json`` let it
-through). Record ids are read by ``data.record_ids``.
+through). Record ids are read by ``data.record_ids``. ``ModelReader`` reads a body
+into its model (``dashboard.api.schemas``), so the check is the documented type.
 """
 
 from __future__ import annotations
@@ -96,8 +97,9 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 def install_json_provider(app: Flask) -> None:
     """Use ``BoundedJSONProvider`` for ``app``, keeping non-ASCII output readable."""
-    app.json = BoundedJSONProvider(app)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    provider = BoundedJSONProvider(app)
+    provider.ensure_ascii = False
+    app.json = provider
 
 
 class FieldRules:
@@ -164,7 +166,8 @@ class ModelReader(Generic[S]):
     def __init__(self, model: type[S]) -> None:
         self.model = model
         info = msgspec.inspect.type_info(model)
-        assert isinstance(info, msgspec.inspect.StructType)
+        if not isinstance(info, msgspec.inspect.StructType):
+            raise TypeError(f"{model!r} is not a msgspec Struct")
         self.fields = tuple(_plan(f) for f in info.fields)
 
     def read(self, body: Mapping[str, Any], rules: FieldRules) -> S:
@@ -192,27 +195,38 @@ def _read(field: _Field, raw: Any, rules: FieldRules) -> Any:
     return rules.text(field.wire, raw)
 
 
-def _plan(field: msgspec.inspect.Field) -> _Field:
-    """What to check for one field: its type without metadata and without ``| None``."""
-    kind: Any = field.type
+def _bare(kind: msgspec.inspect.Type) -> msgspec.inspect.Type | None:
+    """A field's type without its metadata and without ``| None``; None for other unions."""
     while True:
         if isinstance(kind, msgspec.inspect.Metadata):
             kind = kind.type
         elif isinstance(kind, msgspec.inspect.UnionType):
-            (kind,) = [t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType)]
+            types = [t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType)]
+            if len(types) != 1:
+                return None
+            kind = types[0]
         else:
-            break
-    plan = {"name": field.name, "wire": field.encode_name, "required": field.required}
+            return kind
+
+
+def _plan(field: msgspec.inspect.Field) -> _Field:
+    """What to check for one field, from its declared type."""
+    kind = _bare(field.type)
+    check = ""
+    choices: tuple[str, ...] = ()
+    wrap: type | None = None
     if isinstance(kind, msgspec.inspect.StrType):
-        return _Field(kind="text", **plan)
-    if isinstance(kind, msgspec.inspect.FloatType | msgspec.inspect.IntType):
-        return _Field(kind="number", **plan)
-    if isinstance(kind, msgspec.inspect.LiteralType):
-        return _Field(kind="choice", choices=tuple(kind.values), **plan)
-    if isinstance(kind, msgspec.inspect.CustomType) and issubclass(kind.cls, str):
+        check = "text"
+    elif isinstance(kind, msgspec.inspect.FloatType | msgspec.inspect.IntType):
+        check = "number"
+    elif isinstance(kind, msgspec.inspect.LiteralType):
+        check, choices = "choice", tuple(str(v) for v in kind.values)
+    elif isinstance(kind, msgspec.inspect.CustomType) and issubclass(kind.cls, str):
         # a text type of the models' own (a category code, a client's key) says its kind
-        return _Field(kind=getattr(kind.cls, "reader_kind", "text"), wrap=kind.cls, **plan)
-    raise TypeError(f"{field.name}: no reader for {kind}")
+        check, wrap = getattr(kind.cls, "reader_kind", "text"), kind.cls
+    if not check:
+        raise TypeError(f"{field.name}: no reader for {field.type}")
+    return _Field(field.name, field.encode_name, check, field.required, choices, wrap)
 
 
 #: where the browser sends every Dash callback
