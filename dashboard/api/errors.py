@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 from flask import Flask, Response, jsonify, request
 from werkzeug.routing import Map, Rule
 
+from dashboard.api.schemas import Error, GeoReportError
 
-def api_error(status: int, code: str, message: str, **extra: Any) -> Response:
-    response = jsonify({"error": code, "message": message, **extra})
+
+def api_error(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> Response:
+    """The API's error answer (``schemas.Error``); ``fields`` names each bad field on 422."""
+    body = Error(error=code, message=message, fields=msgspec.UNSET if fields is None else fields)
+    response = jsonify(msgspec.to_builtins(body))
     response.status_code = status
     return response
 
@@ -72,7 +77,7 @@ def _not_found(path: str) -> Response:
 def _error_for(path: str, status: int, code: str, message: str) -> Response:
     """The API's error format, or GeoReport's list under /open311/."""
     if path.startswith("/open311/"):
-        response = jsonify([{"code": status, "description": message}])
+        response = jsonify(msgspec.to_builtins([GeoReportError(code=status, description=message)]))
         response.status_code = status
         return response
     return api_error(status, code, message)

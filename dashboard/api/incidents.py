@@ -1,8 +1,11 @@
-"""``/api/v1/events``: grid staff report incidents and feed back from their terminals.
+"""``/api/v1/events`` and ``/api/v1/alerts``: what grid staff do from their terminals.
 
-A report or a transition is committed (with its history and outbox rows) before the
-2xx answer. ``report_id`` / ``transition_id`` sent by the terminal make a retried
-POST return the first result instead of a second incident.
+They report incidents and feed back on those dispatched to them, and list and
+acknowledge the alerts texted to them. A report or a transition is committed (with its
+history and outbox rows) before the 2xx answer. ``report_id`` / ``transition_id`` sent
+by the terminal make a retried POST return the first result instead of a second one.
+Bodies are read through their models (``schemas.EventReport``, ``EventFeedback``):
+every field's type is checked before a photo is stored or the database is touched.
 """
 
 from __future__ import annotations
@@ -10,19 +13,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import redis
+import msgspec
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
+from dashboard.api import schemas
 from dashboard.api.attachments import AttachmentError, store_photos
-from dashboard.api.device_auth import bearer_token
-from dashboard.api.errors import api_error, redis_unavailable
-from dashboard.api.request_input import BadBody, json_type, parse_json, request_json_object
+from dashboard.api.device_auth import device_staff
+from dashboard.api.errors import api_error
+from dashboard.api.request_input import (
+    BadBody,
+    FieldRules,
+    ModelReader,
+    json_type,
+    parse_json,
+    request_json_object,
+)
 from dashboard.services import Services
 from data.alerts.deliveries import NotARecipient
 from data.alerts.lifecycle import acknowledge
 from data.alerts.queries import live_alerts_for_staff
-from data.devices import hash_token
 from data.incidents.actors import Actor
 from data.incidents.categories import CategoryConfig
 from data.incidents.intake import IntakeError, report
@@ -39,18 +50,39 @@ from data.models import (
     Incident,
     IncidentSource,
     IncidentState,
-    OrgNode,
     Role,
-    Staff,
 )
 from data.record_ids import MAX_RECORD_ID, record_id
-from streams import device_registry
 
-#: what a terminal may do through feedback
-TERMINAL_ACTIONS = {"start", "handle", "escalate"}
+REPORT = ModelReader(schemas.EventReport)
+FEEDBACK = ModelReader(schemas.EventFeedback)
+#: at most this many dispatched incidents are listed to a terminal
+MAX_ASSIGNED = 50
 
 
-def _payload() -> tuple[dict[str, Any], list[Any]]:
+class TerminalFields(FieldRules):
+    """A terminal's fields: a wrong type is a 422 naming the field, like intake's own."""
+
+    def refuse(self, name: str, message: str) -> Exception:
+        return IntakeError({name: message})
+
+    def key(self, name: str, value: Any) -> str:
+        low, high = schemas.KEY_LENGTH
+        if not isinstance(value, str) or not low <= len(value) <= high:
+            raise InvalidRequest(f"{name} 应为 {low}–{high} 个字符的字符串（建议 UUID）")
+        return value
+
+    def choice(self, name: str, value: Any, choices: tuple[str, ...]) -> str | None:
+        action = self.text(name, value)
+        if action and action not in choices:
+            raise InvalidRequest(f"终端只能执行 {sorted(choices)}，不能执行「{action}」")
+        return action or None
+
+
+TERMINAL_FIELDS = TerminalFields()
+
+
+def _payload() -> tuple[dict[str, Any], list[FileStorage]]:
     """JSON body, or multipart with a ``data`` JSON field and ``photo`` files.
 
     Raises BadBody (a 400) when the body cannot be read as a JSON object.
@@ -68,29 +100,6 @@ def _payload() -> tuple[dict[str, Any], list[Any]]:
     return request_json_object(), []
 
 
-def bad_body(exc: BadBody) -> Response:
-    return api_error(400, "bad_request", str(exc))
-
-
-def _number(body: dict[str, Any], field: str) -> float | None:
-    value = body.get(field)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise IntakeError({field: f"{field} 必须是数字"})
-    return float(value)
-
-
-def _text(body: dict[str, Any], field: str) -> str:
-    """A text field as sent ("" when absent); any other JSON type is refused, not str()-ed."""
-    value = body.get(field)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise IntakeError({field: f"{field} 应为文本（字符串），收到的是 {json_type(value)}"})
-    return value
-
-
 def workflow_error(exc: WorkflowError) -> Response:
     status = {
         IllegalTransition: 409,
@@ -102,75 +111,100 @@ def workflow_error(exc: WorkflowError) -> Response:
     return api_error(status, code, str(exc))
 
 
-def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
-    bp = Blueprint("api_events", __name__)
+def refused(exc: Exception) -> Response:
+    """The answer to a report or feedback that was refused (always a 4xx)."""
+    if isinstance(exc, IntakeError):
+        return api_error(422, "invalid", str(exc), fields=exc.errors)
+    if isinstance(exc, AttachmentError):
+        return api_error(422, "invalid", str(exc), fields={"photo": str(exc)})
+    if isinstance(exc, WorkflowError):
+        return workflow_error(exc)
+    return api_error(400, "bad_request", str(exc))
 
-    def device_staff() -> tuple[Staff, OrgNode] | Response:
-        token = bearer_token()
-        if token is None:
-            return api_error(401, "unauthorized", "缺少设备令牌 (missing Bearer token)")
-        try:
-            device = device_registry.by_token_hash(services.redis, hash_token(token))
-        except (redis.ConnectionError, redis.TimeoutError):
-            return redis_unavailable()
-        if device is None:
-            return api_error(401, "unauthorized", "设备令牌无效或已注销 (unknown or revoked)")
-        with services.sessions() as session:
-            row = session.execute(
-                select(Staff, OrgNode)
-                .join(OrgNode, OrgNode.id == Staff.node_id)
-                .where(Staff.id == device.staff_id)
-            ).first()
-            if row is None:
-                return api_error(403, "forbidden", "终端所属人员不存在")
-            session.expunge_all()
-            return row[0], row[1]
 
-    @bp.post("/api/v1/events")
-    def post_event() -> Response | tuple[Response, int]:
-        found = device_staff()
+#: what ``refused`` answers
+REFUSALS = (IntakeError, AttachmentError, WorkflowError, BadBody)
+
+
+class TerminalApi:
+    """The routes a terminal calls, with the services and categories they need."""
+
+    def __init__(self, services: Services, config: CategoryConfig) -> None:
+        self.services = services
+        self.config = config
+
+    def post_event(self) -> Response | tuple[Response, int]:
+        found = device_staff(self.services)
         if isinstance(found, Response):
             return found
         staff, grid = found
         try:
             body, photos = _payload()
-            lat, lon = _number(body, "lat"), _number(body, "lon")
-            attachments = store_photos(photos, services.settings.var_dir)
-            with services.sessions.begin() as session:
+            sent = REPORT.read(body, TERMINAL_FIELDS)
+            attachments = store_photos(photos, self.services.settings.var_dir)
+            with self.services.sessions.begin() as session:
                 incident = report(
                     session,
                     source=IncidentSource.TERMINAL,
-                    category=_text(body, "category"),
-                    title=_text(body, "title"),
-                    description=_text(body, "description"),
-                    lat=lat,
-                    lon=lon,
-                    node_id=None if lat is not None else grid.id,
-                    address=_text(body, "address") or None,
+                    category=sent.category,
+                    title=sent.title,
+                    description=sent.description or "",
+                    lat=sent.lat,
+                    lon=sent.lon,
+                    node_id=None if sent.lat is not None else grid.id,
+                    address=sent.address or None,
                     reporter_staff_id=staff.id,
                     attachments=attachments,
-                    transition_id=_optional_id(body, "report_id"),
-                    categories=config,
+                    transition_id=sent.report_id,
+                    categories=self.config,
                 )
-                answer = _incident_json(incident)
-        except IntakeError as exc:
-            return api_error(422, "invalid", str(exc), fields=exc.errors)
-        except AttachmentError as exc:
-            return api_error(422, "invalid", str(exc), fields={"photo": str(exc)})
-        except WorkflowError as exc:
-            return workflow_error(exc)
-        except BadBody as exc:
-            return bad_body(exc)
-        return jsonify(answer), 201
+                answer = incident_answer(incident)
+        except REFUSALS as exc:
+            return refused(exc)
+        return jsonify(msgspec.to_builtins(answer)), 201
 
-    @bp.get("/api/v1/events/assigned")
-    def assigned() -> Response:
+    def feedback(self, tracking_no: str) -> Response:
+        found = device_staff(self.services)
+        if isinstance(found, Response):
+            return found
+        staff, grid = found
+        actor = Actor(
+            role=Role.GRID_STAFF.value, name=staff.name, scope_path=grid.path, staff_id=staff.id
+        )
+        try:
+            body, photos = _payload()
+            sent = FEEDBACK.read(body, TERMINAL_FIELDS)
+            attachments = store_photos(photos, self.services.settings.var_dir)
+            with self.services.sessions.begin() as session:
+                incident_id = session.scalar(
+                    select(Incident.id).where(Incident.tracking_no == tracking_no)
+                )
+                if incident_id is None:
+                    raise IncidentNotFound(f"没有编号为 {tracking_no} 的事件")
+                applied = apply(
+                    session,
+                    incident_id,
+                    sent.action or "handle",
+                    actor,
+                    note=sent.note or None,
+                    lat=sent.lat,
+                    lon=sent.lon,
+                    attachments=attachments,
+                    transition_id=sent.transition_id,
+                    categories=self.config,
+                )
+                answer = incident_answer(applied.incident)
+        except REFUSALS as exc:
+            return refused(exc)
+        return jsonify(msgspec.to_builtins(answer))
+
+    def assigned(self) -> Response:
         """What this terminal's holder has been dispatched to and not yet handed back."""
-        found = device_staff()
+        found = device_staff(self.services)
         if isinstance(found, Response):
             return found
         staff, _grid = found
-        with services.sessions() as session:
+        with self.services.sessions() as session:
             rows = session.scalars(
                 select(Incident)
                 .where(
@@ -178,36 +212,39 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                     Incident.state.in_([IncidentState.DISPATCHED, IncidentState.IN_PROGRESS]),
                 )
                 .order_by(Incident.id)
-                .limit(50)
+                .limit(MAX_ASSIGNED)
             )
-            return jsonify([_incident_json(i) | {"title": i.title} for i in rows])
+            answer = [
+                schemas.AssignedIncident(
+                    **msgspec.structs.asdict(incident_answer(i)), title=i.title
+                )
+                for i in rows
+            ]
+        return jsonify(msgspec.to_builtins(answer))
 
-    @bp.get("/api/v1/alerts/assigned")
-    def assigned_alerts() -> Response:
+    def assigned_alerts(self) -> Response:
         """Live alerts texted to this terminal's holder, and whether they confirmed them."""
-        found = device_staff()
+        found = device_staff(self.services)
         if isinstance(found, Response):
             return found
         staff, _grid = found
-        with services.sessions() as session:
-            return jsonify(
-                [
-                    {
-                        "alert_id": alert.id,
-                        "level": alert.level.value,
-                        "title": alert.title,
-                        "text": alert.text,
-                        "valid_until": _rfc3339(alert.valid_until),
-                        "acknowledged": acknowledged,
-                    }
-                    for alert, acknowledged in live_alerts_for_staff(session, staff.id)
-                ]
-            )
+        with self.services.sessions() as session:
+            answer = [
+                schemas.AssignedAlert(
+                    alert_id=alert.id,
+                    level=alert.level,
+                    title=alert.title,
+                    text=alert.text,
+                    valid_until=rfc3339(alert.valid_until),
+                    acknowledged=acknowledged,
+                )
+                for alert, acknowledged in live_alerts_for_staff(session, staff.id)
+            ]
+        return jsonify(msgspec.to_builtins(answer))
 
-    @bp.post("/api/v1/alerts/<alert_id>/ack")
-    def acknowledge_alert(alert_id: str) -> Response:
+    def acknowledge_alert(self, alert_id: str) -> Response:
         """The terminal's holder confirms they received an alert (stored before the 200)."""
-        found = device_staff()
+        found = device_staff(self.services)
         if isinstance(found, Response):
             return found
         staff, _grid = found
@@ -219,85 +256,40 @@ def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
                 f"没有编号为 {alert_id[:32]} 的预警（预警编号应为 1 到 {MAX_RECORD_ID} 的整数）",
             )
         try:
-            with services.sessions.begin() as session:
+            with self.services.sessions.begin() as session:
                 first = acknowledge(session, found_id, staff.id, via="terminal")
         except NotARecipient:
             return api_error(404, "not_found", f"预警 {found_id} 未发送给本终端的持有人")
-        return jsonify({"alert_id": found_id, "acknowledged": True, "first": first})
+        answer = schemas.AlertAck(alert_id=found_id, acknowledged=True, first=first)
+        return jsonify(msgspec.to_builtins(answer))
 
-    @bp.post("/api/v1/events/<tracking_no>/feedback")
-    def feedback(tracking_no: str) -> Response:
-        found = device_staff()
-        if isinstance(found, Response):
-            return found
-        staff, grid = found
-        try:
-            body, photos = _payload()
-            action = _text(body, "action") or "handle"
-            if action not in TERMINAL_ACTIONS:
-                raise InvalidRequest(
-                    f"终端只能执行 {sorted(TERMINAL_ACTIONS)}，不能执行「{action}」"
-                )
-            lat, lon = _number(body, "lat"), _number(body, "lon")
-            attachments = store_photos(photos, services.settings.var_dir)
-            actor = Actor(
-                role=Role.GRID_STAFF.value,
-                name=staff.name,
-                scope_path=grid.path,
-                staff_id=staff.id,
-            )
-            with services.sessions.begin() as session:
-                incident_id = session.scalar(
-                    select(Incident.id).where(Incident.tracking_no == tracking_no)
-                )
-                if incident_id is None:
-                    raise IncidentNotFound(f"没有编号为 {tracking_no} 的事件")
-                applied = apply(
-                    session,
-                    incident_id,
-                    action,
-                    actor,
-                    note=_text(body, "note") or None,
-                    lat=lat,
-                    lon=lon,
-                    attachments=attachments,
-                    transition_id=_optional_id(body, "transition_id"),
-                    categories=config,
-                )
-                answer = _incident_json(applied.incident)
-        except IntakeError as exc:
-            return api_error(422, "invalid", str(exc), fields=exc.errors)
-        except AttachmentError as exc:
-            return api_error(422, "invalid", str(exc), fields={"photo": str(exc)})
-        except WorkflowError as exc:
-            return workflow_error(exc)
-        except BadBody as exc:
-            return bad_body(exc)
-        return jsonify(answer)
 
+def events_blueprint(services: Services, config: CategoryConfig) -> Blueprint:
+    bp = Blueprint("api_events", __name__)
+    api = TerminalApi(services, config)
+    bp.add_url_rule("/api/v1/events", view_func=api.post_event, methods=["POST"])
+    bp.add_url_rule(
+        "/api/v1/events/<tracking_no>/feedback", view_func=api.feedback, methods=["POST"]
+    )
+    bp.add_url_rule("/api/v1/events/assigned", view_func=api.assigned, methods=["GET"])
+    bp.add_url_rule("/api/v1/alerts/assigned", view_func=api.assigned_alerts, methods=["GET"])
+    bp.add_url_rule(
+        "/api/v1/alerts/<alert_id>/ack", view_func=api.acknowledge_alert, methods=["POST"]
+    )
     return bp
 
 
-def _optional_id(body: dict[str, Any], field: str) -> str | None:
-    value = body.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not 8 <= len(value) <= 64:
-        raise InvalidRequest(f"{field} 应为 8–64 个字符的字符串（建议 UUID）")
-    return value
+def incident_answer(incident: Incident) -> schemas.Incident:
+    return schemas.Incident(
+        tracking_no=incident.tracking_no,
+        state=str(incident.state),
+        state_label=INCIDENT_STATE_LABELS[incident.state],
+        node_id=incident.node_id,
+        deadline_at=rfc3339(incident.deadline_at),
+    )
 
 
-def _incident_json(incident: Incident) -> dict[str, Any]:
-    return {
-        "tracking_no": incident.tracking_no,
-        "state": str(incident.state),
-        "state_label": INCIDENT_STATE_LABELS[incident.state],
-        "node_id": incident.node_id,
-        "deadline_at": _rfc3339(incident.deadline_at),
-    }
-
-
-def _rfc3339(moment: dt.datetime) -> str:
+def rfc3339(moment: dt.datetime) -> str:
     """With its zone, always: SQLite hands back naive UTC, which clients would misread."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)

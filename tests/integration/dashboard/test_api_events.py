@@ -174,3 +174,33 @@ def test_sms_becomes_a_report_and_answers_with_a_tracking_number(running):
         headers={"X-Gridwatch-Token": "s3cret-token"},
     ).json()
     assert "未找到" in stranger["reply"]
+
+
+def test_a_report_refused_for_a_fields_type_stores_no_photo(running):
+    """Every field's type is checked before a photo is written (none left behind)."""
+    import json
+
+    token, _ = running.add_device("ev-no-orphan")
+    response = requests.post(
+        f"{running.url}/api/v1/events",
+        data={"data": json.dumps({"category": "fire_safety", "title": 5})},
+        files={"photo": ("a.png", PNG, "image/png")},
+        headers=_auth(token),
+    )
+    assert response.status_code == 422 and "title" in response.json()["fields"], response.text
+    stored = running.app.services.settings.var_dir / "attachments"
+    assert not [p for p in stored.rglob("*") if p.is_file()]
+
+
+def test_null_is_an_absent_field_as_the_document_says(running):
+    token, staff_id = running.add_device("ev-null")
+    body = {"category": "fire_safety", "title": "楼道堆物", "lat": None, "lon": None}
+    body |= {"description": None, "address": None, "report_id": None}
+    response = requests.post(f"{running.url}/api/v1/events", json=body, headers=_auth(token))
+    assert response.status_code == 201, response.text
+    with running.app.services.sessions() as db:
+        incident = db.scalar(
+            select(Incident).where(Incident.tracking_no == response.json()["tracking_no"])
+        )
+        assert incident.node_id == db.get(Staff, staff_id).node_id  # the reporter's grid
+        assert incident.description == "" and incident.address is None
