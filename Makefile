@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The workplace's own layer lister (outside the repo): run by `make lint` where it exists.
 IMPORT_LAYERS ?= ../shared/tools/import_layers.py
 
-.PHONY: install run test test-thorough lint format bench browser-deps clean
+.PHONY: install run test test-thorough lint typecheck format bench browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 	@if [ -f "$(IMPORT_LAYERS)" ]; then $(BIN)/python "$(IMPORT_LAYERS)" .; fi
+
+# Types (mypy, settings in pyproject.toml): strict on the modules listed there.
+typecheck: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
