@@ -30,8 +30,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.alerts import lifecycle
-from data.db import make_engine, make_sessionmaker
-from data.demo_city import seed_demo_city
+from data.db import make_sessionmaker
 from data.incidents.actors import Actor
 from data.models import Delivery, DeliveryState, NodeKind, OrgNode, Post, SmsMessage, Staff
 from data.sms.gateways import HttpGateway, OutboxGateway, OutgoingSms, SendResult
@@ -41,22 +40,6 @@ from streams.sms_sender import SenderConfig, SmsSender, backoff
 REPO = Path(__file__).resolve().parents[3]
 OFFICER = Actor(role="duty_officer", name="值班员", scope_path="/")
 FAST = SenderConfig(batch=200, rate_per_s=100_000, burst=100_000, idle_s=0.05)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(request.getfixturevalue("small_city_url"))
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
-        seed_demo_city(engine, "small", 7)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
 
 
 class Provider:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.db import make_engine, make_sessionmaker
-from data.demo_city import seed_demo_city
 from data.demo_city.geometry import rect_from_polygon
 from data.incidents import deadlines, duplicates, queries, workflow
 from data.incidents.actors import Actor
@@ -39,22 +37,6 @@ CONFIG = default_categories()
 #: 20:00 UTC is already the next day in China: the tracking number says 20261130
 T0 = dt.datetime(2026, 11, 29, 20, 0, tzinfo=dt.UTC)
 TRACKING_RE = re.compile(r"^GW20261130-\d{6}$")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(request.getfixturevalue("small_city_url"))
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
-        seed_demo_city(engine, "small", 7)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
 
 
 def grids(session: Session) -> list[OrgNode]:
