@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 
 import redis
 from sqlalchemy import Engine, func, select
@@ -66,7 +67,7 @@ def test_manual_texts_go_out_through_the_outbox_gateway(
         rows = db.scalars(select(Delivery).where(Delivery.batch_id == batch_id)).all()
         assert {d.state for d in rows} == {DeliveryState.SENT}
         stored = db.scalars(select(SmsMessage).order_by(SmsMessage.id)).all()
-        assert sorted(m.staff_id for m in stored) == sorted(people)  # type: ignore[type-var]
+        assert Counter(m.staff_id for m in stored) == Counter(people)
         assert {m.message_id for m in stored} == {str(d.id) for d in rows}
         assert {(m.alert_id, m.action_id) for m in stored} == {(None, None)}
         assert {m.text for m in stored} == {"今晚 8 点前完成辖区巡查，并在终端上报。"}

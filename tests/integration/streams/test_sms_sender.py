@@ -118,11 +118,14 @@ def gateway_for(provider: Provider, sender: str = "test") -> HttpGateway:
 def issue_at(sessions: sessionmaker[Session], kind: NodeKind) -> lifecycle.ActionResult:
     now = dt.datetime.now(dt.UTC)
     with sessions() as session, session.begin():
-        node = session.scalars(select(OrgNode).where(OrgNode.kind == kind).order_by(OrgNode.id))
+        node = session.scalars(
+            select(OrgNode).where(OrgNode.kind == kind).order_by(OrgNode.id)
+        ).first()
+        assert node is not None, kind
         return lifecycle.issue(
             session,
             OFFICER,
-            node_id=node.first().id,  # type: ignore[union-attr]
+            node_id=node.id,
             level="red",
             category="flood",
             title="暴雨红色预警",

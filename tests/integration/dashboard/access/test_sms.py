@@ -262,8 +262,8 @@ def test_folder_moves_stay_in_scope_and_are_audited(running):
     assert "已移入备案短信" in filed.text and "甲社区通知" not in filed.text
     assert "甲社区通知" in _folder(http, running, "filed").text
     with running.app.services.sessions() as db:
-        assert db.get(SmsBatch, theirs).folder == SmsFolder.SENT  # type: ignore[union-attr]
-        assert db.get(SmsBatch, mine).folder == SmsFolder.FILED  # type: ignore[union-attr]
+        assert db.get_one(SmsBatch, theirs).folder == SmsFolder.SENT
+        assert db.get_one(SmsBatch, mine).folder == SmsFolder.FILED
     assert [row.target_id for row in _audit(running, "sms_file")] == [str(mine)]
 
 

@@ -1,8 +1,8 @@
 """The OpenAPI document is generated from the models and docs/openapi.json is that output.
 
 The served document is compared with docs/openapi.json by a running server
-(test_api_positions.py) and checked against the live API by schemathesis
-(test_openapi_contract.py); these check the generation itself, without a server.
+(tests/integration/dashboard/api/test_positions.py) and checked against the live API by
+schemathesis (tests/integration/dashboard/api/test_openapi_contract.py); these check the generation itself, without a server.
 """
 
 from __future__ import annotations

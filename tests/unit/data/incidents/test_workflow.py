@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -73,8 +75,10 @@ LEVEL = {
 
 def path_of(node: int) -> str:
     chain = [node]
-    while PARENT[chain[-1]] is not None:
-        chain.append(PARENT[chain[-1]])  # type: ignore[arg-type]
+    parent = PARENT[node]
+    while parent is not None:
+        chain.append(parent)
+        parent = PARENT[parent]
     return "/" + "/".join(str(n) for n in reversed(chain)) + "/"
 
 
@@ -130,7 +134,7 @@ def make_engine() -> Engine:
     engine = create_engine("sqlite://", poolclass=StaticPool)
 
     @event.listens_for(engine, "connect")
-    def _fk(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _fk(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
 
     Base.metadata.create_all(engine)
@@ -444,10 +448,10 @@ def session() -> Iterator[Session]:
     engine.dispose()
 
 
-def run(session: Session, incident: int, action: str, actor: str, **kw: object) -> None:
+def run(session: Session, incident: int, action: str, actor: str, **kw: Any) -> None:
     """One request: commit on success, roll back on refusal (as the HTTP layer will)."""
     try:
-        workflow.apply(session, incident, action, ACTORS[actor], now=T0, **kw)  # type: ignore[arg-type]
+        workflow.apply(session, incident, action, ACTORS[actor], now=T0, **kw)
     except WorkflowError:
         session.rollback()
         raise
