@@ -20,7 +20,6 @@ from data.models import (
     AuditLog,
     Delivery,
     DeliveryState,
-    NodeKind,
     OrgNode,
     Role,
     SmsBatch,
@@ -36,15 +35,8 @@ from data.sms.gateways import HttpGateway
 from layouts import ids
 from streams.sms_sender import SenderConfig, SmsSender
 from tests.support.accounts import login, make_user
+from tests.support.city import two_communities
 from tests.support.dash_patterns import DashAnswer, key_of, post, prop_id
-
-
-def _communities(running) -> tuple[OrgNode, OrgNode]:
-    with running.app.services.sessions() as db:
-        a, b = db.scalars(
-            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
-        ).all()[:2]
-        return a, b
 
 
 def _staff(running, path: str, n: int) -> list[Staff]:
@@ -180,7 +172,7 @@ def _audit(running, action: str) -> list[AuditLog]:
 
 
 def test_the_page_opens_for_leaders_and_duty_officers_only(running):
-    a, _ = _communities(running)
+    a, _ = two_communities(running.app.services.sessions)
     for role in (Role.DUTY_OFFICER, Role.LEADER):
         http, _ = _user(running, role, a)
         page = _page(http, running)
@@ -194,7 +186,7 @@ def test_the_page_opens_for_leaders_and_duty_officers_only(running):
 
 
 def test_sending_stays_in_scope_and_happens_once(running, caplog):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     mine, theirs = _staff(running, a.path, 2), _staff(running, b.path, 1)
     http, _ = _user(running, Role.DUTY_OFFICER, a)
 
@@ -226,7 +218,7 @@ def test_sending_stays_in_scope_and_happens_once(running, caplog):
 
 
 def test_the_staff_search_lists_only_the_scope(running):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     mine, theirs = _staff(running, a.path, 1)[0], _staff(running, b.path, 1)[0]
     http, _ = _user(running, Role.DUTY_OFFICER, a)
     found = _search(http, running, mine.name, [])
@@ -236,7 +228,7 @@ def test_the_staff_search_lists_only_the_scope(running):
 
 
 def test_folder_moves_stay_in_scope_and_are_audited(running):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     with running.app.services.sessions.begin() as db:
         theirs = compose(
             db,
@@ -270,7 +262,7 @@ def test_folder_moves_stay_in_scope_and_are_audited(running):
 @pytest.mark.parametrize("running", [{"run_workers": False}], indirect=True)
 def test_a_failing_gateway_shows_in_the_log_and_can_be_resent(running, failing):
     """The server's own sender is off; this one talks to a provider that answers 500."""
-    a, _ = _communities(running)
+    a, _ = two_communities(running.app.services.sessions)
     person = _staff(running, a.path, 1)[0]
     http, _ = _user(running, Role.DUTY_OFFICER, a)
     assert (
@@ -309,7 +301,7 @@ def test_a_failing_gateway_shows_in_the_log_and_can_be_resent(running, failing):
 
 
 def test_statistics_and_groups_through_the_page(running):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     mine, theirs = _staff(running, a.path, 3), _staff(running, b.path, 1)
     http, _ = _user(running, Role.DUTY_OFFICER, a)
     dash = running.app.dash
@@ -361,7 +353,7 @@ def test_statistics_and_groups_through_the_page(running):
 
 
 def test_templates_are_saved_edited_and_deleted_on_record(running):
-    a, _ = _communities(running)
+    a, _ = two_communities(running.app.services.sessions)
     http, _ = _user(running, Role.LEADER, a)
     key = key_of(running.app.dash, f"{ids.SMS_TPL_TABLE}.children")
 
@@ -448,7 +440,7 @@ def _template_text(http, running, template_id: int) -> DashAnswer:
 
 def test_templates_belong_to_a_node_and_follow_the_scope(running):
     """Security finding 6: any duty officer could overwrite or delete city-wide templates."""
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     root = running.app.tree.get().root
     city, _ = _user(running, Role.LEADER, root)
     officer_a, _ = _user(running, Role.DUTY_OFFICER, a)

@@ -2,7 +2,8 @@
 
 The served document is compared with docs/openapi.json by a running server
 (tests/integration/dashboard/api/test_positions.py) and checked against the live API by
-schemathesis (tests/integration/dashboard/api/test_openapi_contract.py); these check the generation itself, without a server.
+schemathesis (tests/integration/dashboard/api/test_openapi_contract.py); these check the
+generation itself, without a server.
 """
 
 from __future__ import annotations
