@@ -33,8 +33,9 @@ from data.models import Incident, NodeKind, OrgNode, OutboxMessage
 from streams import keys
 from streams.incident_effects import IncidentEffects
 from streams.outbox_relay import relay_outbox
+from tests.support.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = REPO_ROOT
 T0 = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.UTC)
 CATEGORIES = list(default_categories().categories)
 

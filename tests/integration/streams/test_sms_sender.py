@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,8 +35,9 @@ from data.models import Delivery, DeliveryState, NodeKind, OrgNode, Post, SmsMes
 from data.sms.gateways import HttpGateway, OutboxGateway, OutgoingSms, SendResult
 from data.sms.receipts import apply_receipt
 from streams.sms_sender import SenderConfig, SmsSender, backoff
+from tests.support.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = REPO_ROOT
 OFFICER = Actor(role="duty_officer", name="值班员", scope_path="/")
 FAST = SenderConfig(batch=200, rate_per_s=100_000, burst=100_000, idle_s=0.05)
 

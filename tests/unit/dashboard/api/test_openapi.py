@@ -20,8 +20,9 @@ from dashboard.api import schemas
 from dashboard.api.openapi import document_text, main, openapi_document, operations
 from data.incidents.categories import default_categories
 from streams.codec import FixIn
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = REPO_ROOT
 SHIPPED = default_categories().categories
 
 

@@ -14,7 +14,6 @@ import itertools
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,6 +47,7 @@ from data.models import (
     Staff,
 )
 from tests.support.hypothesis_profiles import examples
+from tests.support.paths import REPO_ROOT
 
 T0 = dt.datetime(2026, 11, 29, 0, 0, tzinfo=dt.UTC)
 CONFIG = default_categories()
@@ -594,6 +594,6 @@ def test_refusals_name_nothing_outside_the_actors_scope(session: Session) -> Non
 
 
 def test_docs_show_the_workflow_as_it_is() -> None:
-    docs = (Path(__file__).parents[3] / "docs" / "incidents.md").read_text(encoding="utf-8")
+    docs = (REPO_ROOT / "docs" / "incidents.md").read_text(encoding="utf-8")
     assert "```mermaid\n" + mermaid_state_diagram() + "\n```" in docs
     assert actions_markdown_table() in docs
