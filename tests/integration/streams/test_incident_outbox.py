@@ -41,7 +41,7 @@ CATEGORIES = list(default_categories().categories)
 
 
 @pytest.fixture
-def sqlite_engine(small_city_url: str) -> Iterator[Engine]:
+def small_city_engine(small_city_url: str) -> Iterator[Engine]:
     engine = make_engine(small_city_url)
     yield engine
     engine.dispose()
@@ -112,9 +112,9 @@ def test_relay_keeps_events_through_a_redis_outage_and_publishes_each_once(
         server.stop()
 
 
-def test_a_republished_event_changes_nothing(sqlite_engine: Engine, r: redis.Redis) -> None:
+def test_a_republished_event_changes_nothing(small_city_engine: Engine, r: redis.Redis) -> None:
     """A relay that died after XADD but before its commit publishes again: counted once."""
-    sessions = make_sessionmaker(sqlite_engine)
+    sessions = make_sessionmaker(small_city_engine)
     file_reports(sessions, 20, seed=3)
     assert relay_outbox(sessions, r).published == 20
     with sessions() as session, session.begin():
@@ -159,9 +159,9 @@ DYING_CONSUMER = textwrap.dedent(
 
 
 def test_killing_the_consumer_mid_burst_applies_every_effect_once(
-    sqlite_engine: Engine, r: redis.Redis, redis_url: str, tmp_path: Path
+    small_city_engine: Engine, r: redis.Redis, redis_url: str, tmp_path: Path
 ) -> None:
-    sessions = make_sessionmaker(sqlite_engine)
+    sessions = make_sessionmaker(small_city_engine)
     script = tmp_path / "dying_consumer.py"
     script.write_text(DYING_CONSUMER, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
