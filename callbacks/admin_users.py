@@ -10,10 +10,9 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
+from dashboard.access.base import Refused, pattern_int
 from dashboard.access.users import (
-    AdminError,
     create_user,
-    pattern_int,
     reset_password,
     set_active,
     users_in_scope,
@@ -108,7 +107,7 @@ def register(app: Dash, context: AppContext) -> None:
                 )
             else:
                 return no_update, no_update, no_update
-        except AdminError as exc:
+        except Refused as exc:
             return message(str(exc), "error"), no_update, no_update
         rows = users_in_scope(context.services, tree, who)
         return notice, users_table(rows, who.id), clear_password
