@@ -25,6 +25,13 @@ NO_ACCESS = "无权查看该范围"
 
 
 def register(app: Dash, context: AppContext) -> None:
+    """The list, the audited reveal and the household panel, each its own callback."""
+    _register_list(app, context)
+    _register_reveal(app, context)
+    _register_household(app, context)
+
+
+def _register_list(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output(ids.RES_TABLE, "children"),
         Output(ids.RES_SUMMARY, "children"),
@@ -77,6 +84,8 @@ def register(app: Dash, context: AppContext) -> None:
             export,
         )
 
+
+def _register_reveal(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output({"type": ids.RES_IDNO, "rid": MATCH}, "children"),
         Output({"type": ids.RES_PHONE, "rid": MATCH}, "children"),
@@ -103,6 +112,8 @@ def register(app: Dash, context: AppContext) -> None:
             True,
         )
 
+
+def _register_household(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output(ids.RES_HOUSEHOLD, "children"),
         Output(ids.RES_HOUSEHOLD, "className"),

@@ -7,6 +7,7 @@ and reloaded when an unknown node shows up; boundaries are not kept here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -112,3 +113,11 @@ def node_label(tree: OrgTree, node: NodeInfo) -> str:
     if node.kind == NodeKind.GRID:
         return tree.place_name(node.id, fallback=node.name)
     return f"{node.name}（{node.kind_label}）"
+
+
+def boundaries(session: Session, node_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The GeoJSON boundary of each node (kept out of the in-memory tree: too large)."""
+    if not node_ids:
+        return {}
+    rows = session.execute(select(OrgNode.id, OrgNode.boundary).where(OrgNode.id.in_(node_ids)))
+    return {node_id: boundary for node_id, boundary in rows}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.access.audit import ACTION_LABELS, AuditEntry
+from dashboard.access.audit import AuditEntry
 from dashboard.auth.current import SessionUser
+from data.audit import AUDIT_ACTION_LABELS
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS
 from layouts.shell import app_page
@@ -41,7 +42,7 @@ def _field(label: str, control: object, wide: bool = False) -> html.Label:
 
 
 def audit_layout(who: SessionUser, actions: list[str]) -> html.Div:
-    options = [{"label": ACTION_LABELS.get(a, a), "value": a} for a in actions]
+    options = [{"label": AUDIT_ACTION_LABELS.get(a, a), "value": a} for a in actions]
     tools = html.Div(
         [
             _field(

@@ -17,10 +17,10 @@ from dash import dcc, html
 from dashboard.access.sms import GroupView, TemplateView
 from dashboard.auth.current import SessionUser
 from dashboard.display_time import display_time
-from data.models import DeliveryState, SmsFolder, SmsSource
+from data.models import DELIVERY_STATE_LABELS, DeliveryState, SmsFolder, SmsSource
 from data.sms.compose import MAX_TEXT_CHARS, segments
 from data.sms.folders import FOLDER_ACTIONS, MOVES, BatchPage, BatchRow
-from data.sms.labels import DELIVERY_STATE_LABELS, FOLDER_LABELS, SOURCE_LABELS
+from data.sms.labels import FOLDER_LABELS, SOURCE_LABELS
 from data.sms.logs import LogPage
 from data.sms.stats import STATE_ORDER, DailyStats
 from layouts import ids

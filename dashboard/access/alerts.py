@@ -13,11 +13,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.access.incidents import actor_for
+from dashboard.access.base import FormToken, actor_for, scope_path
 from dashboard.access.wall import polygon_bounds
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
@@ -28,23 +27,23 @@ from data.alerts import lifecycle, queries, recipients, states
 from data.alerts.categories import ALERT_CATEGORIES, category_label
 from data.alerts.deliveries import newest_notifying_action_id
 from data.alerts.levels import LEVEL_LABELS, rank
+from data.alerts.states import ALERT_ACTION_LABELS, ALERT_STATE_LABELS
 from data.incidents.actors import Actor
 from data.incidents.queries import count_incidents, list_incidents
 from data.masking import mask_phone, mask_text
 from data.models import (
+    DELIVERY_STATE_LABELS,
     POST_LABELS,
     Alert,
     AlertAction,
     AlertLevel,
-    AlertState,
     DeadlineStatus,
     Delivery,
     DeliveryState,
     IncidentState,
     Staff,
 )
-from data.org_tree import NodeInfo, OrgTree
-from data.queries import boundaries
+from data.org_tree import NodeInfo, OrgTree, boundaries
 from data.record_ids import record_id
 from streams.outbox_relay import relay_outbox
 
@@ -60,35 +59,9 @@ DURATIONS_H: tuple[int, ...] = (2, 6, 12, 24, 48, 72)
 #: 未签收人员 are shown a page at a time (the count is always exact): a city-wide alert
 #: has 36k of them, and a page that re-renders hundreds of rows moves under the pointer
 PENDING_PAGE_SIZE = 50
-TOKEN_TTL_S = 24 * 3600
 #: at most this many areas answer a typed search
 MAX_NODE_MATCHES = 40
 
-#: "acknowledged" is the alarm sense (someone responded), not "everyone confirmed"
-STATE_LABELS: dict[AlertState, str] = {
-    AlertState.ACTIVE: "生效 · 待签收",
-    AlertState.ACKNOWLEDGED: "生效 · 已有人签收",
-    AlertState.LIFTED: "已解除",
-    AlertState.EXPIRED: "已过期",
-}
-ACTION_LABELS: dict[str, str] = {
-    states.ISSUE: "发布",
-    states.REISSUE: "更新",
-    states.RAISE: "升级",
-    states.LOWER: "降级",
-    states.EXTEND: "延长",
-    states.LIFT: "解除",
-    states.EXPIRE: "到期",
-    states.ACKNOWLEDGE: "首次签收",
-}
-DELIVERY_LABELS: dict[DeliveryState, str] = {
-    DeliveryState.QUEUED: "待发送",
-    DeliveryState.SENDING: "发送中",
-    DeliveryState.SENT: "已发送",
-    DeliveryState.DELIVERED: "已送达",
-    DeliveryState.ACKNOWLEDGED: "已签收",
-    DeliveryState.FAILED: "发送失败",
-}
 LEVEL_TARGET_LABELS = {1: "一级网格（街道）", 2: "二级网格（社区）", 3: "三级网格"}
 
 
@@ -203,7 +176,7 @@ def _summary(db: Session, tree: OrgTree, alert: Alert) -> AlertSummary:
         level=alert.level.value,
         level_label=LEVEL_LABELS[alert.level],
         state=alert.state.value,
-        state_label=STATE_LABELS[alert.state],
+        state_label=ALERT_STATE_LABELS[alert.state],
         title=alert.title,
         text=alert.text,
         category_label=category_label(alert.category),
@@ -216,14 +189,9 @@ def _summary(db: Session, tree: OrgTree, alert: Alert) -> AlertSummary:
     )
 
 
-def _scope_path(tree: OrgTree, who: SessionUser) -> str | None:
-    scope = scope_root(tree, who)
-    return scope.path if scope is not None else None
-
-
 def live_alerts(services: Services, tree: OrgTree, who: SessionUser) -> list[AlertSummary] | None:
     """Live alerts in the user's subtree, highest level first; None if refused."""
-    path = _scope_path(tree, who)
+    path = scope_path(tree, who)
     if path is None or not can_issue(who):
         return None
     with services.sessions() as db:
@@ -234,7 +202,7 @@ def live_alerts(services: Services, tree: OrgTree, who: SessionUser) -> list[Ale
 def _in_scope(db: Session, tree: OrgTree, who: SessionUser, alert_id: object) -> Alert | None:
     if record_id(alert_id) is None:  # also beyond SQL's integers
         return None
-    path = _scope_path(tree, who)
+    path = scope_path(tree, who)
     alert = db.get(Alert, alert_id)
     if alert is None or path is None or not alert.node_path.startswith(path):
         if alert is not None:
@@ -288,7 +256,7 @@ def _pending_page(
             post=POST_LABELS[post],
             place=tree.place_name(node_id),
             phone=mask_phone(phone),
-            state_label=DELIVERY_LABELS[DeliveryState(state)],
+            state_label=DELIVERY_STATE_LABELS[DeliveryState(state)],
             error=error or "",
         )
         for name, post, node_id, phone, state, error in rows
@@ -309,7 +277,7 @@ def detail(
         action_rows = [
             ActionRow(
                 at=display_time(row.at),
-                label=ACTION_LABELS.get(row.action, row.action),
+                label=ALERT_ACTION_LABELS.get(row.action, row.action),
                 actor=row.actor,
                 change=_change(row),
             )
@@ -322,16 +290,9 @@ def detail(
         )
 
 
-def _claim_token(r: redis.Redis, token: str | None) -> bool:
-    """True the first time a form token is used: a double click is answered, not repeated."""
-    if not token:
-        return True
-    return bool(r.set(f"gw:duty:token:{token}", "1", nx=True, ex=TOKEN_TTL_S))
-
-
-def _release_token(r: redis.Redis, token: str | None) -> None:
-    if token:
-        r.delete(f"gw:duty:token:{token}")
+def _form_token(services: Services, token: str | None) -> FormToken:
+    """The console's one-time form token: a double click is answered, not repeated."""
+    return FormToken(services.redis, "duty", token)
 
 
 def _relay(services: Services) -> None:
@@ -570,7 +531,7 @@ def issue(
     if isinstance(checked, Outcome):
         return checked
     actor, node = checked
-    if not _claim_token(services.redis, token):
+    if not _form_token(services, token).claim():
         return Outcome(False, DUPLICATE)
     now = now or dt.datetime.now(dt.UTC)
     assert form.hours is not None and form.level is not None and form.category is not None
@@ -604,10 +565,10 @@ def issue(
             )
             alert_id, action, queued = result.alert.id, result.action.action, result.queued
     except (lifecycle.NotAllowed, states.IllegalAction, ValueError, LookupError) as exc:
-        _release_token(services.redis, token)
+        _form_token(services, token).release()
         return Outcome(False, f"未能发布：{exc}")
     except Exception:
-        _release_token(services.redis, token)
+        _form_token(services, token).release()
         raise
     _relay(services)
     verb = "已更新同区域同类别的生效预警" if action == states.REISSUE else "已发布"
@@ -643,7 +604,7 @@ def change(
         if _in_scope(db, tree, who, alert_id) is None:
             return Outcome(False, NOT_FOUND)
     assert isinstance(alert_id, int)
-    if not _claim_token(services.redis, token):
+    if not _form_token(services, token).claim():
         return Outcome(False, DUPLICATE)
     try:
         with services.sessions() as db, db.begin():
@@ -672,13 +633,13 @@ def change(
             done, queued = result.action.action, result.queued
             new_level = result.alert.level
     except (lifecycle.NotAllowed, states.IllegalAction, ValueError, LookupError) as exc:
-        _release_token(services.redis, token)
+        _form_token(services, token).release()
         return Outcome(False, f"未能完成：{exc}")
     except Exception:
-        _release_token(services.redis, token)
+        _form_token(services, token).release()
         raise
     _relay(services)
-    label = ACTION_LABELS.get(done, done)
+    label = ALERT_ACTION_LABELS.get(done, done)
     texted = f"，短信通知 {queued} 人" if queued else ""
     return Outcome(True, f"已{label}（当前{LEVEL_LABELS[new_level]}预警）{texted}", alert_id)
 
@@ -772,7 +733,7 @@ def _bounds(geometry: dict | None) -> list[list[float]] | None:
 
 def pending_incidents(services: Services, tree: OrgTree, who: SessionUser) -> dict | None:
     """Incidents waiting for the desk (reported or accepted, or overdue) in scope, newest first."""
-    path = _scope_path(tree, who)
+    path = scope_path(tree, who)
     if path is None or not who.can(Perm.HANDLE_INCIDENTS):
         return None
     waiting = [IncidentState.REPORTED, IncidentState.ACCEPTED]

@@ -25,20 +25,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dashboard.access.base import actor_for
 from dashboard.auth.audit_trail import record_action, record_refused_reveal
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.display_time import display_day_start, display_time
 from dashboard.services import Services
-from data.incidents.actors import ACTOR_ROLE_LABELS, Actor
+from data.incidents.actors import ACTOR_ROLE_LABELS
 from data.incidents.categories import CategoryConfig
 from data.incidents.duplicates import suggest_for
 from data.incidents.intake import IntakeError, report
 from data.incidents.queries import count_incidents, get_incident, list_incidents, timeline
 from data.incidents.workflow import (
-    ACTION_LABELS,
     ACTIONS,
     CLOCK_RUNNING,
+    INCIDENT_ACTION_LABELS,
     WorkflowError,
     allowed_actions,
     apply,
@@ -158,14 +159,6 @@ def category_options(categories: CategoryConfig) -> list[dict[str, str]]:
     return [{"label": c.name, "value": c.code} for c in categories.categories.values()]
 
 
-def actor_for(tree: OrgTree, who: SessionUser) -> Actor | None:
-    """The workflow's actor for a web user: role, name, their node's path; no staff id."""
-    scope = scope_root(tree, who)
-    if scope is None:
-        return None
-    return Actor(role=who.role.value, name=who.display_name, scope_path=scope.path, user_id=who.id)
-
-
 def _period(start: str | None, end: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Inclusive dates of the display zone → [since, until) instants."""
 
@@ -262,7 +255,7 @@ def _steps(db: Session, incident_id: int) -> list[Step]:
             role_label=ACTOR_ROLE_LABELS.get(h.actor_role, h.actor_role),
             from_label=INCIDENT_STATE_LABELS[h.from_state] if h.from_state else "—",
             to_label=INCIDENT_STATE_LABELS[h.to_state],
-            action_label=ACTION_LABELS.get(h.action, h.action),
+            action_label=INCIDENT_ACTION_LABELS.get(h.action, h.action),
             note=mask_text(h.note or ""),
         )
         for h in timeline(db, incident_id)
@@ -395,7 +388,7 @@ def reveal(
             detail={"fields": REVEALED_FIELDS},
         )
         notes = [
-            f"{ACTION_LABELS.get(h.action, h.action)} {display_time(h.at)}：{h.note}"
+            f"{INCIDENT_ACTION_LABELS.get(h.action, h.action)} {display_time(h.at)}：{h.note}"
             for h in timeline(db, incident.id)
             if h.note
         ]

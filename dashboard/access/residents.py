@@ -22,7 +22,7 @@ from dashboard.auth.permissions import Perm
 from dashboard.services import Services
 from data.masking import mask_id_number, mask_phone
 from data.org_tree import NodeInfo, OrgTree
-from data.resident_queries import (
+from data.residents import (
     ResidentRow,
     count_in_subtree,
     household_in_subtree,

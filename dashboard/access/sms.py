@@ -18,8 +18,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from dashboard.access import base
+from dashboard.access.base import permitted_scope
 from dashboard.auth.audit_trail import record_action
-from dashboard.auth.current import SessionUser, scope_root
+from dashboard.auth.current import SessionUser
 from dashboard.auth.permissions import Perm
 from dashboard.display_time import display_time, display_zone
 from dashboard.services import Services
@@ -54,19 +56,12 @@ class Outcome:
 
 def scope_of(tree: OrgTree, who: SessionUser | None) -> NodeInfo | None:
     """The user's node when they may use the SMS platform; None otherwise (and logged)."""
-    if who is None:
-        return None
-    if not who.can(Perm.SEND_SMS):
-        log.warning("sms: user %s (%s) refused", who.username, who.role)
-        return None
-    return scope_root(tree, who)
+    return permitted_scope(tree, who, Perm.SEND_SMS)
 
 
 def actor_for(tree: OrgTree, who: SessionUser) -> Actor | None:
-    scope = scope_of(tree, who)
-    if scope is None:
-        return None
-    return Actor(role=who.role.value, name=who.display_name, scope_path=scope.path, user_id=who.id)
+    """The sender as the data layer knows them; None without the SMS permission."""
+    return base.actor_for(tree, who) if scope_of(tree, who) is not None else None
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
