@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import DateTime, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from data.db import rows_changed
 from data.models import AuditLog, OrgNode
 
 #: the shortest retention the law allows (PIPL art. 56: three years); the database's
@@ -105,7 +106,9 @@ def search(
 def database_now(session: Session) -> dt.datetime:
     """The database's clock (UTC): the trigger judges a row's age by it, so the purge does
     too, and an application host whose clock runs ahead never asks for a refused delete."""
-    now = session.scalar(select(func.current_timestamp(type_=DateTime(timezone=True))))
+    now: dt.datetime | None = session.scalar(
+        select(func.current_timestamp(type_=DateTime(timezone=True)))
+    )
     assert now is not None
     return now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)
 
@@ -122,8 +125,7 @@ def purge_older_than(session: Session, retention_days: int) -> int:
             f"of {LEGAL_MINIMUM_DAYS} days"
         )
     cutoff = database_now(session) - dt.timedelta(days=retention_days)
-    result = session.execute(delete(AuditLog).where(AuditLog.at < cutoff))
-    return result.rowcount or 0
+    return rows_changed(session.execute(delete(AuditLog).where(AuditLog.at < cutoff)))
 
 
 # -- searching inside an org scope (the page and its CSV export share this) -----------------

@@ -96,8 +96,10 @@ class OrgTree:
         node = self.nodes.get(node_id)
         if node is None:
             return fallback or str(node_id)
-        parent = self.nodes.get(node.parent_id) if node.kind == NodeKind.GRID else None
-        return f"{parent.name} · {node.name}" if parent and node.parent_id else node.name
+        if node.kind != NodeKind.GRID or node.parent_id is None:
+            return node.name
+        parent = self.nodes.get(node.parent_id)
+        return f"{parent.name} · {node.name}" if parent else node.name
 
     def breadcrumb(self, node_id: int) -> list[NodeInfo]:
         node = self.nodes.get(node_id)

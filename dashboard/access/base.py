@@ -34,6 +34,8 @@ log = logging.getLogger("gridwatch.scope")
 T = TypeVar("T")
 
 NO_SCOPE = "您的管辖节点不存在"
+#: a form submitted twice (a double click): the second is answered, not carried out
+DUPLICATE = "该操作已提交，请勿重复点击"
 BAD_REQUEST = "无效的请求"
 #: a form token is remembered this long: a double click within it is answered, not repeated
 TOKEN_TTL_S = 24 * 3600
@@ -163,17 +165,28 @@ class Command(ABC, Generic[T]):
         """The audit row for ``result``; None when the change records itself elsewhere."""
         return None
 
-    def run(self) -> T:
-        """Validate, then execute and write the audit row in one transaction."""
+    def run(self, token: FormToken | None = None) -> T:
+        """Validate, then execute and write the audit row in one transaction.
+
+        With a form ``token`` a valid request first claims it (a second submit is
+        refused with :data:`DUPLICATE`); a failed run releases it for the retry.
+        """
         problems = self.validate()
         if problems:
             raise Refused.of(problems)
-        with self.sessions.begin() as db:
-            result = self.execute(db)
-            entry = self.audit(result)
-            if entry is not None:
-                write_audit(db, self.who, entry)
-            return result
+        if token is not None and not token.claim():
+            raise Refused(DUPLICATE)
+        try:
+            with self.sessions.begin() as db:
+                result = self.execute(db)
+                entry = self.audit(result)
+                if entry is not None:
+                    write_audit(db, self.who, entry)
+                return result
+        except BaseException:
+            if token is not None:
+                token.release()
+            raise
 
 
 def write_audit(db: Session, who: SessionUser, entry: AuditEntry) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.access.base import AuditEntry, Command, Problem, Refused, require
+from dashboard.access.base import AuditEntry, Command, FormToken, Problem, Refused, require
 from dashboard.auth.current import SessionUser
 from dashboard.auth.permissions import Perm
 from dashboard.display_time import display_time
@@ -154,9 +154,10 @@ class _DeviceCommand(Command[Changed]):
         _scope_path(self.tree, self.who)  # no permission: refused before anything else
         return []
 
-    def run(self) -> Changed:
+    def run(self, token: FormToken | None = None) -> Changed:
+        """The record's own refusals (a taken identifier, a revoked device) as :class:`Refused`."""
         try:
-            return super().run()
+            return super().run(token)
         except devices.DeviceError as exc:
             raise Refused(str(exc)) from exc
 

@@ -177,3 +177,19 @@ def test_a_form_token_is_claimed_once_and_released_for_a_retry(r: redis.Redis) -
     token.release()
     assert token.claim()
     assert FormToken(r, "duty", None).claim() and FormToken(r, "duty", None).claim()
+
+
+def test_a_form_token_makes_a_second_submit_a_refusal_and_a_failure_frees_it(
+    sessions: sessionmaker[Session], r: redis.Redis
+) -> None:
+    nodes, audits = _counts(sessions)
+    with pytest.raises(Boom):
+        AddNodes(sessions, WHO, count=2, fail_after=1).run(FormToken(r, "t", "once"))
+    assert _counts(sessions) == (nodes, audits)  # nothing written, the token free again
+    AddNodes(sessions, WHO, count=1).run(FormToken(r, "t", "once"))
+    with pytest.raises(Refused, match="请勿重复点击"):
+        AddNodes(sessions, WHO, count=1).run(FormToken(r, "t", "once"))
+    assert _counts(sessions) == (nodes + 1, audits + 1)
+    with pytest.raises(Refused):  # an invalid request never takes the token
+        AddNodes(sessions, WHO, count=1, bad=["role"]).run(FormToken(r, "t", "other"))
+    assert FormToken(r, "t", "other").claim()
