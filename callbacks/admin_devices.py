@@ -49,7 +49,9 @@ def register(app: Dash, context: AppContext) -> None:
         State(ids.DEV_STAFF, "options"),
         prevent_initial_call=True,
     )
-    def find_staff(search: str | None, chosen: int | None, current: list[dict] | None) -> Any:
+    def find_staff(
+        search: str | None, chosen: int | None, current: list[dict[str, Any]] | None
+    ) -> Any:
         who = user()
         if who is None or not who.can(Perm.MANAGE_DEVICES) or not search:
             return no_update

@@ -66,11 +66,8 @@ def _register_list(app: Dash, context: AppContext) -> None:
             f"/residents/export.csv?node={result.node.id}" if who.can(Perm.EXPORT_RESIDENTS) else ""
         )
         if result.total == 0:
-            message = (
-                f"没有姓名包含“{name.strip()}”的居民"
-                if (name or "").strip()
-                else "该范围内暂无居民数据"
-            )
+            searched = (name or "").strip()
+            message = f"没有姓名包含“{searched}”的居民" if searched else "该范围内暂无居民数据"
             return empty_state(message), result.node.name, 0, "", True, True, export
         summary = f"{result.node.name}（{result.node.kind_label}）· 共 {result.total:,} 人"
         pager = f"第 {result.page + 1} / {result.pages} 页"

@@ -68,7 +68,7 @@ class ResidentRow:
         return [_TAG_LABELS.get(t, t) for t in self.tags or []]
 
 
-def _rows(path: str) -> Select[Any]:
+def _rows(path: str) -> Select[*tuple[Any, ...]]:
     grid = OrgNode
     return (
         select(
@@ -98,7 +98,7 @@ def _rows(path: str) -> Select[Any]:
     )
 
 
-def _name_filter(query: Select[Any], name: str | None) -> Select[Any]:
+def _name_filter(query: Select[*tuple[Any, ...]], name: str | None) -> Select[*tuple[Any, ...]]:
     name = (name or "").strip()
     return query.where(Resident.name.contains(name, autoescape=True)) if name else query
 
