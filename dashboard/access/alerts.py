@@ -14,7 +14,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.access.base import (
@@ -33,7 +32,6 @@ from dashboard.display_time import display_time, display_zone
 from dashboard.services import Services
 from data.alerts import lifecycle, queries, recipients, states
 from data.alerts.categories import ALERT_CATEGORIES, category_label
-from data.alerts.deliveries import newest_notifying_action_id
 from data.alerts.levels import LEVEL_LABELS, rank
 from data.alerts.states import ALERT_ACTION_LABELS, ALERT_STATE_LABELS
 from data.incidents.queries import count_incidents, list_incidents
@@ -45,10 +43,8 @@ from data.models import (
     AlertAction,
     AlertLevel,
     DeadlineStatus,
-    Delivery,
     DeliveryState,
     IncidentState,
-    Staff,
 )
 from data.org_tree import NodeInfo, OrgTree, boundaries
 from data.record_ids import record_id
@@ -237,35 +233,20 @@ def _pending_page(
     db: Session, tree: OrgTree, alert_id: int, page: int
 ) -> tuple[list[PendingRow], int, int, int]:
     """One page of who has not acknowledged the newest text: (rows, total, page, pages)."""
-    action_id = newest_notifying_action_id(db, alert_id)
-    waiting = (
-        Delivery.alert_id == alert_id,
-        Delivery.action_id == action_id,
-        Delivery.acknowledged_at.is_(None),
-    )
-    total = db.scalar(select(func.count(Delivery.id)).where(*waiting)) or 0
+    total = queries.waiting_count(db, alert_id)
     pages = _pages(total)
     page = min(max(page, 0), pages - 1)
-    rows = db.execute(
-        select(Staff.name, Staff.post, Staff.node_id, Delivery.phone, Delivery.state)
-        .add_columns(Delivery.last_error)
-        .join(Staff, Staff.id == Delivery.staff_id)
-        .where(*waiting)
-        # failed texts first: those people will not hear of it unless someone calls
-        .order_by((Delivery.state == DeliveryState.FAILED).desc(), Staff.id)
-        .offset(page * PENDING_PAGE_SIZE)
-        .limit(PENDING_PAGE_SIZE)
-    ).all()
+    rows = queries.waiting_page(db, alert_id, page * PENDING_PAGE_SIZE, PENDING_PAGE_SIZE)
     pending = [
         PendingRow(
-            name=name,
-            post=POST_LABELS[post],
-            place=tree.place_name(node_id),
-            phone=mask_phone(phone),
-            state_label=DELIVERY_STATE_LABELS[DeliveryState(state)],
-            error=error or "",
+            name=row.name,
+            post=POST_LABELS[row.post],
+            place=tree.place_name(row.node_id),
+            phone=mask_phone(row.phone),
+            state_label=DELIVERY_STATE_LABELS[row.state],
+            error=row.error or "",
         )
-        for name, post, node_id, phone, state, error in rows
+        for row in rows
     ]
     return pending, total, page, pages
 
@@ -421,12 +402,7 @@ def preview_issue(
     level = AlertLevel(form.level)
     with services.sessions() as db:
         count = recipients.count_responsible(db, node.path, form.target_levels)
-        live = db.scalars(
-            select(Alert).where(
-                Alert.active_key == lifecycle.active_key(node.id, form.category),
-                Alert.valid_until > now,
-            )
-        ).one_or_none()
+        live = queries.live_for(db, node.id, form.category, now)
         shown = _preview_map(db, tree, who, node, level.value)
     note = ""
     if live is not None:

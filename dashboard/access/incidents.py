@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,7 +41,13 @@ from data.incidents.actors import ACTOR_ROLE_LABELS
 from data.incidents.categories import CategoryConfig
 from data.incidents.duplicates import suggest_for
 from data.incidents.intake import IntakeError, report
-from data.incidents.queries import count_incidents, get_incident, list_incidents, timeline
+from data.incidents.queries import (
+    count_incidents,
+    get_incident,
+    list_incidents,
+    staff_under,
+    timeline,
+)
 from data.incidents.workflow import (
     ACTIONS,
     CLOCK_RUNNING,
@@ -59,7 +64,6 @@ from data.models import (
     DeadlineStatus,
     Incident,
     IncidentState,
-    OrgNode,
     Staff,
 )
 from data.org_tree import OrgTree, node_label
@@ -288,13 +292,7 @@ def _staff_choices(
             if s.node_path.startswith(node_path):
                 assignees.append(Option(f"{s.name}（{s.distance_m:,.0f} 米）", s.staff_id))
     taken = {o.value for o in assignees}
-    others = db.execute(
-        select(Staff.id, Staff.name, OrgNode.name)
-        .join(OrgNode, OrgNode.id == Staff.node_id)
-        .where(Staff.active.is_(True), OrgNode.path.startswith(node_path, autoescape=True))
-        .order_by(Staff.id)
-        .limit(40)
-    ).all()
+    others = staff_under(db, node_path, limit=40)
     assignees += [Option(f"{n}（{g}）", i) for i, n, g in others if i not in taken]
     return nearest, assignees
 

@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,19 +27,21 @@ from dashboard.display_time import display_time, display_zone
 from dashboard.services import Services
 from data.incidents.actors import Actor
 from data.masking import mask_text
-from data.models import POST_LABELS, OrgNode, SmsFolder, SmsSource, Staff
+from data.models import POST_LABELS, SmsFolder, SmsSource
 from data.org_tree import NodeInfo, OrgTree
 from data.sms import folders, groups, logs, stats, templates
 from data.sms.compose import (
     Composed,
     ComposeError,
     OutsideScope,
+    chosen_staff,
     compose,
     find_batch,
     resolve_recipients,
+    search_staff,
     segments,
 )
-from data.sms.scope import path_under, unique_ints
+from data.sms.scope import unique_ints
 
 log = logging.getLogger("gridwatch.scope")
 
@@ -131,32 +132,14 @@ def staff_options(
     scope = scope_of(tree, who)
     if scope is None:
         return []
-    base = (
-        select(Staff.id, Staff.name, Staff.post, Staff.node_id, Staff.phone)
-        .join(OrgNode, OrgNode.id == Staff.node_id)
-        .where(path_under(OrgNode.path, scope.path))
-    )
     keep = unique_ints(chosen or [])
-    out: list[dict[str, Any]] = []
+    search = (search or "").strip()
     with services.sessions() as db:
-        if keep:
-            rows = db.execute(base.where(Staff.id.in_(keep))).all()
-            by_id = {r[0]: r for r in rows}
-            out = [_staff_option(tree, *by_id[s]) for s in keep if s in by_id]
-        search = (search or "").strip()
+        rows = chosen_staff(db, scope.path, keep)
         if search:
-            query = base.where(Staff.active.is_(True)).order_by(Staff.id).limit(limit)
-            if search.isdigit():
-                query = query.where(Staff.id == int(search))
-            else:
-                query = query.where(
-                    or_(
-                        Staff.name.contains(search, autoescape=True),
-                        OrgNode.name.contains(search, autoescape=True),
-                    )
-                )
-            out += [_staff_option(tree, *r) for r in db.execute(query) if r[0] not in keep]
-    return out
+            found = search_staff(db, scope.path, search, limit)
+            rows += [r for r in found if r[0] not in keep]
+    return [_staff_option(tree, *row) for row in rows]
 
 
 def group_options(services: Services, tree: OrgTree, who: SessionUser) -> list[dict[str, Any]]:
