@@ -55,6 +55,13 @@ def _info(device: Device, grid_id: int) -> DeviceInfo:
     )
 
 
+def _grid_of(session: Session, device: Device) -> int:
+    """The grid of the device's holder (a foreign key: the holder always exists)."""
+    holder = session.get(Staff, device.staff_id)
+    assert holder is not None
+    return holder.node_id
+
+
 def add_device(session: Session, identifier: str, staff_id: int) -> IssuedToken:
     identifier = identifier.strip()
     if not identifier or len(identifier) > 64:
@@ -88,7 +95,7 @@ def rotate_token(session: Session, identifier: str) -> tuple[IssuedToken, str]:
     device.token_hash = hash_token(token)
     device.rotated_at = dt.datetime.now(dt.UTC)
     session.flush()
-    grid_id = session.get(Staff, device.staff_id).node_id  # type: ignore[union-attr]
+    grid_id = _grid_of(session, device)
     return IssuedToken(_info(device, grid_id), token), old_hash
 
 
@@ -97,7 +104,7 @@ def revoke_device(session: Session, identifier: str) -> DeviceInfo:
     device.status = DeviceStatus.REVOKED
     device.revoked_at = dt.datetime.now(dt.UTC)
     session.flush()
-    grid_id = session.get(Staff, device.staff_id).node_id  # type: ignore[union-attr]
+    grid_id = _grid_of(session, device)
     return _info(device, grid_id)
 
 
