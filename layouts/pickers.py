@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from dash import dcc
+
 from data.org_tree import NodeInfo, OrgTree, node_label
 
 #: a dropdown lists at most this many nodes; deeper ones are reached by narrowing first
@@ -23,7 +25,7 @@ def node_options(tree: OrgTree, scope: NodeInfo, limit: int = MAX_NODE_OPTIONS) 
 
 
 #: Dash 4 dropdowns speak English by default; every page's dropdowns pass these
-ZH_DROPDOWN_LABELS: dict[str, str] = {
+ZH_DROPDOWN_LABELS: dcc.Dropdown.Labels = {
     "select_all": "全选",
     "deselect_all": "取消全选",
     "selected_count": "已选 {num_selected} 项",

@@ -12,6 +12,7 @@ import json
 from sqlalchemy import func, select
 
 from dashboard.access import alerts as alert_access
+from dashboard.access import base
 from dashboard.access.alerts import IssueForm
 from dashboard.auth.current import SessionUser
 from data.alerts.recipients import responsible_staff
@@ -79,7 +80,7 @@ def test_a_double_click_issues_once(running):
     second = alert_access.issue(services, tree, who, _form(a.id), "same-token")
 
     assert first.ok and not second.ok
-    assert second.message == alert_access.DUPLICATE
+    assert second.message == base.DUPLICATE
     with services.sessions() as db:
         actions = db.scalar(select(func.count(AlertAction.id)))
         texts = db.scalar(select(func.count(Delivery.id)))
