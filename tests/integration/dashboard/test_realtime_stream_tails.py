@@ -19,7 +19,6 @@ def _bridge(r: redis.Redis) -> RealtimeBridge:
         r,
         load_tree=lambda: None,  # type: ignore[arg-type,return-value]
         load_roster=dict,
-        rules=None,  # type: ignore[arg-type]
         interval_s=0.25,
         categories=None,  # type: ignore[arg-type]
     )

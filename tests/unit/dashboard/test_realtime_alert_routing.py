@@ -196,7 +196,6 @@ def test_the_bridge_emits_an_alert_once_to_the_rooms_it_concerns():
         r=None,  # type: ignore[arg-type]
         load_tree=lambda: TREE,
         load_roster=dict,
-        rules=None,  # type: ignore[arg-type]
         interval_s=0.25,
         categories=None,  # type: ignore[arg-type]
     )
