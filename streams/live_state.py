@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import msgspec
 import redis
+from redis.typing import EncodableT
 
 from streams.codec import StreamFix, decode_stream_fix
 from streams.keys import (
@@ -99,6 +100,11 @@ class StateRules:
 _encoder = msgspec.json.Encoder()
 
 
+def _text(value: bytes | str) -> str:
+    """A reply as text (the clients here answer bytes; a decoding client, str)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class LiveState:
     def __init__(self, r: redis.Redis, rules: StateRules) -> None:
         self.r = r
@@ -114,7 +120,7 @@ class LiveState:
             seen = newest.get(fix.staff)
             if seen is None or fix.ts > seen.ts:
                 newest[fix.staff] = fix
-        args: list[object] = [STATE_STREAM_MAXLEN]
+        args: list[EncodableT] = [STATE_STREAM_MAXLEN]
         for fix in newest.values():
             state = self.rules.state_of(fix, now)
             args += [fix.staff, repr(fix.ts), fix.lon, fix.lat, state, _encoder.encode(fix)]
@@ -145,7 +151,7 @@ class LiveState:
         if not staff_ids:
             return {}
         raw = self.r.hmget(STAFF_STATE, list(staff_ids))
-        return {s: v.decode() for s, v in zip(staff_ids, raw, strict=True) if v}
+        return {s: _text(v) for s, v in zip(staff_ids, raw, strict=True) if v}
 
     def latest(self, staff_ids: Sequence[int]) -> dict[int, tuple[StreamFix, str]]:
         """Latest fix and state of each staff member that has reported."""

@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 import redis
 from flask_socketio import SocketIO
+from redis.typing import KeyT, StreamIdT
 
 from dashboard.realtime import alerts as alert_routing
 from dashboard.realtime.alerts import ALERT_EVENT
@@ -38,6 +39,7 @@ from data.org_tree import OrgTree
 from streams.keys import ALERTS_STREAM, EVENTS_STREAM, STAFF_STATE_STREAM
 from streams.live_state import OFFLINE, UPDATES_FIELD, StaffUpdate, decode_updates
 from streams.loops import Heartbeat, supervise
+from streams.worker import stream_batches
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +138,7 @@ class RealtimeBridge:
         self.tree = OrgTree()
         self.roster: Roster = {}
         self._reloaded_at = 0.0
-        self._last_ids: dict[str, bytes | str] | None = None
+        self._last_ids: dict[KeyT, StreamIdT] | None = None
         self._pending: dict[int, Delta] = {}
         self._next_flush = time.monotonic() + interval_s
 
@@ -179,7 +181,7 @@ class RealtimeBridge:
     def collect(
         self,
         reply: list[Any],
-        last_ids: dict[str, bytes | str],
+        last_ids: dict[KeyT, StreamIdT],
         pending: dict[int, Delta],
     ) -> None:
         """Fold stream entries into ``pending``: one delta per staff member per tick."""
@@ -255,14 +257,14 @@ class RealtimeBridge:
                 POSITION_EVENT, msgspec.to_builtins(message), to=room, ignore_queue=True
             )
 
-    def stream_tails(self, streams: tuple[str, ...]) -> dict[str, bytes | str]:
+    def stream_tails(self, streams: tuple[str, ...]) -> dict[KeyT, StreamIdT]:
         """Each stream's newest id now ("0-0" for one not created yet).
 
         XREAD with "$" means "after the newest entry at the time of *this* call": passed
         again on every call, an entry added while the previous batch was being emitted
         would be skipped. Resolving "$" once, at start, makes every later entry count.
         """
-        tails: dict[str, bytes | str] = {}
+        tails: dict[KeyT, StreamIdT] = {}
         for stream in streams:
             try:
                 tails[stream] = self.r.xinfo_stream(stream)["last-generated-id"]
@@ -277,7 +279,7 @@ class RealtimeBridge:
             self._last_ids = self.stream_tails(BRIDGE_STREAMS)
         wait_ms = max(1, int((self._next_flush - time.monotonic()) * 1000))
         try:
-            reply = self.r.xread(self._last_ids, count=10_000, block=wait_ms)  # type: ignore[arg-type]
+            reply = stream_batches(self.r.xread(self._last_ids, count=10_000, block=wait_ms))
             if reply:
                 self.collect(reply, self._last_ids, self._pending)
             if self._alerts:  # an alert must not wait for the position tick
