@@ -31,9 +31,9 @@ from layouts import ids
 from layouts.alerts import (
     ROW_PARTS,
     alert_list,
+    alerts_layout,
     confirm_body,
     detail_values,
-    duty_layout,
     incidents_view,
     list_values,
     timeline_items,
@@ -43,14 +43,14 @@ from layouts.shell import app_page
 from layouts.tables import empty_state, message
 
 
-def duty_page(context: AppContext, who: SessionUser, search: str | None) -> Component:
+def alerts_page(context: AppContext, who: SessionUser, search: str | None) -> Component:
     tree = context.tree.get()
     scope = scope_root(tree, who)
     if scope is None:
         return app_page(
             who, "/duty", "值班预警", [empty_state("尚无组织数据：请先运行 gridwatch seed")]
         )
-    return duty_layout(who, context.services.settings.tile_url, scope.id, _token(), _token())
+    return alerts_layout(who, context.services.settings.tile_url, scope.id, _token(), _token())
 
 
 def _int(value: Any) -> int | None:
@@ -83,12 +83,12 @@ def register_map(app: Dash, context: AppContext) -> None:
     services = context.services
 
     @app.callback(
-        Output(ids.DUTY_MAP_NODE, "data"),
-        Output(ids.DUTY_NODE, "value"),
-        Input(ids.DUTY_AREAS, "clickData"),
-        Input(ids.DUTY_MAP_UP, "n_clicks"),
-        Input(ids.DUTY_NODE, "value"),
-        State(ids.DUTY_MAP_NODE, "data"),
+        Output(ids.ALERTS_MAP_NODE, "data"),
+        Output(ids.ALERTS_NODE, "value"),
+        Input(ids.ALERTS_AREAS, "clickData"),
+        Input(ids.ALERTS_MAP_UP, "n_clicks"),
+        Input(ids.ALERTS_NODE, "value"),
+        State(ids.ALERTS_MAP_NODE, "data"),
         prevent_initial_call=True,
     )
     def navigate(click: Any, _up: Any, picked: Any, current: Any) -> tuple[Any, Any]:
@@ -101,12 +101,12 @@ def register_map(app: Dash, context: AppContext) -> None:
         if scope is None:
             return no_update, no_update
         trigger = ctx.triggered_id
-        if trigger == ids.DUTY_MAP_UP:
+        if trigger == ids.ALERTS_MAP_UP:
             node = tree.get(_int(current))
             if node is None or node.id == scope.id or node.parent_id is None:
                 return scope.id, no_update
             return node.parent_id, no_update
-        if trigger == ids.DUTY_AREAS:
+        if trigger == ids.ALERTS_AREAS:
             props = (click or {}).get("properties") or {}
             if props.get("role") != "child":
                 return no_update, no_update
@@ -125,11 +125,11 @@ def register_map(app: Dash, context: AppContext) -> None:
         return (node.parent_id if node.parent_id is not None else no_update), no_update
 
     @app.callback(
-        Output(ids.DUTY_AREAS, "data"),
-        Output(ids.DUTY_MAP, "viewport"),
-        Output(ids.DUTY_MAP_CRUMB, "children"),
-        Input(ids.DUTY_MAP_NODE, "data"),
-        Input(ids.DUTY_REFRESH, "data"),
+        Output(ids.ALERTS_AREAS, "data"),
+        Output(ids.ALERTS_MAP, "viewport"),
+        Output(ids.ALERTS_MAP_CRUMB, "children"),
+        Input(ids.ALERTS_MAP_NODE, "data"),
+        Input(ids.ALERTS_REFRESH, "data"),
     )
     def show_area(node_id: Any, _version: Any) -> tuple[Any, Any, Any]:
         """The area and its children, shaded by the alerts in force (after every change)."""
@@ -141,7 +141,7 @@ def register_map(app: Dash, context: AppContext) -> None:
         if area is None:
             return {"type": "FeatureCollection", "features": []}, no_update, "无权限"
         crumb = " › ".join(n.name for n in alert_access.trail(tree, who, area["node"]))
-        moved = ctx.triggered_id in (None, ids.DUTY_MAP_NODE)
+        moved = ctx.triggered_id in (None, ids.ALERTS_MAP_NODE)
         viewport = (
             {"bounds": area["bounds"], "transition": "flyToBounds"}
             if area["bounds"] and moved
@@ -149,15 +149,15 @@ def register_map(app: Dash, context: AppContext) -> None:
         )
         return area["geojson"], viewport, crumb
 
-    @app.callback(Output(ids.DUTY_AREAS, "hideout"), Input(ids.DUTY_NODE, "value"))
+    @app.callback(Output(ids.ALERTS_AREAS, "hideout"), Input(ids.ALERTS_NODE, "value"))
     def mark_picked(picked: Any) -> dict:
         return {"picked": _int(picked)}
 
     @app.callback(
-        Output(ids.DUTY_NODE, "options"),
-        Input(ids.DUTY_MAP_NODE, "data"),
-        Input(ids.DUTY_NODE, "search_value"),
-        State(ids.DUTY_NODE, "value"),
+        Output(ids.ALERTS_NODE, "options"),
+        Input(ids.ALERTS_MAP_NODE, "data"),
+        Input(ids.ALERTS_NODE, "search_value"),
+        State(ids.ALERTS_NODE, "value"),
     )
     def node_choices(node_id: Any, search: Any, picked: Any) -> Any:
         """The map's area, its parents and children; typing searches the whole scope."""
@@ -165,7 +165,7 @@ def register_map(app: Dash, context: AppContext) -> None:
         if who is None:
             return no_update
         tree = context.tree.get()
-        if ctx.triggered_id == ids.DUTY_NODE and not search:
+        if ctx.triggered_id == ids.ALERTS_NODE and not search:
             return no_update  # clearing the search keeps the list it had
         nodes = alert_access.node_choices(
             tree, who, _int(node_id), search if isinstance(search, str) else "", _int(picked)
@@ -175,23 +175,23 @@ def register_map(app: Dash, context: AppContext) -> None:
 
 #: what the detail callback sets, in this order (see ``_detail_outputs``)
 DETAIL_OUTPUTS = [
-    Output(ids.DUTY_DETAIL_SHOWN, "data"),
-    Output(ids.DUTY_DETAIL_EMPTY, "children"),
-    Output(ids.DUTY_DETAIL_EMPTY, "hidden"),
-    Output(ids.DUTY_DETAIL_BODY, "hidden"),
-    Output(ids.DUTY_DETAIL_BODY, "data-alert"),
-    Output(ids.DUTY_ACTIONS, "hidden"),
-    Output(ids.DUTY_DETAIL_HEAD, "className"),
-    Output({"type": ids.DUTY_PART, "k": ALL}, "children"),
-    Output({"type": ids.DUTY_SEG, "k": ALL}, "style"),
-    Output({"type": ids.DUTY_SEG, "k": ALL}, "title"),
-    Output(ids.DUTY_PENDING_TABLE, "data"),
-    Output(ids.DUTY_PENDING_TABLE, "tooltip_data"),
-    Output(ids.DUTY_PENDING_WRAP, "hidden"),
-    Output(ids.DUTY_PENDING_NONE, "hidden"),
-    Output(ids.DUTY_PAGE_PREV, "disabled"),
-    Output(ids.DUTY_PAGE_NEXT, "disabled"),
-    Output(ids.DUTY_TIMELINE, "children"),
+    Output(ids.ALERTS_DETAIL_SHOWN, "data"),
+    Output(ids.ALERTS_DETAIL_EMPTY, "children"),
+    Output(ids.ALERTS_DETAIL_EMPTY, "hidden"),
+    Output(ids.ALERTS_DETAIL_BODY, "hidden"),
+    Output(ids.ALERTS_DETAIL_BODY, "data-alert"),
+    Output(ids.ALERTS_ACTIONS, "hidden"),
+    Output(ids.ALERTS_DETAIL_HEAD, "className"),
+    Output({"type": ids.ALERTS_PART, "k": ALL}, "children"),
+    Output({"type": ids.ALERTS_SEG, "k": ALL}, "style"),
+    Output({"type": ids.ALERTS_SEG, "k": ALL}, "title"),
+    Output(ids.ALERTS_PENDING_TABLE, "data"),
+    Output(ids.ALERTS_PENDING_TABLE, "tooltip_data"),
+    Output(ids.ALERTS_PENDING_WRAP, "hidden"),
+    Output(ids.ALERTS_PENDING_NONE, "hidden"),
+    Output(ids.ALERTS_PAGE_PREV, "disabled"),
+    Output(ids.ALERTS_PAGE_NEXT, "disabled"),
+    Output(ids.ALERTS_TIMELINE, "children"),
 ]
 
 
@@ -238,39 +238,39 @@ def register_live(app: Dash, context: AppContext) -> None:
             return [id.aid, ""];  // the last action's answer was about another alert
         }
         """,
-        Output(ids.DUTY_SELECTED, "data", allow_duplicate=True),
-        Output(ids.DUTY_ACT_MSG, "children", allow_duplicate=True),
-        Input({"type": ids.DUTY_ROW, "aid": ALL}, "n_clicks"),
+        Output(ids.ALERTS_SELECTED, "data", allow_duplicate=True),
+        Output(ids.ALERTS_ACT_MSG, "children", allow_duplicate=True),
+        Input({"type": ids.ALERTS_ROW, "aid": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
         f"""
         function(_prev, _next, _selected, shown) {{
             const id = window.dash_clientside.callback_context.triggered_id;
-            if (id === "{ids.DUTY_SELECTED}") {{ return 0; }}
+            if (id === "{ids.ALERTS_SELECTED}") {{ return 0; }}
             // from the page on screen (clamped by the server), one back or on
             const page = shown && Number.isInteger(shown.page) ? shown.page : 0;
-            return Math.max(0, page + (id === "{ids.DUTY_PAGE_NEXT}" ? 1 : -1));
+            return Math.max(0, page + (id === "{ids.ALERTS_PAGE_NEXT}" ? 1 : -1));
         }}
         """,
-        Output(ids.DUTY_PAGE, "data"),
-        Input(ids.DUTY_PAGE_PREV, "n_clicks"),
-        Input(ids.DUTY_PAGE_NEXT, "n_clicks"),
-        Input(ids.DUTY_SELECTED, "data"),
-        State(ids.DUTY_DETAIL_SHOWN, "data"),
+        Output(ids.ALERTS_PAGE, "data"),
+        Input(ids.ALERTS_PAGE_PREV, "n_clicks"),
+        Input(ids.ALERTS_PAGE_NEXT, "n_clicks"),
+        Input(ids.ALERTS_SELECTED, "data"),
+        State(ids.ALERTS_DETAIL_SHOWN, "data"),
         prevent_initial_call=True,
     )
 
     @app.callback(
-        Output(ids.DUTY_LIST, "children"),
-        Output(ids.DUTY_LIST_SHOWN, "data"),
-        Output(ids.DUTY_LIST_COUNT, "children"),
-        Output({"type": ids.DUTY_ROW, "aid": ALL}, "className"),
-        *[Output({"type": ids.DUTY_ROW_PART, "aid": ALL, "k": k}, "children") for k in ROW_PARTS],
-        Input(ids.DUTY_TICK, "n_intervals"),
-        Input(ids.DUTY_SELECTED, "data"),
-        Input(ids.DUTY_REFRESH, "data"),
-        State(ids.DUTY_LIST_SHOWN, "data"),
+        Output(ids.ALERTS_LIST, "children"),
+        Output(ids.ALERTS_LIST_SHOWN, "data"),
+        Output(ids.ALERTS_LIST_COUNT, "children"),
+        Output({"type": ids.ALERTS_ROW, "aid": ALL}, "className"),
+        *[Output({"type": ids.ALERTS_ROW_PART, "aid": ALL, "k": k}, "children") for k in ROW_PARTS],
+        Input(ids.ALERTS_TICK, "n_intervals"),
+        Input(ids.ALERTS_SELECTED, "data"),
+        Input(ids.ALERTS_REFRESH, "data"),
+        State(ids.ALERTS_LIST_SHOWN, "data"),
     )
     def refresh_list(_tick: Any, selected: Any, _version: Any, shown: Any) -> tuple[Any, ...]:
         """Rows are built only when the alerts or their order change; else parts are set."""
@@ -299,11 +299,11 @@ def register_live(app: Dash, context: AppContext) -> None:
 
     @app.callback(
         *DETAIL_OUTPUTS,
-        Input(ids.DUTY_TICK, "n_intervals"),
-        Input(ids.DUTY_SELECTED, "data"),
-        Input(ids.DUTY_REFRESH, "data"),
-        Input(ids.DUTY_PAGE, "data"),
-        State(ids.DUTY_DETAIL_SHOWN, "data"),
+        Input(ids.ALERTS_TICK, "n_intervals"),
+        Input(ids.ALERTS_SELECTED, "data"),
+        Input(ids.ALERTS_REFRESH, "data"),
+        Input(ids.ALERTS_PAGE, "data"),
+        State(ids.ALERTS_DETAIL_SHOWN, "data"),
     )
     def refresh_detail(
         _tick: Any, selected: Any, _version: Any, page: Any, shown: Any
@@ -323,10 +323,10 @@ def register_live(app: Dash, context: AppContext) -> None:
         return _detail_outputs(values, ctx.outputs_list)
 
     @app.callback(
-        Output(ids.DUTY_INCIDENTS, "children"),
-        Output(ids.DUTY_INCIDENTS_SHOWN, "data"),
-        Input(ids.DUTY_SLOW_TICK, "n_intervals"),
-        State(ids.DUTY_INCIDENTS_SHOWN, "data"),
+        Output(ids.ALERTS_INCIDENTS, "children"),
+        Output(ids.ALERTS_INCIDENTS_SHOWN, "data"),
+        Input(ids.ALERTS_SLOW_TICK, "n_intervals"),
+        State(ids.ALERTS_INCIDENTS_SHOWN, "data"),
     )
     def incidents(_tick: Any, shown: Any) -> tuple[Component, str]:
         who = user()
@@ -388,28 +388,28 @@ def register_changes(app: Dash, context: AppContext) -> None:
         )
 
     @app.callback(
-        Output(ids.DUTY_CONFIRM, "hidden"),
-        Output(ids.DUTY_CONFIRM_TITLE, "children"),
-        Output(ids.DUTY_CONFIRM_BODY, "children"),
-        Output(ids.DUTY_CONFIRM_OK, "children"),
-        Output(ids.DUTY_CONFIRM_OK, "className"),
-        Output(ids.DUTY_PENDING_CHANGE, "data"),
-        Output(ids.DUTY_ISSUE_MSG, "children"),
-        Output(ids.DUTY_ACT_MSG, "children"),
-        Input(ids.DUTY_ISSUE, "n_clicks"),
-        Input(ids.DUTY_LEVEL_BTN, "n_clicks"),
-        Input(ids.DUTY_LIFT_BTN, "n_clicks"),
-        State(ids.DUTY_NODE, "value"),
-        State(ids.DUTY_LEVEL, "value"),
-        State(ids.DUTY_CATEGORY, "value"),
-        State(ids.DUTY_TITLE, "value"),
-        State(ids.DUTY_TEXT, "value"),
-        State(ids.DUTY_HOURS, "value"),
-        State(ids.DUTY_TARGET_LEVELS, "value"),
-        State(ids.DUTY_ISSUE_TOKEN, "data"),
-        State(ids.DUTY_SELECTED, "data"),
-        State(ids.DUTY_NEW_LEVEL, "value"),
-        State(ids.DUTY_ACT_TOKEN, "data"),
+        Output(ids.ALERTS_CONFIRM, "hidden"),
+        Output(ids.ALERTS_CONFIRM_TITLE, "children"),
+        Output(ids.ALERTS_CONFIRM_BODY, "children"),
+        Output(ids.ALERTS_CONFIRM_OK, "children"),
+        Output(ids.ALERTS_CONFIRM_OK, "className"),
+        Output(ids.ALERTS_PENDING_CHANGE, "data"),
+        Output(ids.ALERTS_ISSUE_MSG, "children"),
+        Output(ids.ALERTS_ACT_MSG, "children"),
+        Input(ids.ALERTS_ISSUE, "n_clicks"),
+        Input(ids.ALERTS_LEVEL_BTN, "n_clicks"),
+        Input(ids.ALERTS_LIFT_BTN, "n_clicks"),
+        State(ids.ALERTS_NODE, "value"),
+        State(ids.ALERTS_LEVEL, "value"),
+        State(ids.ALERTS_CATEGORY, "value"),
+        State(ids.ALERTS_TITLE, "value"),
+        State(ids.ALERTS_TEXT, "value"),
+        State(ids.ALERTS_HOURS, "value"),
+        State(ids.ALERTS_TARGET_LEVELS, "value"),
+        State(ids.ALERTS_ISSUE_TOKEN, "data"),
+        State(ids.ALERTS_SELECTED, "data"),
+        State(ids.ALERTS_NEW_LEVEL, "value"),
+        State(ids.ALERTS_ACT_TOKEN, "data"),
         prevent_initial_call=True,
     )
     def ask(
@@ -434,14 +434,14 @@ def register_changes(app: Dash, context: AppContext) -> None:
         if who is None:
             return *_closed()[:6], message(alert_access.NO_ALERTS, "error"), no_update
         tree = context.tree.get()
-        if trigger == ids.DUTY_ISSUE:
+        if trigger == ids.ALERTS_ISSUE:
             form = _issue_form(node, level, category, title, text, hours, targets)
             preview = alert_access.preview_issue(services, tree, who, form)
             if isinstance(preview, Outcome):
                 return *_closed(), message(preview.message, "error"), no_update
             pending = {"action": "issue", "form": _form_data(form), "token": issue_token}
             return *opened(preview, pending), "", no_update
-        action = "level" if trigger == ids.DUTY_LEVEL_BTN else "lift"
+        action = "level" if trigger == ids.ALERTS_LEVEL_BTN else "lift"
         wanted = new_level if isinstance(new_level, str) else None
         preview = alert_access.preview_change(services, tree, who, _int(selected), action, wanted)
         if isinstance(preview, Outcome):
@@ -455,33 +455,33 @@ def register_changes(app: Dash, context: AppContext) -> None:
         return *opened(preview, pending), no_update, ""
 
     @app.callback(
-        Output(ids.DUTY_CONFIRM, "hidden", allow_duplicate=True),
-        Output(ids.DUTY_CONFIRM_BODY, "children", allow_duplicate=True),
-        Output(ids.DUTY_PENDING_CHANGE, "data", allow_duplicate=True),
-        Input(ids.DUTY_CONFIRM_CANCEL, "n_clicks"),
+        Output(ids.ALERTS_CONFIRM, "hidden", allow_duplicate=True),
+        Output(ids.ALERTS_CONFIRM_BODY, "children", allow_duplicate=True),
+        Output(ids.ALERTS_PENDING_CHANGE, "data", allow_duplicate=True),
+        Input(ids.ALERTS_CONFIRM_CANCEL, "n_clicks"),
         prevent_initial_call=True,
     )
     def cancel(_n: Any) -> tuple[Any, ...]:
         return True, [], None
 
     @app.callback(
-        Output(ids.DUTY_CONFIRM, "hidden", allow_duplicate=True),
-        Output(ids.DUTY_CONFIRM_BODY, "children", allow_duplicate=True),
-        Output(ids.DUTY_PENDING_CHANGE, "data", allow_duplicate=True),
-        Output(ids.DUTY_ISSUE_MSG, "children", allow_duplicate=True),
-        Output(ids.DUTY_ISSUE_TOKEN, "data"),
-        Output(ids.DUTY_ACT_MSG, "children", allow_duplicate=True),
-        Output(ids.DUTY_ACT_TOKEN, "data"),
-        Output(ids.DUTY_SELECTED, "data", allow_duplicate=True),
-        Output(ids.DUTY_REFRESH, "data"),
-        Input(ids.DUTY_CONFIRM_OK, "n_clicks"),
-        State(ids.DUTY_PENDING_CHANGE, "data"),
-        State(ids.DUTY_REFRESH, "data"),
+        Output(ids.ALERTS_CONFIRM, "hidden", allow_duplicate=True),
+        Output(ids.ALERTS_CONFIRM_BODY, "children", allow_duplicate=True),
+        Output(ids.ALERTS_PENDING_CHANGE, "data", allow_duplicate=True),
+        Output(ids.ALERTS_ISSUE_MSG, "children", allow_duplicate=True),
+        Output(ids.ALERTS_ISSUE_TOKEN, "data"),
+        Output(ids.ALERTS_ACT_MSG, "children", allow_duplicate=True),
+        Output(ids.ALERTS_ACT_TOKEN, "data"),
+        Output(ids.ALERTS_SELECTED, "data", allow_duplicate=True),
+        Output(ids.ALERTS_REFRESH, "data"),
+        Input(ids.ALERTS_CONFIRM_OK, "n_clicks"),
+        State(ids.ALERTS_PENDING_CHANGE, "data"),
+        State(ids.ALERTS_REFRESH, "data"),
         prevent_initial_call=True,
         # a city-wide alert queues tens of thousands of texts: say that it is working
         running=[
-            (Output(ids.DUTY_CONFIRM_OK, "disabled"), True, False),
-            (Output(ids.DUTY_CONFIRM_CANCEL, "disabled"), True, False),
+            (Output(ids.ALERTS_CONFIRM_OK, "disabled"), True, False),
+            (Output(ids.ALERTS_CONFIRM_CANCEL, "disabled"), True, False),
         ],
     )
     def confirm(_n: Any, pending: Any, version: Any) -> tuple[Any, ...]:
@@ -542,14 +542,14 @@ def register_changes(app: Dash, context: AppContext) -> None:
         )
 
     @app.callback(
-        Output(ids.DUTY_ACT_MSG, "children", allow_duplicate=True),
-        Output(ids.DUTY_ACT_TOKEN, "data", allow_duplicate=True),
-        Output(ids.DUTY_REFRESH, "data", allow_duplicate=True),
-        Input(ids.DUTY_EXTEND_BTN, "n_clicks"),
-        State(ids.DUTY_SELECTED, "data"),
-        State(ids.DUTY_EXTEND_HOURS, "value"),
-        State(ids.DUTY_ACT_TOKEN, "data"),
-        State(ids.DUTY_REFRESH, "data"),
+        Output(ids.ALERTS_ACT_MSG, "children", allow_duplicate=True),
+        Output(ids.ALERTS_ACT_TOKEN, "data", allow_duplicate=True),
+        Output(ids.ALERTS_REFRESH, "data", allow_duplicate=True),
+        Input(ids.ALERTS_EXTEND_BTN, "n_clicks"),
+        State(ids.ALERTS_SELECTED, "data"),
+        State(ids.ALERTS_EXTEND_HOURS, "value"),
+        State(ids.ALERTS_ACT_TOKEN, "data"),
+        State(ids.ALERTS_REFRESH, "data"),
         prevent_initial_call=True,
     )
     def extend(_n: Any, selected: Any, hours: Any, token: Any, version: Any) -> tuple[Any, ...]:

@@ -64,24 +64,24 @@ def _strings(value: Any) -> list[str]:
 
 def register_list(app: Dash, context: AppContext) -> None:
     @app.callback(
-        Output(ids.EV_TABLE, "children"),
-        Output(ids.EV_SUMMARY, "children"),
-        Output(ids.EV_PAGE, "data"),
-        Output(ids.EV_PAGER, "children"),
-        Output(ids.EV_PREV, "disabled"),
-        Output(ids.EV_NEXT, "disabled"),
-        Input(ids.EV_STATE, "value"),
-        Input(ids.EV_CATEGORY, "value"),
-        Input(ids.EV_NODE, "value"),
-        Input(ids.EV_SOURCE, "value"),
-        Input(ids.EV_OVERDUE, "value"),
-        Input(ids.EV_PERIOD, "start_date"),
-        Input(ids.EV_PERIOD, "end_date"),
-        Input(ids.EV_PREV, "n_clicks"),
-        Input(ids.EV_NEXT, "n_clicks"),
-        Input(ids.EV_TICK, "n_intervals"),
-        Input(ids.EV_SELECTED, "data"),
-        State(ids.EV_PAGE, "data"),
+        Output(ids.INCIDENTS_TABLE, "children"),
+        Output(ids.INCIDENTS_SUMMARY, "children"),
+        Output(ids.INCIDENTS_PAGE, "data"),
+        Output(ids.INCIDENTS_PAGER, "children"),
+        Output(ids.INCIDENTS_PREV, "disabled"),
+        Output(ids.INCIDENTS_NEXT, "disabled"),
+        Input(ids.INCIDENTS_STATE, "value"),
+        Input(ids.INCIDENTS_CATEGORY, "value"),
+        Input(ids.INCIDENTS_NODE, "value"),
+        Input(ids.INCIDENTS_SOURCE, "value"),
+        Input(ids.INCIDENTS_OVERDUE, "value"),
+        Input(ids.INCIDENTS_PERIOD, "start_date"),
+        Input(ids.INCIDENTS_PERIOD, "end_date"),
+        Input(ids.INCIDENTS_PREV, "n_clicks"),
+        Input(ids.INCIDENTS_NEXT, "n_clicks"),
+        Input(ids.INCIDENTS_TICK, "n_intervals"),
+        Input(ids.INCIDENTS_SELECTED, "data"),
+        State(ids.INCIDENTS_PAGE, "data"),
     )
     def show(
         states: Any,
@@ -102,11 +102,11 @@ def register_list(app: Dash, context: AppContext) -> None:
             return empty_state(NO_ACCESS), "", 0, "", True, True
         page = _int(page) or 0
         trigger = ctx.triggered_id
-        if trigger == ids.EV_PREV:
+        if trigger == ids.INCIDENTS_PREV:
             page -= 1
-        elif trigger == ids.EV_NEXT:
+        elif trigger == ids.INCIDENTS_NEXT:
             page += 1
-        elif trigger not in (ids.EV_TICK, ids.EV_SELECTED):
+        elif trigger not in (ids.INCIDENTS_TICK, ids.INCIDENTS_SELECTED):
             page = 0  # a filter changed: back to the newest
         filters = EventFilters(
             states=_strings(states),
@@ -132,9 +132,9 @@ def register_list(app: Dash, context: AppContext) -> None:
         )
 
     @app.callback(
-        Output(ids.EV_SELECTED, "data"),
-        Input({"type": ids.EV_ROW, "iid": ALL}, "n_clicks"),
-        Input(ids.EV_CLOSE_PANEL, "n_clicks"),
+        Output(ids.INCIDENTS_SELECTED, "data"),
+        Input({"type": ids.INCIDENTS_ROW, "iid": ALL}, "n_clicks"),
+        Input(ids.INCIDENTS_CLOSE_PANEL, "n_clicks"),
         prevent_initial_call=True,
     )
     def select(_rows: list[Any], _close: Any) -> Any:
@@ -142,7 +142,7 @@ def register_list(app: Dash, context: AppContext) -> None:
         if user() is None or not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update  # rows re-rendered by the refresh, nothing clicked
         target = ctx.triggered_id
-        if target == ids.EV_CLOSE_PANEL:
+        if target == ids.INCIDENTS_CLOSE_PANEL:
             return None
         incident_id = target.get("iid") if isinstance(target, dict) else None
         if _int(incident_id) is None:
@@ -157,17 +157,17 @@ def _version(found: EventDetail) -> str:
 
 def register_detail(app: Dash, context: AppContext) -> None:
     @app.callback(
-        Output(ids.EV_DETAIL, "children"),
-        Output(ids.EV_BUTTONS, "children"),
-        Output(ids.EV_TARGET, "options"),
-        Output(ids.EV_ASSIGNEE, "options"),
-        Output(ids.EV_TARGET, "value"),
-        Output(ids.EV_ASSIGNEE, "value"),
-        Output(ids.EV_ACTIONS, "hidden"),
-        Output(ids.EV_SIDE, "className"),
-        Output(ids.EV_NOTE, "value"),
-        Output(ids.EV_DETAIL_VERSION, "data"),
-        Input(ids.EV_SELECTED, "data"),
+        Output(ids.INCIDENTS_DETAIL, "children"),
+        Output(ids.INCIDENTS_BUTTONS, "children"),
+        Output(ids.INCIDENTS_TARGET, "options"),
+        Output(ids.INCIDENTS_ASSIGNEE, "options"),
+        Output(ids.INCIDENTS_TARGET, "value"),
+        Output(ids.INCIDENTS_ASSIGNEE, "value"),
+        Output(ids.INCIDENTS_ACTIONS, "hidden"),
+        Output(ids.INCIDENTS_SIDE, "className"),
+        Output(ids.INCIDENTS_NOTE, "value"),
+        Output(ids.INCIDENTS_DETAIL_VERSION, "data"),
+        Input(ids.INCIDENTS_SELECTED, "data"),
     )
     def show_detail(selected: Any) -> tuple[Any, ...]:
         who = user()
@@ -202,13 +202,13 @@ def register_detail(app: Dash, context: AppContext) -> None:
         )
 
     @app.callback(
-        Output(ids.EV_DETAIL, "children", allow_duplicate=True),
-        Output(ids.EV_BUTTONS, "children", allow_duplicate=True),
-        Output(ids.EV_ACTIONS, "hidden", allow_duplicate=True),
-        Output(ids.EV_DETAIL_VERSION, "data", allow_duplicate=True),
-        Input(ids.EV_TICK, "n_intervals"),
-        State(ids.EV_SELECTED, "data"),
-        State(ids.EV_DETAIL_VERSION, "data"),
+        Output(ids.INCIDENTS_DETAIL, "children", allow_duplicate=True),
+        Output(ids.INCIDENTS_BUTTONS, "children", allow_duplicate=True),
+        Output(ids.INCIDENTS_ACTIONS, "hidden", allow_duplicate=True),
+        Output(ids.INCIDENTS_DETAIL_VERSION, "data", allow_duplicate=True),
+        Input(ids.INCIDENTS_TICK, "n_intervals"),
+        State(ids.INCIDENTS_SELECTED, "data"),
+        State(ids.INCIDENTS_DETAIL_VERSION, "data"),
         prevent_initial_call=True,
     )
     def follow_detail(_tick: Any, selected: Any, shown: Any) -> tuple[Any, ...]:
@@ -234,10 +234,10 @@ def register_detail(app: Dash, context: AppContext) -> None:
 
 def register_reveal(app: Dash, context: AppContext) -> None:
     @app.callback(
-        Output({"type": ids.EV_ORIGINAL, "iid": MATCH}, "children"),
-        Output({"type": ids.EV_REVEAL, "iid": MATCH}, "children"),
-        Output({"type": ids.EV_REVEAL, "iid": MATCH}, "disabled"),
-        Input({"type": ids.EV_REVEAL, "iid": MATCH}, "n_clicks"),
+        Output({"type": ids.INCIDENTS_ORIGINAL, "iid": MATCH}, "children"),
+        Output({"type": ids.INCIDENTS_REVEAL, "iid": MATCH}, "children"),
+        Output({"type": ids.INCIDENTS_REVEAL, "iid": MATCH}, "disabled"),
+        Input({"type": ids.INCIDENTS_REVEAL, "iid": MATCH}, "n_clicks"),
         prevent_initial_call=True,
     )
     def show_original(n_clicks: Any) -> tuple[Any, Any, Any]:
@@ -257,14 +257,14 @@ def register_reveal(app: Dash, context: AppContext) -> None:
 
 def register_actions(app: Dash, context: AppContext) -> None:
     @app.callback(
-        Output(ids.EV_ACT_MSG, "children"),
-        Output(ids.EV_SELECTED, "data", allow_duplicate=True),
-        Input({"type": ids.EV_ACT, "action": ALL}, "n_clicks"),
-        Input({"type": ids.EV_MERGE, "orig": ALL}, "n_clicks"),
-        State(ids.EV_SELECTED, "data"),
-        State(ids.EV_NOTE, "value"),
-        State(ids.EV_TARGET, "value"),
-        State(ids.EV_ASSIGNEE, "value"),
+        Output(ids.INCIDENTS_ACT_MSG, "children"),
+        Output(ids.INCIDENTS_SELECTED, "data", allow_duplicate=True),
+        Input({"type": ids.INCIDENTS_ACT, "action": ALL}, "n_clicks"),
+        Input({"type": ids.INCIDENTS_MERGE, "orig": ALL}, "n_clicks"),
+        State(ids.INCIDENTS_SELECTED, "data"),
+        State(ids.INCIDENTS_NOTE, "value"),
+        State(ids.INCIDENTS_TARGET, "value"),
+        State(ids.INCIDENTS_ASSIGNEE, "value"),
         prevent_initial_call=True,
     )
     def take(
@@ -280,7 +280,7 @@ def register_actions(app: Dash, context: AppContext) -> None:
         tid = selected.get("tid") if isinstance(selected, dict) else None
         if incident_id is None or not isinstance(tid, str):
             return message("请先选择事件", "error"), no_update
-        merge = trigger.get("type") == ids.EV_MERGE
+        merge = trigger.get("type") == ids.INCIDENTS_MERGE
         action = "merge" if merge else trigger.get("action")
         if not isinstance(action, str):
             return no_update, no_update
@@ -305,17 +305,17 @@ def register_actions(app: Dash, context: AppContext) -> None:
 
 def register_form(app: Dash, context: AppContext) -> None:
     @app.callback(
-        Output(ids.EV_NEW_MSG, "children"),
-        Output(ids.EV_SELECTED, "data", allow_duplicate=True),
-        Input(ids.EV_NEW_SUBMIT, "n_clicks"),
-        State(ids.EV_NEW_CATEGORY, "value"),
-        State(ids.EV_NEW_TITLE, "value"),
-        State(ids.EV_NEW_DESCRIPTION, "value"),
-        State(ids.EV_NEW_NODE, "value"),
-        State(ids.EV_NEW_LAT, "value"),
-        State(ids.EV_NEW_LON, "value"),
-        State(ids.EV_NEW_NAME, "value"),
-        State(ids.EV_NEW_PHONE, "value"),
+        Output(ids.INCIDENTS_NEW_MSG, "children"),
+        Output(ids.INCIDENTS_SELECTED, "data", allow_duplicate=True),
+        Input(ids.INCIDENTS_NEW_SUBMIT, "n_clicks"),
+        State(ids.INCIDENTS_NEW_CATEGORY, "value"),
+        State(ids.INCIDENTS_NEW_TITLE, "value"),
+        State(ids.INCIDENTS_NEW_DESCRIPTION, "value"),
+        State(ids.INCIDENTS_NEW_NODE, "value"),
+        State(ids.INCIDENTS_NEW_LAT, "value"),
+        State(ids.INCIDENTS_NEW_LON, "value"),
+        State(ids.INCIDENTS_NEW_NAME, "value"),
+        State(ids.INCIDENTS_NEW_PHONE, "value"),
         prevent_initial_call=True,
     )
     def submit(n_clicks: Any, *values: Any) -> tuple[Any, Any]:

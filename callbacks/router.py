@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 from dash import Dash, Input, Output
 from dash.development.base_component import Component
 
-from callbacks.alerts import duty_page
+from callbacks.alerts import alerts_page
 from callbacks.sms import sms_page
 from dashboard.access.audit import ACTION_LABELS
 from dashboard.access.devices import devices_in_scope, staff_options
@@ -26,7 +26,7 @@ from layouts import ids
 from layouts.admin_audit import audit_layout
 from layouts.admin_devices import devices_layout
 from layouts.admin_users import users_layout
-from layouts.incidents import events_layout
+from layouts.incidents import incidents_layout
 from layouts.pickers import node_options
 from layouts.residents import residents_layout
 from layouts.shell import NAV_ITEMS, forbidden, not_found
@@ -66,7 +66,7 @@ def register(app: Dash, context: AppContext) -> None:
         if scope is None:
             return empty_state("尚无组织数据：请先运行 gridwatch seed")
         categories = category_options(context.services.categories)
-        return events_layout(who, node_options(tree, scope), categories)
+        return incidents_layout(who, node_options(tree, scope), categories)
 
     def admin_users(who: SessionUser, search: str | None) -> Component:
         tree = context.tree.get()
@@ -86,6 +86,7 @@ def register(app: Dash, context: AppContext) -> None:
             seen = actions_seen(db)
         return audit_layout(who, sorted(set(ACTION_LABELS) | set(seen)))
 
+    # The URLs stay as bookmarked; /events is the incidents page, /duty the alerts page.
     pages: dict[str, Callable[[SessionUser, str | None], Component]] = {
         "/": wall,
         "/wall": wall,
@@ -94,7 +95,7 @@ def register(app: Dash, context: AppContext) -> None:
         "/admin/users": admin_users,
         "/admin/devices": admin_devices,
         "/admin/audit": admin_audit,
-        "/duty": lambda who, search: duty_page(context, who, search),
+        "/duty": lambda who, search: alerts_page(context, who, search),
         "/sms": lambda who, search: sms_page(context, who, search),
     }
 

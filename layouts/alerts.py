@@ -85,27 +85,27 @@ def _issue_card(tile_url: str) -> html.Section:
         layers.append(dl.TileLayer(url=tile_url, errorTileUrl="/assets/blank-tile.png"))
     layers.append(
         dl.GeoJSON(
-            id=ids.DUTY_AREAS,
-            style={"variable": "gwDuty.areaStyle"},
-            onEachFeature={"variable": "gwDuty.areaLabel"},
-            hoverStyle={"variable": "gwDuty.hoverStyle"},
+            id=ids.ALERTS_AREAS,
+            style={"variable": "gwAlerts.areaStyle"},
+            onEachFeature={"variable": "gwAlerts.areaLabel"},
+            hoverStyle={"variable": "gwAlerts.hoverStyle"},
         )
     )
     area_map = dl.Map(
         layers,
-        id=ids.DUTY_MAP,
+        id=ids.ALERTS_MAP,
         center=[34.75, 113.65],
         zoom=11,
         zoomControl=True,
         attributionControl=False,
-        className="gw-duty-map",
+        className="gw-alerts-map",
     )
     form = html.Div(
         [
             _field(
                 "发布区域",
                 dcc.Dropdown(
-                    id=ids.DUTY_NODE,
+                    id=ids.ALERTS_NODE,
                     placeholder="在地图上点选，或在此选择",
                     className="gw-select",
                     labels=ZH_DROPDOWN_LABELS,
@@ -115,15 +115,17 @@ def _issue_card(tile_url: str) -> html.Section:
             _field(
                 "预警级别",
                 dcc.RadioItems(
-                    id=ids.DUTY_LEVEL,
+                    id=ids.ALERTS_LEVEL,
                     options=[
                         {
-                            "label": html.Span(o["label"], className=f"gw-duty-chip-{o['value']}"),
+                            "label": html.Span(
+                                o["label"], className=f"gw-alerts-chip-{o['value']}"
+                            ),
                             "value": o["value"],
                         }
                         for o in LEVEL_OPTIONS
                     ],
-                    className="gw-duty-levels",
+                    className="gw-alerts-levels",
                     inline=True,
                 ),
                 True,
@@ -131,7 +133,7 @@ def _issue_card(tile_url: str) -> html.Section:
             _field(
                 "类别",
                 dcc.Dropdown(
-                    id=ids.DUTY_CATEGORY,
+                    id=ids.ALERTS_CATEGORY,
                     options=[{"label": v, "value": k} for k, v in ALERT_CATEGORIES.items()],
                     placeholder="选择类别",
                     className="gw-select",
@@ -141,7 +143,7 @@ def _issue_card(tile_url: str) -> html.Section:
             _field(
                 "有效时长",
                 dcc.Dropdown(
-                    id=ids.DUTY_HOURS,
+                    id=ids.ALERTS_HOURS,
                     options=HOUR_OPTIONS,
                     value=24,
                     clearable=False,
@@ -152,7 +154,7 @@ def _issue_card(tile_url: str) -> html.Section:
             _field(
                 "标题",
                 dcc.Input(
-                    id=ids.DUTY_TITLE,
+                    id=ids.ALERTS_TITLE,
                     maxLength=TITLE_MAX,
                     placeholder="如：暴雨橙色预警",
                     className="gw-input",
@@ -162,52 +164,52 @@ def _issue_card(tile_url: str) -> html.Section:
             _field(
                 "内容（短信正文）",
                 dcc.Textarea(
-                    id=ids.DUTY_TEXT,
+                    id=ids.ALERTS_TEXT,
                     maxLength=TEXT_MAX,
                     placeholder="应对要求，如：请立即排查低洼地段，转移危险区域群众",
-                    className="gw-ev-textarea",
+                    className="gw-incidents-textarea",
                 ),
                 True,
             ),
             _field(
                 "下发范围（不选则为全部下级网格）",
                 dcc.Checklist(
-                    id=ids.DUTY_TARGET_LEVELS,
+                    id=ids.ALERTS_TARGET_LEVELS,
                     options=[
                         {"label": f" {v}", "value": k} for k, v in LEVEL_TARGET_LABELS.items()
                     ],
                     value=[],
                     inline=True,
-                    className="gw-duty-targets",
+                    className="gw-alerts-targets",
                 ),
                 True,
             ),
             html.Button(
                 "发布预警",
-                id=ids.DUTY_ISSUE,
-                className="gw-button gw-button-primary gw-duty-issue",
+                id=ids.ALERTS_ISSUE,
+                className="gw-button gw-button-primary gw-alerts-issue",
             ),
-            html.Div(id=ids.DUTY_ISSUE_MSG, className="gw-msg-slot"),
+            html.Div(id=ids.ALERTS_ISSUE_MSG, className="gw-msg-slot"),
         ],
-        className="gw-toolbar gw-duty-form",
+        className="gw-toolbar gw-alerts-form",
     )
     return html.Section(
         [
             html.H2("发布预警"),
             html.Div(
                 [
-                    html.Div(id=ids.DUTY_MAP_CRUMB, className="gw-duty-crumb"),
+                    html.Div(id=ids.ALERTS_MAP_CRUMB, className="gw-alerts-crumb"),
                     html.Button(
-                        "返回上一级", id=ids.DUTY_MAP_UP, className="gw-button gw-button-small"
+                        "返回上一级", id=ids.ALERTS_MAP_UP, className="gw-button gw-button-small"
                     ),
                 ],
-                className="gw-duty-maphead",
+                className="gw-alerts-maphead",
             ),
             area_map,
             html.P("点击区域选为发布区域，并进入其下级。", className="gw-card-sub"),
             form,
         ],
-        className="gw-card gw-duty-issue-card",
+        className="gw-card gw-alerts-issue-card",
     )
 
 
@@ -219,64 +221,66 @@ def _actions() -> html.Div:
             html.Div(
                 [
                     dcc.Dropdown(
-                        id=ids.DUTY_NEW_LEVEL,
+                        id=ids.ALERTS_NEW_LEVEL,
                         options=LEVEL_OPTIONS,
                         placeholder="调整为…",
-                        className="gw-select gw-duty-inline",
+                        className="gw-select gw-alerts-inline",
                         labels=ZH_DROPDOWN_LABELS,
                     ),
-                    html.Button("调整级别", id=ids.DUTY_LEVEL_BTN, className="gw-button"),
+                    html.Button("调整级别", id=ids.ALERTS_LEVEL_BTN, className="gw-button"),
                 ],
-                className="gw-duty-action",
+                className="gw-alerts-action",
             ),
             html.Div(
                 [
                     dcc.Dropdown(
-                        id=ids.DUTY_EXTEND_HOURS,
+                        id=ids.ALERTS_EXTEND_HOURS,
                         options=HOUR_OPTIONS,
                         placeholder="延长…",
-                        className="gw-select gw-duty-inline",
+                        className="gw-select gw-alerts-inline",
                         labels=ZH_DROPDOWN_LABELS,
                     ),
-                    html.Button("延长有效期", id=ids.DUTY_EXTEND_BTN, className="gw-button"),
+                    html.Button("延长有效期", id=ids.ALERTS_EXTEND_BTN, className="gw-button"),
                 ],
-                className="gw-duty-action",
+                className="gw-alerts-action",
             ),
-            html.Button("解除预警", id=ids.DUTY_LIFT_BTN, className="gw-button gw-button-warn"),
-            html.Div(id=ids.DUTY_ACT_MSG, className="gw-msg-slot"),
+            html.Button("解除预警", id=ids.ALERTS_LIFT_BTN, className="gw-button gw-button-warn"),
+            html.Div(id=ids.ALERTS_ACT_MSG, className="gw-msg-slot"),
         ],
-        id=ids.DUTY_ACTIONS,
-        className="gw-duty-actions",
+        id=ids.ALERTS_ACTIONS,
+        className="gw-alerts-actions",
         hidden=True,
     )
 
 
 def _part(key: str, tag: type = html.Span, **props: Any) -> Any:
     """A leaf of the detail whose text the refresh sets in place."""
-    return tag(id={"type": ids.DUTY_PART, "k": key}, **props)
+    return tag(id={"type": ids.ALERTS_PART, "k": key}, **props)
 
 
 def _progress_frame() -> html.Div:
     segments = [
-        html.Div(id={"type": ids.DUTY_SEG, "k": css}, className=f"gw-duty-seg gw-duty-seg-{css}")
+        html.Div(
+            id={"type": ids.ALERTS_SEG, "k": css}, className=f"gw-alerts-seg gw-alerts-seg-{css}"
+        )
         for _name, _label, css in SEGMENTS
     ]
     legend = [
         html.Span(
-            [html.I(className=f"gw-duty-dot gw-duty-seg-{css}"), _part(f"leg-{css}")],
-            className="gw-duty-legend-item",
+            [html.I(className=f"gw-alerts-dot gw-alerts-seg-{css}"), _part(f"leg-{css}")],
+            className="gw-alerts-legend-item",
         )
         for _name, _label, css in SEGMENTS
     ]
     return html.Div(
         [
-            html.Div(segments, className="gw-duty-bar", role="progressbar"),
+            html.Div(segments, className="gw-alerts-bar", role="progressbar"),
             html.Div(
-                [_part("total", className="gw-duty-legend-total"), *legend],
-                className="gw-duty-legend",
+                [_part("total", className="gw-alerts-legend-total"), *legend],
+                className="gw-alerts-legend",
             ),
         ],
-        className="gw-duty-progress",
+        className="gw-alerts-progress",
     )
 
 
@@ -291,7 +295,7 @@ def _pending_table() -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return dash_table.DataTable(
-            id=ids.DUTY_PENDING_TABLE,
+            id=ids.ALERTS_PENDING_TABLE,
             columns=[{"name": heading, "id": key} for key, heading in PENDING_COLUMNS],
             data=[],
             page_action="none",
@@ -328,30 +332,30 @@ def _pending_frame() -> list[Any]:
     return [
         html.Div(
             [
-                _part("pending-title", html.H3, className="gw-ev-h3"),
+                _part("pending-title", html.H3, className="gw-incidents-h3"),
                 html.Div(
                     [
                         html.Button(
                             "上一页",
-                            id=ids.DUTY_PAGE_PREV,
+                            id=ids.ALERTS_PAGE_PREV,
                             className="gw-button gw-button-small",
                             disabled=True,
                         ),
-                        _part("page-info", className="gw-duty-page-info"),
+                        _part("page-info", className="gw-alerts-page-info"),
                         html.Button(
                             "下一页",
-                            id=ids.DUTY_PAGE_NEXT,
+                            id=ids.ALERTS_PAGE_NEXT,
                             className="gw-button gw-button-small",
                             disabled=True,
                         ),
                     ],
-                    className="gw-duty-pager",
+                    className="gw-alerts-pager",
                 ),
             ],
-            className="gw-duty-pending-head",
+            className="gw-alerts-pending-head",
         ),
-        html.Div(_pending_table(), id=ids.DUTY_PENDING_WRAP, className="gw-duty-pending-wrap"),
-        html.Div("全部已签收", id=ids.DUTY_PENDING_NONE, className="gw-app-note", hidden=True),
+        html.Div(_pending_table(), id=ids.ALERTS_PENDING_WRAP, className="gw-alerts-pending-wrap"),
+        html.Div("全部已签收", id=ids.ALERTS_PENDING_NONE, className="gw-app-note", hidden=True),
     ]
 
 
@@ -359,16 +363,16 @@ def _detail_frame() -> html.Div:
     """The detail, built once; ``detail_values`` fills it for the chosen alert."""
     head = html.Div(
         [
-            _part("badge", className="gw-duty-badge"),
-            _part("title", html.Strong, className="gw-duty-title"),
-            _part("state", className="gw-duty-state"),
+            _part("badge", className="gw-alerts-badge"),
+            _part("title", html.Strong, className="gw-alerts-title"),
+            _part("state", className="gw-alerts-state"),
         ],
-        id=ids.DUTY_DETAIL_HEAD,
-        className="gw-duty-detail-head",
+        id=ids.ALERTS_DETAIL_HEAD,
+        className="gw-alerts-detail-head",
     )
     facts = html.Dl(
         [item for key, label in FACTS for item in (html.Dt(label), _part(f"fact-{key}", html.Dd))],
-        className="gw-duty-facts",
+        className="gw-alerts-facts",
     )
     body = html.Div(
         [
@@ -377,15 +381,15 @@ def _detail_frame() -> html.Div:
             _actions(),
             facts,
             *_pending_frame(),
-            html.H3("操作记录", className="gw-ev-h3"),
-            html.Ol(id=ids.DUTY_TIMELINE, className="gw-duty-timeline"),
+            html.H3("操作记录", className="gw-incidents-h3"),
+            html.Ol(id=ids.ALERTS_TIMELINE, className="gw-alerts-timeline"),
         ],
-        id=ids.DUTY_DETAIL_BODY,
+        id=ids.ALERTS_DETAIL_BODY,
         hidden=True,
     )
     return html.Div(
-        [html.Div(EMPTY_DETAIL, id=ids.DUTY_DETAIL_EMPTY, className="gw-app-note"), body],
-        id=ids.DUTY_DETAIL,
+        [html.Div(EMPTY_DETAIL, id=ids.ALERTS_DETAIL_EMPTY, className="gw-app-note"), body],
+        id=ids.ALERTS_DETAIL,
     )
 
 
@@ -394,30 +398,32 @@ def confirm_dialog() -> html.Div:
     return html.Div(
         html.Div(
             [
-                html.H2(id=ids.DUTY_CONFIRM_TITLE, className="gw-duty-modal-title"),
-                html.Div(id=ids.DUTY_CONFIRM_BODY, className="gw-duty-modal-body"),
+                html.H2(id=ids.ALERTS_CONFIRM_TITLE, className="gw-alerts-modal-title"),
+                html.Div(id=ids.ALERTS_CONFIRM_BODY, className="gw-alerts-modal-body"),
                 html.Div(
                     [
-                        html.Button("取消", id=ids.DUTY_CONFIRM_CANCEL, className="gw-button"),
+                        html.Button("取消", id=ids.ALERTS_CONFIRM_CANCEL, className="gw-button"),
                         html.Button(
-                            "确认", id=ids.DUTY_CONFIRM_OK, className="gw-button gw-button-primary"
+                            "确认",
+                            id=ids.ALERTS_CONFIRM_OK,
+                            className="gw-button gw-button-primary",
                         ),
                     ],
-                    className="gw-duty-modal-buttons",
+                    className="gw-alerts-modal-buttons",
                 ),
             ],
-            className="gw-duty-modal-box",
+            className="gw-alerts-modal-box",
             role="dialog",
-            **{"aria-modal": "true", "aria-labelledby": ids.DUTY_CONFIRM_TITLE},
+            **{"aria-modal": "true", "aria-labelledby": ids.ALERTS_CONFIRM_TITLE},
         ),
-        id=ids.DUTY_CONFIRM,
-        className="gw-duty-modal",
+        id=ids.ALERTS_CONFIRM,
+        className="gw-alerts-modal",
         hidden=True,
     )
 
 
 def _chip(level: str, label: str) -> html.Span:
-    return html.Span(label, className=f"gw-duty-chip gw-duty-chip-{level}")
+    return html.Span(label, className=f"gw-alerts-chip gw-alerts-chip-{level}")
 
 
 def confirm_body(p: Preview, tile_url: str) -> list[Any]:
@@ -428,8 +434,8 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
     layers.append(
         dl.GeoJSON(
             data=p.geojson,
-            style={"variable": "gwDuty.confirmStyle"},
-            onEachFeature={"variable": "gwDuty.areaLabel"},
+            style={"variable": "gwAlerts.confirmStyle"},
+            onEachFeature={"variable": "gwAlerts.areaLabel"},
         )
     )
     # fitted to the area when it opens (a centre and zoom would win over the bounds)
@@ -440,7 +446,7 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
     )
     area_map = dl.Map(
         layers,
-        id=ids.DUTY_CONFIRM_MAP,
+        id=ids.ALERTS_CONFIRM_MAP,
         **frame,
         trackViewport=False,
         zoomControl=False,
@@ -450,7 +456,7 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
         zoomAnimation=False,
         fadeAnimation=False,
         markerZoomAnimation=False,
-        className="gw-duty-confirm-map",
+        className="gw-alerts-confirm-map",
     )
     level = [_chip(p.level, p.level_label)]
     if p.from_level:
@@ -471,38 +477,38 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
                     [
                         html.Dl(
                             [item for k, v in facts for item in (html.Dt(k), html.Dd(v))],
-                            className="gw-duty-facts",
+                            className="gw-alerts-facts",
                         ),
-                        html.P(p.texted, className="gw-duty-confirm-count"),
-                        html.P(p.note, className="gw-duty-confirm-note") if p.note else None,
+                        html.P(p.texted, className="gw-alerts-confirm-count"),
+                        html.P(p.note, className="gw-alerts-confirm-note") if p.note else None,
                     ],
-                    className="gw-duty-confirm-facts",
+                    className="gw-alerts-confirm-facts",
                 ),
             ],
-            className=f"gw-duty-confirm gw-duty-level-{p.level}",
+            className=f"gw-alerts-confirm gw-alerts-level-{p.level}",
             **{"data-action": p.action, "data-recipients": str(p.recipients)},
         )
     ]
 
 
-def duty_layout(
+def alerts_layout(
     who: SessionUser, tile_url: str, scope_id: int, issue_token: str, act_token: str
 ) -> html.Div:
     """The page; the form tokens (one per form, renewed after each success) make a double
     click on 确认 send once."""
     body: list[Any] = [
-        dcc.Interval(id=ids.DUTY_TICK, interval=REFRESH_MS),
-        dcc.Interval(id=ids.DUTY_SLOW_TICK, interval=SLOW_REFRESH_MS),
-        dcc.Store(id=ids.DUTY_MAP_NODE, data=scope_id),
-        dcc.Store(id=ids.DUTY_SELECTED),
-        dcc.Store(id=ids.DUTY_REFRESH, data=0),
-        dcc.Store(id=ids.DUTY_ISSUE_TOKEN, data=issue_token),
-        dcc.Store(id=ids.DUTY_ACT_TOKEN, data=act_token),
-        dcc.Store(id=ids.DUTY_LIST_SHOWN),
-        dcc.Store(id=ids.DUTY_DETAIL_SHOWN),
-        dcc.Store(id=ids.DUTY_INCIDENTS_SHOWN),
-        dcc.Store(id=ids.DUTY_PAGE, data=0),
-        dcc.Store(id=ids.DUTY_PENDING_CHANGE),
+        dcc.Interval(id=ids.ALERTS_TICK, interval=REFRESH_MS),
+        dcc.Interval(id=ids.ALERTS_SLOW_TICK, interval=SLOW_REFRESH_MS),
+        dcc.Store(id=ids.ALERTS_MAP_NODE, data=scope_id),
+        dcc.Store(id=ids.ALERTS_SELECTED),
+        dcc.Store(id=ids.ALERTS_REFRESH, data=0),
+        dcc.Store(id=ids.ALERTS_ISSUE_TOKEN, data=issue_token),
+        dcc.Store(id=ids.ALERTS_ACT_TOKEN, data=act_token),
+        dcc.Store(id=ids.ALERTS_LIST_SHOWN),
+        dcc.Store(id=ids.ALERTS_DETAIL_SHOWN),
+        dcc.Store(id=ids.ALERTS_INCIDENTS_SHOWN),
+        dcc.Store(id=ids.ALERTS_PAGE, data=0),
+        dcc.Store(id=ids.ALERTS_PENDING_CHANGE),
         html.Div(
             [
                 _issue_card(tile_url),
@@ -514,27 +520,27 @@ def duty_layout(
                                     [
                                         "生效预警",
                                         html.Span(
-                                            id=ids.DUTY_LIST_COUNT, className="gw-duty-count"
+                                            id=ids.ALERTS_LIST_COUNT, className="gw-alerts-count"
                                         ),
                                     ]
                                 ),
-                                html.Div(id=ids.DUTY_LIST, className="gw-duty-list-box"),
+                                html.Div(id=ids.ALERTS_LIST, className="gw-alerts-list-box"),
                             ],
                             className="gw-card",
                         ),
                         html.Section(
                             [html.H2("预警详情与签收进度"), _detail_frame()],
-                            className="gw-card gw-duty-detail",
+                            className="gw-card gw-alerts-detail",
                         ),
                         html.Section(
-                            [html.H2("事件调度"), html.Div(id=ids.DUTY_INCIDENTS)],
+                            [html.H2("事件调度"), html.Div(id=ids.ALERTS_INCIDENTS)],
                             className="gw-card",
                         ),
                     ],
-                    className="gw-duty-side",
+                    className="gw-alerts-side",
                 ),
             ],
-            className="gw-duty-grid",
+            className="gw-alerts-grid",
         ),
         confirm_dialog(),
     ]
@@ -545,8 +551,8 @@ def row_values(row: AlertSummary, selected: int | None) -> dict[str, str]:
     """What one row of the live list says; the refresh compares and sets these in place."""
     p = row.progress
     return {
-        "class": f"gw-duty-row gw-duty-level-{row.level}"
-        + (" gw-duty-row-selected" if row.id == selected else ""),
+        "class": f"gw-alerts-row gw-alerts-level-{row.level}"
+        + (" gw-alerts-row-selected" if row.id == selected else ""),
         "level": row.level,
         "badge": f"{row.level_label}预警",
         "title": row.title,
@@ -570,10 +576,10 @@ def alert_list(values: dict[str, Any] | None) -> html.Div:
     if values is None:
         return html.Div("无权查看预警", className="gw-app-empty")
     if not values["ids"]:
-        return html.Div("当前无生效预警", className="gw-app-empty gw-duty-empty")
+        return html.Div("当前无生效预警", className="gw-app-empty gw-alerts-empty")
 
     def part(aid: int, key: str, tag: type, css: str, text: str) -> Any:
-        return tag(text, id={"type": ids.DUTY_ROW_PART, "aid": aid, "k": key}, className=css)
+        return tag(text, id={"type": ids.ALERTS_ROW_PART, "aid": aid, "k": key}, className=css)
 
     rows = []
     for aid in values["ids"]:
@@ -583,21 +589,21 @@ def alert_list(values: dict[str, Any] | None) -> html.Div:
                 [
                     html.Div(
                         [
-                            part(aid, "badge", html.Span, "gw-duty-badge", v["badge"]),
-                            part(aid, "title", html.Strong, "gw-duty-title", v["title"]),
-                            part(aid, "state", html.Span, "gw-duty-state", v["state"]),
+                            part(aid, "badge", html.Span, "gw-alerts-badge", v["badge"]),
+                            part(aid, "title", html.Strong, "gw-alerts-title", v["title"]),
+                            part(aid, "state", html.Span, "gw-alerts-state", v["state"]),
                         ],
-                        className="gw-duty-row-head",
+                        className="gw-alerts-row-head",
                     ),
-                    part(aid, "meta", html.Div, "gw-duty-row-meta", v["meta"]),
-                    part(aid, "acks", html.Div, "gw-duty-row-meta", v["acks"]),
+                    part(aid, "meta", html.Div, "gw-alerts-row-meta", v["meta"]),
+                    part(aid, "acks", html.Div, "gw-alerts-row-meta", v["acks"]),
                 ],
-                id={"type": ids.DUTY_ROW, "aid": aid},
+                id={"type": ids.ALERTS_ROW, "aid": aid},
                 className=v["class"],
                 **{"data-alert": str(aid), "data-level": v["level"]},
             )
         )
-    return html.Div(rows, className="gw-duty-list")
+    return html.Div(rows, className="gw-alerts-list")
 
 
 def _progress_values(p: Progress) -> tuple[dict[str, str], dict[str, dict], dict[str, str]]:
@@ -628,7 +634,7 @@ def detail_values(d: AlertDetail | None, missing: str = "") -> dict[str, Any]:
             "alert": None,
             "note": missing or EMPTY_DETAIL,
             "live": False,
-            "head": "gw-duty-detail-head",
+            "head": "gw-alerts-detail-head",
             "parts": {},
             "widths": {},
             "titles": {},
@@ -676,7 +682,7 @@ def detail_values(d: AlertDetail | None, missing: str = "") -> dict[str, Any]:
         "alert": s.id,
         "note": "",
         "live": d.live,
-        "head": f"gw-duty-detail-head gw-duty-level-{s.level}",
+        "head": f"gw-alerts-detail-head gw-alerts-level-{s.level}",
         "parts": parts,
         "widths": widths,
         "titles": titles,
@@ -691,7 +697,9 @@ def detail_values(d: AlertDetail | None, missing: str = "") -> dict[str, Any]:
 
 def timeline_items(steps: list[list[str]]) -> list[html.Li]:
     return [
-        html.Li([html.Strong(label), html.Span(at, className="gw-ev-time"), html.Span(change)])
+        html.Li(
+            [html.Strong(label), html.Span(at, className="gw-incidents-time"), html.Span(change)]
+        )
         for label, at, change in steps
     ]
 
@@ -702,12 +710,12 @@ def incidents_view(data: dict | None) -> html.Div:
     summary = html.Div(
         [
             html.Span(f"待受理/待派遣 {data['total']} 件"),
-            html.Span(f"超时 {data['overdue']} 件", className="gw-duty-overdue")
+            html.Span(f"超时 {data['overdue']} 件", className="gw-alerts-overdue")
             if data["overdue"]
             else html.Span("无超时事件"),
-            dcc.Link("前往事件处置 →", href="/events", className="gw-duty-link"),
+            dcc.Link("前往事件处置 →", href="/events", className="gw-alerts-link"),
         ],
-        className="gw-duty-inc-summary",
+        className="gw-alerts-inc-summary",
     )
     if not data["items"]:
         return html.Div([summary, html.Div("暂无待派遣事件", className="gw-app-note")])
@@ -718,15 +726,17 @@ def incidents_view(data: dict | None) -> html.Div:
                 [
                     html.Li(
                         [
-                            html.Span(item["no"], className="gw-duty-inc-no"),
+                            html.Span(item["no"], className="gw-alerts-inc-no"),
                             html.Span(item["title"]),
-                            html.Span(item["place"], className="gw-duty-row-meta"),
+                            html.Span(item["place"], className="gw-alerts-row-meta"),
                         ],
-                        className="gw-duty-inc gw-duty-inc-red" if item["red"] else "gw-duty-inc",
+                        className="gw-alerts-inc gw-alerts-inc-red"
+                        if item["red"]
+                        else "gw-alerts-inc",
                     )
                     for item in data["items"]
                 ],
-                className="gw-duty-incs",
+                className="gw-alerts-incs",
             ),
         ]
     )

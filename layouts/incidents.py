@@ -26,8 +26,8 @@ from layouts.shell import app_page
 
 COLUMNS = ["编号", "类别", "标题", "状态", "责任单位", "层级", "处置时限", "来源", "上报时间"]
 REFRESH_MS = 5_000
-PANEL_CLASS = "gw-split-side gw-card gw-ev-side"
-OPEN_PANEL_CLASS = PANEL_CLASS + " gw-ev-open"
+PANEL_CLASS = "gw-split-side gw-card gw-incidents-side"
+OPEN_PANEL_CLASS = PANEL_CLASS + " gw-incidents-open"
 #: buttons that change the incident for good get the warning look
 WARN_ACTIONS = frozenset({"reject", "transfer", "return", "escalate"})
 
@@ -56,17 +56,19 @@ def _filters(node_options: list[dict], categories: list[dict]) -> html.Div:
             _field(
                 "状态",
                 _select(
-                    ids.EV_STATE,
+                    ids.INCIDENTS_STATE,
                     [{"label": v, "value": k.value} for k, v in INCIDENT_STATE_LABELS.items()],
                     "全部状态",
                 ),
             ),
-            _field("类别", _select(ids.EV_CATEGORY, categories, "全部类别")),
-            _field("范围", _select(ids.EV_NODE, node_options, "全部管辖范围", multi=False), True),
+            _field("类别", _select(ids.INCIDENTS_CATEGORY, categories, "全部类别")),
+            _field(
+                "范围", _select(ids.INCIDENTS_NODE, node_options, "全部管辖范围", multi=False), True
+            ),
             _field(
                 "来源",
                 _select(
-                    ids.EV_SOURCE,
+                    ids.INCIDENTS_SOURCE,
                     [{"label": v, "value": k.value} for k, v in INCIDENT_SOURCE_LABELS.items()],
                     "全部来源",
                 ),
@@ -74,22 +76,22 @@ def _filters(node_options: list[dict], categories: list[dict]) -> html.Div:
             _field(
                 "上报日期",
                 dcc.DatePickerRange(
-                    id=ids.EV_PERIOD,
+                    id=ids.INCIDENTS_PERIOD,
                     display_format="YYYY-MM-DD",
                     start_date_placeholder_text="开始",
                     end_date_placeholder_text="结束",
                     clearable=True,
-                    className="gw-ev-period",
+                    className="gw-incidents-period",
                 ),
             ),
             dcc.Checklist(
-                id=ids.EV_OVERDUE,
+                id=ids.INCIDENTS_OVERDUE,
                 options=[{"label": " 只看超时", "value": "overdue"}],
                 value=[],
-                className="gw-ev-overdue",
+                className="gw-incidents-overdue",
             ),
         ],
-        className="gw-toolbar gw-ev-filters",
+        className="gw-toolbar gw-incidents-filters",
     )
 
 
@@ -97,102 +99,116 @@ def _desk_form(node_options: list[dict], categories: list[dict]) -> html.Details
     """登记事件: a phone call or a visitor at the desk becomes a report."""
     return html.Details(
         [
-            html.Summary("登记事件（值班台）", className="gw-ev-form-summary"),
+            html.Summary("登记事件（值班台）", className="gw-incidents-form-summary"),
             html.Div(
                 [
                     _field(
                         "类别",
-                        _select(ids.EV_NEW_CATEGORY, categories, "选择类别", False),
+                        _select(ids.INCIDENTS_NEW_CATEGORY, categories, "选择类别", False),
                     ),
-                    _field("标题", dcc.Input(id=ids.EV_NEW_TITLE, className="gw-input"), True),
+                    _field(
+                        "标题", dcc.Input(id=ids.INCIDENTS_NEW_TITLE, className="gw-input"), True
+                    ),
                     _field(
                         "所属节点",
-                        _select(ids.EV_NEW_NODE, node_options, "或填写经纬度", False),
+                        _select(ids.INCIDENTS_NEW_NODE, node_options, "或填写经纬度", False),
                         True,
                     ),
-                    _field("纬度", dcc.Input(id=ids.EV_NEW_LAT, className="gw-input gw-ev-num")),
-                    _field("经度", dcc.Input(id=ids.EV_NEW_LON, className="gw-input gw-ev-num")),
-                    _field("反映人", dcc.Input(id=ids.EV_NEW_NAME, className="gw-input")),
-                    _field("联系电话", dcc.Input(id=ids.EV_NEW_PHONE, className="gw-input")),
+                    _field(
+                        "纬度",
+                        dcc.Input(id=ids.INCIDENTS_NEW_LAT, className="gw-input gw-incidents-num"),
+                    ),
+                    _field(
+                        "经度",
+                        dcc.Input(id=ids.INCIDENTS_NEW_LON, className="gw-input gw-incidents-num"),
+                    ),
+                    _field("反映人", dcc.Input(id=ids.INCIDENTS_NEW_NAME, className="gw-input")),
+                    _field("联系电话", dcc.Input(id=ids.INCIDENTS_NEW_PHONE, className="gw-input")),
                     _field(
                         "描述",
-                        dcc.Textarea(id=ids.EV_NEW_DESCRIPTION, className="gw-ev-textarea"),
+                        dcc.Textarea(
+                            id=ids.INCIDENTS_NEW_DESCRIPTION, className="gw-incidents-textarea"
+                        ),
                         True,
                     ),
                     html.Button(
-                        "登记", id=ids.EV_NEW_SUBMIT, className="gw-button gw-button-primary"
+                        "登记", id=ids.INCIDENTS_NEW_SUBMIT, className="gw-button gw-button-primary"
                     ),
                 ],
-                className="gw-toolbar gw-ev-form",
+                className="gw-toolbar gw-incidents-form",
             ),
-            html.Div(id=ids.EV_NEW_MSG, className="gw-msg-slot"),
+            html.Div(id=ids.INCIDENTS_NEW_MSG, className="gw-msg-slot"),
         ],
-        className="gw-card gw-ev-desk",
+        className="gw-card gw-incidents-desk",
     )
 
 
 def _side() -> html.Aside:
     actions = html.Div(
         [
-            html.H3("办理", className="gw-ev-h3"),
+            html.H3("办理", className="gw-incidents-h3"),
             dcc.Textarea(
-                id=ids.EV_NOTE,
+                id=ids.INCIDENTS_NOTE,
                 placeholder="办理说明（不予受理、转办、退回、处置反馈时必填）",
-                className="gw-ev-textarea",
+                className="gw-incidents-textarea",
             ),
             html.Div(
                 [
-                    _select(ids.EV_TARGET, [], "派遣到节点", False),
-                    _select(ids.EV_ASSIGNEE, [], "派遣给人员（就近）", False),
+                    _select(ids.INCIDENTS_TARGET, [], "派遣到节点", False),
+                    _select(ids.INCIDENTS_ASSIGNEE, [], "派遣给人员（就近）", False),
                 ],
-                className="gw-ev-dispatch",
+                className="gw-incidents-dispatch",
             ),
-            html.Div(id=ids.EV_BUTTONS, className="gw-ev-buttons"),
-            html.Div(id=ids.EV_ACT_MSG, className="gw-msg-slot"),
+            html.Div(id=ids.INCIDENTS_BUTTONS, className="gw-incidents-buttons"),
+            html.Div(id=ids.INCIDENTS_ACT_MSG, className="gw-msg-slot"),
         ],
-        id=ids.EV_ACTIONS,
-        className="gw-ev-actions",
+        id=ids.INCIDENTS_ACTIONS,
+        className="gw-incidents-actions",
         hidden=True,
     )
     head = html.Div(
         [
             html.H2("事件详情"),
             html.Button(
-                "关闭", id=ids.EV_CLOSE_PANEL, className="gw-button gw-button-small gw-panel-close"
+                "关闭",
+                id=ids.INCIDENTS_CLOSE_PANEL,
+                className="gw-button gw-button-small gw-panel-close",
             ),
         ],
         className="gw-panel-head",
     )
     return html.Aside(
-        [head, html.Div(detail_panel(None), id=ids.EV_DETAIL), actions],
-        id=ids.EV_SIDE,
+        [head, html.Div(detail_panel(None), id=ids.INCIDENTS_DETAIL), actions],
+        id=ids.INCIDENTS_SIDE,
         className=PANEL_CLASS,
     )
 
 
-def events_layout(who: SessionUser, node_options: list[dict], categories: list[dict]) -> html.Div:
+def incidents_layout(
+    who: SessionUser, node_options: list[dict], categories: list[dict]
+) -> html.Div:
     """``categories``: the configured incident categories as dropdown options."""
     body: list[Any] = [
-        dcc.Interval(id=ids.EV_TICK, interval=REFRESH_MS),
-        dcc.Store(id=ids.EV_PAGE, data=0),
-        dcc.Store(id=ids.EV_SELECTED),
-        dcc.Store(id=ids.EV_DETAIL_VERSION),
+        dcc.Interval(id=ids.INCIDENTS_TICK, interval=REFRESH_MS),
+        dcc.Store(id=ids.INCIDENTS_PAGE, data=0),
+        dcc.Store(id=ids.INCIDENTS_SELECTED),
+        dcc.Store(id=ids.INCIDENTS_DETAIL_VERSION),
         _filters(node_options, categories),
     ]
     if who.can(Perm.HANDLE_INCIDENTS):
         body.append(_desk_form(node_options, categories))
     body += [
-        html.Div(id=ids.EV_SUMMARY, className="gw-summary"),
+        html.Div(id=ids.INCIDENTS_SUMMARY, className="gw-summary"),
         html.Div(
             [
                 html.Div(
                     [
-                        html.Div(id=ids.EV_TABLE, className="gw-table-wrap"),
+                        html.Div(id=ids.INCIDENTS_TABLE, className="gw-table-wrap"),
                         html.Div(
                             [
-                                html.Button("上一页", id=ids.EV_PREV, className="gw-button"),
-                                html.Span(id=ids.EV_PAGER, className="gw-pager-label"),
-                                html.Button("下一页", id=ids.EV_NEXT, className="gw-button"),
+                                html.Button("上一页", id=ids.INCIDENTS_PREV, className="gw-button"),
+                                html.Span(id=ids.INCIDENTS_PAGER, className="gw-pager-label"),
+                                html.Button("下一页", id=ids.INCIDENTS_NEXT, className="gw-button"),
                             ],
                             className="gw-pager",
                         ),
@@ -208,7 +224,7 @@ def events_layout(who: SessionUser, node_options: list[dict], categories: list[d
 
 
 def _state(state: str, label: str) -> html.Span:
-    return html.Span(label, className=f"gw-ev-state gw-ev-state-{state}")
+    return html.Span(label, className=f"gw-incidents-state gw-incidents-state-{state}")
 
 
 def _deadline(text: str, status: str) -> list[Any]:
@@ -224,23 +240,27 @@ def event_table(page: EventPage, selected: int | None) -> html.Table:
             [
                 html.Td(r.tracking_no, className="gw-cell-mono"),
                 html.Td(r.category),
-                html.Td(r.title, className="gw-ev-title"),
+                html.Td(r.title, className="gw-incidents-title"),
                 html.Td(_state(r.state, r.state_label)),
                 html.Td(r.node_name),
                 html.Td(r.level_label),
-                html.Td(_deadline(r.deadline, r.deadline_status), className="gw-ev-deadline"),
+                html.Td(
+                    _deadline(r.deadline, r.deadline_status), className="gw-incidents-deadline"
+                ),
                 html.Td(r.source_label),
-                html.Td(r.reported, className="gw-ev-time"),
+                html.Td(r.reported, className="gw-incidents-time"),
             ],
-            id={"type": ids.EV_ROW, "iid": r.id},
-            className="gw-ev-row gw-ev-selected" if r.id == selected else "gw-ev-row",
+            id={"type": ids.INCIDENTS_ROW, "iid": r.id},
+            className="gw-incidents-row gw-incidents-selected"
+            if r.id == selected
+            else "gw-incidents-row",
             **{"data-incident": str(r.id)},
         )
         for r in page.rows
     ]
     return html.Table(
         [html.Thead(html.Tr([html.Th(c) for c in COLUMNS])), html.Tbody(rows)],
-        className="gw-table gw-ev-table",
+        className="gw-table gw-incidents-table",
     )
 
 
@@ -261,7 +281,7 @@ def _facts(d: EventDetail) -> html.Dl:
     items: list[Any] = []
     for label, value in pairs:
         items += [html.Dt(label), html.Dd(value)]
-    return html.Dl(items, className="gw-ev-facts")
+    return html.Dl(items, className="gw-incidents-facts")
 
 
 def _map(d: EventDetail, tile_url: str) -> Any:
@@ -280,12 +300,12 @@ def _map(d: EventDetail, tile_url: str) -> Any:
                 center=[d.lat, d.lon], radius=9, color="#f59e0b", fillOpacity=0.8, weight=2
             ),
         ],
-        id=ids.EV_MAP,
+        id=ids.INCIDENTS_MAP,
         center=[d.lat, d.lon],
         zoom=16,
         zoomControl=False,
         attributionControl=False,
-        className="gw-ev-map",
+        className="gw-incidents-map",
     )
 
 
@@ -295,20 +315,23 @@ def _timeline(d: EventDetail) -> html.Ol:
             html.Li(
                 [
                     html.Div(
-                        [html.Strong(s.action_label), html.Span(s.at, className="gw-ev-time")],
-                        className="gw-ev-step-head",
+                        [
+                            html.Strong(s.action_label),
+                            html.Span(s.at, className="gw-incidents-time"),
+                        ],
+                        className="gw-incidents-step-head",
                     ),
                     html.Div(
                         f"{s.actor}（{s.role_label}） · {s.from_label} → {s.to_label}",
-                        className="gw-ev-step-who",
+                        className="gw-incidents-step-who",
                     ),
-                    html.Div(s.note, className="gw-ev-step-note") if s.note else None,
+                    html.Div(s.note, className="gw-incidents-step-note") if s.note else None,
                 ],
-                className="gw-ev-step",
+                className="gw-incidents-step",
             )
             for s in d.steps
         ],
-        className="gw-ev-timeline",
+        className="gw-incidents-timeline",
     )
 
 
@@ -317,18 +340,18 @@ def detail_panel(d: EventDetail | None, missing: bool = False, tile_url: str = "
         text = NOT_FOUND_TEXT if missing else "点击列表中的事件查看详情、处置过程与地图。"
         return [html.P(text)]
     parts: list[Any] = [
-        html.Div(d.row.tracking_no, className="gw-cell-mono gw-ev-tracking"),
-        html.H3(d.row.title, className="gw-ev-detail-title"),
-        html.P(d.description, className="gw-ev-description") if d.description else None,
+        html.Div(d.row.tracking_no, className="gw-cell-mono gw-incidents-tracking"),
+        html.H3(d.row.title, className="gw-incidents-detail-title"),
+        html.P(d.description, className="gw-incidents-description") if d.description else None,
         _facts(d),
         _reveal(d),
         _map(d, tile_url),
-        html.H3("处置过程", className="gw-ev-h3"),
+        html.H3("处置过程", className="gw-incidents-h3"),
         _timeline(d),
     ]
     if d.duplicates:
         parts += [
-            html.H3("疑似重复", className="gw-ev-h3"),
+            html.H3("疑似重复", className="gw-incidents-h3"),
             html.Ul(
                 [
                     html.Li(
@@ -336,21 +359,23 @@ def detail_panel(d: EventDetail | None, missing: bool = False, tile_url: str = "
                             html.Span(o.label),
                             html.Button(
                                 "合并为重复",
-                                id={"type": ids.EV_MERGE, "orig": o.value},
+                                id={"type": ids.INCIDENTS_MERGE, "orig": o.value},
                                 className="gw-button gw-button-small gw-button-warn",
                             ),
                         ],
-                        className="gw-ev-dup",
+                        className="gw-incidents-dup",
                     )
                     for o in d.duplicates
                 ],
-                className="gw-ev-list",
+                className="gw-incidents-list",
             ),
         ]
     if d.nearest:
         parts += [
-            html.H3("附近在岗人员", className="gw-ev-h3"),
-            html.Ul([html.Li(n) for n in d.nearest], className="gw-ev-list gw-ev-nearest"),
+            html.H3("附近在岗人员", className="gw-incidents-h3"),
+            html.Ul(
+                [html.Li(n) for n in d.nearest], className="gw-incidents-list gw-incidents-nearest"
+            ),
         ]
     return parts
 
@@ -368,13 +393,16 @@ def _reveal(d: EventDetail) -> html.Div | None:
         [
             html.Button(
                 REVEAL_LABEL,
-                id={"type": ids.EV_REVEAL, "iid": d.row.id},
+                id={"type": ids.INCIDENTS_REVEAL, "iid": d.row.id},
                 className="gw-button gw-button-small gw-button-warn",
                 title="标题、描述、地址与办理说明中的电话和身份证号已脱敏；查看原文将记入审计日志",
             ),
-            html.Div(id={"type": ids.EV_ORIGINAL, "iid": d.row.id}, className="gw-ev-original"),
+            html.Div(
+                id={"type": ids.INCIDENTS_ORIGINAL, "iid": d.row.id},
+                className="gw-incidents-original",
+            ),
         ],
-        className="gw-ev-reveal",
+        className="gw-incidents-reveal",
     )
 
 
@@ -387,18 +415,20 @@ def original_text(r: RevealedIncident) -> html.Dl:
         ("反映人", r.reporter),
     ]
     if r.notes:
-        pairs.append(("办理说明", html.Ul([html.Li(n) for n in r.notes], className="gw-ev-list")))
+        pairs.append(
+            ("办理说明", html.Ul([html.Li(n) for n in r.notes], className="gw-incidents-list"))
+        )
     items: list[Any] = []
     for label, value in pairs:
         items += [html.Dt(label), html.Dd(value, className="gw-revealed")]
-    return html.Dl(items, className="gw-ev-facts gw-ev-original-text")
+    return html.Dl(items, className="gw-incidents-facts gw-incidents-original-text")
 
 
 def action_buttons(actions: list[tuple[str, str]]) -> list[html.Button]:
     return [
         html.Button(
             label,
-            id={"type": ids.EV_ACT, "action": name},
+            id={"type": ids.INCIDENTS_ACT, "action": name},
             className="gw-button gw-button-small "
             + ("gw-button-warn" if name in WARN_ACTIONS else "gw-button-primary"),
         )

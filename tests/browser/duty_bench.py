@@ -97,27 +97,27 @@ def pick_and_lift(page: Page, alert_id: int) -> dict[str, float]:
     ``lift``: click on 解除预警 until the console answers 已解除 (the confirmation
     included: ``confirm shown`` is when it opened).
     """
-    row = page.locator(f'#duty-list [data-alert="{alert_id}"]')
+    row = page.locator(f'#alerts-list [data-alert="{alert_id}"]')
     expect(row).to_be_visible(timeout=30_000)
     page.wait_for_timeout(2_500)  # let at least one refresh pass, as for a person reading
     times: dict[str, float] = {}
     start = time.perf_counter()
     row.click(timeout=120_000)
-    detail = page.locator(f'#duty-detail [data-alert="{alert_id}"]')  # before and after
+    detail = page.locator(f'#alerts-detail [data-alert="{alert_id}"]')  # before and after
     expect(detail).to_be_visible(timeout=120_000)
-    lift = page.locator("#duty-lift-btn")
+    lift = page.locator("#alerts-lift-btn")
     expect(lift).to_be_visible(timeout=120_000)
     times["pick"] = time.perf_counter() - start
     start = time.perf_counter()
     # a console from before the in-page confirmation asked with the browser's dialog
     page.once("dialog", lambda dialog: dialog.accept())
     lift.click(timeout=120_000)
-    if page.locator("#duty-confirm").count():
-        confirm = page.locator("#duty-confirm-ok")
+    if page.locator("#alerts-confirm").count():
+        confirm = page.locator("#alerts-confirm-ok")
         expect(confirm).to_be_visible(timeout=120_000)
         times["confirm shown"] = time.perf_counter() - start
         confirm.click(timeout=120_000)
-    expect(page.locator("#duty-act-msg")).to_contain_text("已解除", timeout=120_000)
+    expect(page.locator("#alerts-act-msg")).to_contain_text("已解除", timeout=120_000)
     times["lift"] = time.perf_counter() - start
     times["pick + lift"] = times["pick"] + times["lift"]
     return times

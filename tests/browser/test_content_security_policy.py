@@ -159,14 +159,14 @@ def test_every_page_works_with_zero_csp_violations(tiled_server: LiveServer, bro
     leader.assert_clean("/wall")
 
     leader.goto(f"{server.url}/events")
-    expect(page.locator("#ev-summary")).to_contain_text("共", timeout=15_000)
-    page.locator("#ev-table tr[data-incident]").first.click()
+    expect(page.locator("#incidents-summary")).to_contain_text("共", timeout=15_000)
+    page.locator("#incidents-table tr[data-incident]").first.click()
     expect(page.locator(".leaflet-tile-loaded").first).to_be_attached(timeout=10_000)
     leader.assert_clean("/events")
 
     leader.goto(f"{server.url}/duty")
-    expect(page.locator("#duty-list")).to_contain_text("当前无生效预警", timeout=15_000)
-    expect(page.locator("#duty-map .leaflet-tile-loaded").first).to_be_attached(timeout=10_000)
+    expect(page.locator("#alerts-list")).to_contain_text("当前无生效预警", timeout=15_000)
+    expect(page.locator("#alerts-map .leaflet-tile-loaded").first).to_be_attached(timeout=10_000)
     leader.assert_clean("/duty")
 
     leader.goto(f"{server.url}/sms")

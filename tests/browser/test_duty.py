@@ -60,17 +60,17 @@ def _open(
     page = context.new_page()
     login_in_browser(page, server, Role.DUTY_OFFICER)
     page.goto(f"{server.url}/duty")
-    expect(page.locator("#duty-list")).to_contain_text("当前无生效预警", timeout=15_000)
+    expect(page.locator("#alerts-list")).to_contain_text("当前无生效预警", timeout=15_000)
     return context, page
 
 
 def _confirm(page: Page, *texts: str) -> None:
     """The confirmation is open and says ``texts``; press its 确认 button."""
-    dialog = page.locator("#duty-confirm")
+    dialog = page.locator("#alerts-confirm")
     expect(dialog).to_be_visible(timeout=10_000)
     for text in texts:
         expect(dialog).to_contain_text(text)
-    page.click("#duty-confirm-ok")
+    page.click("#alerts-confirm-ok")
     expect(dialog).to_be_hidden(timeout=15_000)
 
 
@@ -96,44 +96,44 @@ def test_issue_acknowledge_raise_and_lift_from_the_console(
     expect(page.locator(".gw-nav-active")).to_have_text("值班预警")
 
     # the form names what is missing instead of sending half an alert
-    page.click("#duty-issue")
-    expect(page.locator("#duty-issue-msg")).to_contain_text("请选择预警发布的区域")
-    expect(page.locator("#duty-issue-msg")).to_contain_text("请填写预警标题")
+    page.click("#alerts-issue")
+    expect(page.locator("#alerts-issue-msg")).to_contain_text("请选择预警发布的区域")
+    expect(page.locator("#alerts-issue-msg")).to_contain_text("请填写预警标题")
 
     # clicking the district on the map drills into it and picks it
-    district = page.locator("#duty-map path.leaflet-interactive").first
+    district = page.locator("#alerts-map path.leaflet-interactive").first
     district.click(force=True)
-    expect(page.locator("#duty-map-crumb")).to_contain_text("›", timeout=5_000)
+    expect(page.locator("#alerts-map-crumb")).to_contain_text("›", timeout=5_000)
 
-    _pick(page, "duty-node", community.name)
-    page.locator("#duty-level").get_by_text("橙色预警").click()
-    _pick(page, "duty-category", "防汛")
-    page.fill("#duty-title", "暴雨橙色预警")
-    page.fill("#duty-text", "请立即排查低洼地段和地下空间，做好人员转移准备。")
-    page.click("#duty-issue")
+    _pick(page, "alerts-node", community.name)
+    page.locator("#alerts-level").get_by_text("橙色预警").click()
+    _pick(page, "alerts-category", "防汛")
+    page.fill("#alerts-title", "暴雨橙色预警")
+    page.fill("#alerts-text", "请立即排查低洼地段和地下空间，做好人员转移准备。")
+    page.click("#alerts-issue")
 
     # before anything is sent: the area on a map in the level's colour, the level and
     # how many people will be texted; 取消 sends nothing
-    dialog = page.locator("#duty-confirm")
+    dialog = page.locator("#alerts-confirm")
     expect(dialog).to_be_visible(timeout=10_000)
-    expect(page.locator("#duty-confirm-title")).to_have_text("确认发布预警")
+    expect(page.locator("#alerts-confirm-title")).to_have_text("确认发布预警")
     expect(dialog).to_contain_text(community.name)
-    expect(dialog.locator(".gw-duty-chip-orange")).to_have_text("橙色预警")
+    expect(dialog.locator(".gw-alerts-chip-orange")).to_have_text("橙色预警")
     expect(dialog).to_contain_text("防汛")
     expect(dialog).to_contain_text(f"将短信通知 {len(expected)} 人")
-    expect(page.locator('#duty-confirm-map path[fill="#f97316"]')).to_have_count(1)
-    expect(page.locator("#duty-confirm-ok")).to_have_text("确认发布")
+    expect(page.locator('#alerts-confirm-map path[fill="#f97316"]')).to_have_count(1)
+    expect(page.locator("#alerts-confirm-ok")).to_have_text("确认发布")
     screenshot(page, "duty-confirm-issue-1920x1080")
     with _db(live_server) as db:
         assert db.scalar(select(func.count(Alert.id))) == 0
-    page.click("#duty-confirm-cancel")
+    page.click("#alerts-confirm-cancel")
     expect(dialog).to_be_hidden()
     with _db(live_server) as db:
         assert db.scalar(select(func.count(Alert.id))) == 0
 
-    page.click("#duty-issue")
+    page.click("#alerts-issue")
     _confirm(page, f"将短信通知 {len(expected)} 人")
-    msg = page.locator("#duty-issue-msg")
+    msg = page.locator("#alerts-issue-msg")
     expect(msg).to_contain_text(f"已发布：橙色预警，短信通知 {len(expected)} 人", timeout=10_000)
 
     with _db(live_server) as db:
@@ -142,12 +142,12 @@ def test_issue_acknowledge_raise_and_lift_from_the_console(
         audited = db.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "alert_issue"))
     assert audited == 1
 
-    row = page.locator(f'#duty-list [data-alert="{alert_id}"]')
+    row = page.locator(f'#alerts-list [data-alert="{alert_id}"]')
     expect(row).to_be_visible(timeout=5_000)
     # the map shades the alerted community's grids in the level's colour
-    expect(page.locator('#duty-map path[fill="#f97316"]').first).to_be_visible(timeout=5_000)
-    expect(row).to_have_class(re.compile("gw-duty-level-orange"))
-    detail = page.locator("#duty-detail")
+    expect(page.locator('#alerts-map path[fill="#f97316"]').first).to_be_visible(timeout=5_000)
+    expect(row).to_have_class(re.compile("gw-alerts-level-orange"))
+    detail = page.locator("#alerts-detail")
     expect(detail).to_contain_text(f"共 {len(expected)} 人")
     # the outbox gateway "sends" them: progress moves without a reload
     expect(detail).to_contain_text(f"已发送 {len(expected)}", timeout=15_000)
@@ -170,31 +170,33 @@ def test_issue_acknowledge_raise_and_lift_from_the_console(
     screenshot(page, "duty-console-1920x1080")
 
     # raise to red (confirmed with the new level and the count): everyone texted again
-    _pick(page, "duty-new-level", "红色预警")
-    page.click("#duty-level-btn")
-    expect(page.locator("#duty-confirm-title")).to_have_text("确认升级预警", timeout=10_000)
-    expect(page.locator("#duty-confirm .gw-duty-chip-red")).to_have_text("红色预警")
-    expect(page.locator('#duty-confirm-map path[fill="#dc2626"]')).to_have_count(1)
+    _pick(page, "alerts-new-level", "红色预警")
+    page.click("#alerts-level-btn")
+    expect(page.locator("#alerts-confirm-title")).to_have_text("确认升级预警", timeout=10_000)
+    expect(page.locator("#alerts-confirm .gw-alerts-chip-red")).to_have_text("红色预警")
+    expect(page.locator('#alerts-confirm-map path[fill="#dc2626"]')).to_have_count(1)
     _confirm(page, "橙色预警", f"将短信通知 {len(expected)} 人")
-    expect(page.locator("#duty-act-msg")).to_contain_text("已升级（当前红色预警）", timeout=10_000)
-    expect(row).to_have_class(re.compile("gw-duty-level-red"), timeout=5_000)
+    expect(page.locator("#alerts-act-msg")).to_contain_text(
+        "已升级（当前红色预警）", timeout=10_000
+    )
+    expect(row).to_have_class(re.compile("gw-alerts-level-red"), timeout=5_000)
 
     # lift (confirmed with the count of lift texts): gone from the list, one text each
-    page.click("#duty-lift-btn")
-    expect(page.locator("#duty-confirm-title")).to_have_text("确认解除预警", timeout=10_000)
+    page.click("#alerts-lift-btn")
+    expect(page.locator("#alerts-confirm-title")).to_have_text("确认解除预警", timeout=10_000)
     _confirm(page, f"将向 {len(expected)} 人发送解除短信")
-    expect(page.locator("#duty-act-msg")).to_contain_text("已解除", timeout=10_000)
-    expect(page.locator("#duty-list")).to_contain_text("当前无生效预警", timeout=5_000)
+    expect(page.locator("#alerts-act-msg")).to_contain_text("已解除", timeout=10_000)
+    expect(page.locator("#alerts-list")).to_contain_text("当前无生效预警", timeout=5_000)
     expect(detail).to_contain_text("已解除")
-    expect(page.locator("#duty-actions")).to_be_hidden()
+    expect(page.locator("#alerts-actions")).to_be_hidden()
     context.close()
 
 
 def test_the_console_on_a_tablet(live_server: LiveServer, browser: Browser):
     context, page = _open(browser, live_server, (1024, 768))
-    box = settled_box(page, ".gw-duty-issue-card")
+    box = settled_box(page, ".gw-alerts-issue-card")
     assert box["x"] + box["width"] <= 1024
-    expect(page.locator("#duty-incidents")).to_contain_text("前往事件处置", timeout=15_000)
+    expect(page.locator("#alerts-incidents")).to_contain_text("前往事件处置", timeout=15_000)
     screenshot(page, "duty-tablet-1024x768")
     context.close()
 
@@ -228,17 +230,17 @@ def test_an_alert_issued_on_the_console_reaches_an_open_wall_within_a_second(
     expect(wall.locator("#wall-connection")).to_contain_text("实时连接", timeout=15_000)
 
     context, page = _open(browser, live_server, (1920, 1080))
-    _pick(page, "duty-node", community.name)
-    page.locator("#duty-level").get_by_text("红色预警").click()
-    _pick(page, "duty-category", "气象灾害")
-    page.fill("#duty-title", "暴雨红色预警")
-    page.fill("#duty-text", "请立即组织危险区域群众转移。")
+    _pick(page, "alerts-node", community.name)
+    page.locator("#alerts-level").get_by_text("红色预警").click()
+    _pick(page, "alerts-category", "气象灾害")
+    page.fill("#alerts-title", "暴雨红色预警")
+    page.fill("#alerts-text", "请立即组织危险区域群众转移。")
 
-    page.click("#duty-issue")
-    expect(page.locator("#duty-confirm")).to_be_visible(timeout=10_000)
+    page.click("#alerts-issue")
+    expect(page.locator("#alerts-confirm")).to_be_visible(timeout=10_000)
     clicked = time.time()
-    page.click("#duty-confirm-ok")
-    expect(page.locator("#duty-issue-msg")).to_contain_text("已发布：红色预警", timeout=10_000)
+    page.click("#alerts-confirm-ok")
+    expect(page.locator("#alerts-issue-msg")).to_contain_text("已发布：红色预警", timeout=10_000)
     confirmed = time.time()
     shown = _wall_shows(wall, "#wall-alert-list .gw-level-red")
     log.warning(
@@ -254,13 +256,13 @@ def test_an_alert_issued_on_the_console_reaches_an_open_wall_within_a_second(
 
     with _db(live_server) as db:
         alert_id = db.scalars(select(Alert.id)).one()
-    page.locator(f'#duty-list [data-alert="{alert_id}"]').click()
-    expect(page.locator("#duty-actions")).to_be_visible(timeout=5_000)
-    page.click("#duty-lift-btn")
-    expect(page.locator("#duty-confirm")).to_be_visible(timeout=10_000)
+    page.locator(f'#alerts-list [data-alert="{alert_id}"]').click()
+    expect(page.locator("#alerts-actions")).to_be_visible(timeout=5_000)
+    page.click("#alerts-lift-btn")
+    expect(page.locator("#alerts-confirm")).to_be_visible(timeout=10_000)
     lifted_at = time.time()
-    page.click("#duty-confirm-ok")
-    expect(page.locator("#duty-act-msg")).to_contain_text("已解除", timeout=10_000)
+    page.click("#alerts-confirm-ok")
+    expect(page.locator("#alerts-act-msg")).to_contain_text("已解除", timeout=10_000)
     wall.wait_for_function(
         "() => !document.querySelector('#wall-alert-list .gw-level-red')",
         polling="raf",
@@ -352,7 +354,7 @@ def test_large_alerts_stay_workable_while_the_console_refreshes(
     assert street_n >= 200 and district_n >= 2000
 
     context, page = _open_live(browser, city_server, (1920, 1080))
-    row = page.locator(f'#duty-list [data-alert="{street_id}"]')
+    row = page.locator(f'#alerts-list [data-alert="{street_id}"]')
     expect(row).to_contain_text(f"签收 0/{street_n}", timeout=15_000)
     held_row = row.element_handle()
 
@@ -361,23 +363,23 @@ def test_large_alerts_stay_workable_while_the_console_refreshes(
     expect(row).to_contain_text(f"签收 3/{street_n}", timeout=10_000)
     assert _attached(held_row), "the refresh replaced the alert's row"
     held_row.click()  # an ElementHandle: fails if the row was replaced meanwhile
-    detail = page.locator(f'#duty-detail-body[data-alert="{street_id}"]')
+    detail = page.locator(f'#alerts-detail-body[data-alert="{street_id}"]')
     expect(detail).to_be_visible(timeout=10_000)
     expect(detail).to_contain_text(f"未签收人员（{street_n - 3} 人）")
     pages = -(-(street_n - 3) // 50)
     expect(detail).to_contain_text(f"第 1 / {pages} 页 · 1–50")
-    expect(page.locator("#duty-pending-table tbody tr:has(td)")).to_have_count(50)
-    failed = page.locator("#duty-pending-table tbody tr:has(td)").first
+    expect(page.locator("#alerts-pending-table tbody tr:has(td)")).to_have_count(50)
+    failed = page.locator("#alerts-pending-table tbody tr:has(td)").first
     expect(failed).to_contain_text(unreachable.name)
     expect(failed.locator("td").last).to_have_text("发送失败")
     expect(failed.locator("td").last).to_have_css("color", "rgb(254, 202, 202)")
-    expect(row).to_have_class(re.compile("gw-duty-row-selected"))
+    expect(row).to_have_class(re.compile("gw-alerts-row-selected"))
 
     # the detail refreshes with new figures; the 解除预警 button does not move or change
-    lift = page.locator("#duty-lift-btn")
+    lift = page.locator("#alerts-lift-btn")
     held_lift = lift.element_handle()
     where = held_lift.bounding_box()
-    held_cell = page.locator("#duty-pending-table tbody tr:has(td) td").first.element_handle()
+    held_cell = page.locator("#alerts-pending-table tbody tr:has(td) td").first.element_handle()
     _acknowledge(city_server, street_id, 4)
     expect(detail).to_contain_text(f"未签收人员（{street_n - 7} 人）", timeout=10_000)
     expect(detail).to_contain_text("已签收 7")
@@ -385,39 +387,39 @@ def test_large_alerts_stay_workable_while_the_console_refreshes(
     assert _attached(held_cell), "the refresh rebuilt the 未签收人员 table"
     assert _attached(held_row)
     held_lift.click()
-    expect(page.locator("#duty-confirm-title")).to_have_text("确认解除预警", timeout=10_000)
+    expect(page.locator("#alerts-confirm-title")).to_have_text("确认解除预警", timeout=10_000)
     _confirm(page, "暴雨橙色预警（街道）", f"将向 {street_n} 人发送解除短信")
-    expect(page.locator("#duty-act-msg")).to_contain_text("已解除", timeout=15_000)
+    expect(page.locator("#alerts-act-msg")).to_contain_text("已解除", timeout=15_000)
     expect(row).to_have_count(0, timeout=10_000)
 
     # the district alert: thousands of people, paged; the page turns on the server
-    page.locator(f'#duty-list [data-alert="{district_id}"]').click()
-    detail = page.locator(f'#duty-detail-body[data-alert="{district_id}"]')
+    page.locator(f'#alerts-list [data-alert="{district_id}"]').click()
+    detail = page.locator(f'#alerts-detail-body[data-alert="{district_id}"]')
     expect(detail).to_contain_text(f"未签收人员（{district_n} 人）", timeout=10_000)
     last = -(-district_n // 50)
     expect(detail).to_contain_text(f"第 1 / {last} 页")
-    first_row = page.locator("#duty-pending-table tbody tr:has(td)").first
+    first_row = page.locator("#alerts-pending-table tbody tr:has(td)").first
     on_first_page = first_row.inner_text()
-    page.click("#duty-page-next")
+    page.click("#alerts-page-next")
     expect(detail).to_contain_text(f"第 2 / {last} 页 · 51–100", timeout=10_000)
     expect(first_row).not_to_have_text(on_first_page)
-    page.click("#duty-page-prev")
+    page.click("#alerts-page-prev")
     expect(detail).to_contain_text(f"第 1 / {last} 页 · 1–50", timeout=10_000)
     screenshot(page, "duty-large-alert-1920x1080")
     page.set_viewport_size({"width": 1024, "height": 768})
-    page.locator("#duty-detail").scroll_into_view_if_needed()
+    page.locator("#alerts-detail").scroll_into_view_if_needed()
     screenshot(page, "duty-large-alert-1024x768")
 
-    page.click("#duty-lift-btn")
-    _confirm_open = page.locator("#duty-confirm")
+    page.click("#alerts-lift-btn")
+    _confirm_open = page.locator("#alerts-confirm")
     expect(_confirm_open).to_contain_text(f"将向 {district_n:,} 人发送解除短信", timeout=10_000)
-    box = page.locator(".gw-duty-modal-box").bounding_box()
+    box = page.locator(".gw-alerts-modal-box").bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024
-    expect(page.locator("#duty-confirm-ok")).to_be_in_viewport()
+    expect(page.locator("#alerts-confirm-ok")).to_be_in_viewport()
     screenshot(page, "duty-confirm-lift-1024x768")
     _confirm(page)
-    expect(page.locator("#duty-act-msg")).to_contain_text("已解除", timeout=30_000)
-    expect(page.locator("#duty-list")).to_contain_text("当前无生效预警", timeout=10_000)
+    expect(page.locator("#alerts-act-msg")).to_contain_text("已解除", timeout=30_000)
+    expect(page.locator("#alerts-list")).to_contain_text("当前无生效预警", timeout=10_000)
     context.close()
 
 
@@ -429,7 +431,7 @@ def _open_live(
     page = context.new_page()
     login_in_browser(page, server, Role.DUTY_OFFICER)
     page.goto(f"{server.url}/duty")
-    expect(page.locator("#duty-list .gw-duty-row").first).to_be_visible(timeout=15_000)
+    expect(page.locator("#alerts-list .gw-alerts-row").first).to_be_visible(timeout=15_000)
     return context, page
 
 
@@ -437,21 +439,21 @@ def test_the_confirmation_on_a_tablet(live_server: LiveServer, browser: Browser)
     """At 1024×768 the confirmation fits: map, facts, count and both buttons in view."""
     community, _neighbour = _communities(live_server)
     context, page = _open(browser, live_server, (1024, 768))
-    _pick(page, "duty-node", community.name)
-    page.locator("#duty-level").get_by_text("红色预警").click()
-    _pick(page, "duty-category", "防汛")
-    page.fill("#duty-title", "暴雨红色预警")
-    page.fill("#duty-text", "请立即组织危险区域群众转移。")
-    page.click("#duty-issue")
-    expect(page.locator("#duty-confirm")).to_contain_text("将短信通知", timeout=10_000)
-    expect(page.locator('#duty-confirm-map path[fill="#dc2626"]')).to_have_count(1)
-    box = page.locator(".gw-duty-modal-box").bounding_box()
+    _pick(page, "alerts-node", community.name)
+    page.locator("#alerts-level").get_by_text("红色预警").click()
+    _pick(page, "alerts-category", "防汛")
+    page.fill("#alerts-title", "暴雨红色预警")
+    page.fill("#alerts-text", "请立即组织危险区域群众转移。")
+    page.click("#alerts-issue")
+    expect(page.locator("#alerts-confirm")).to_contain_text("将短信通知", timeout=10_000)
+    expect(page.locator('#alerts-confirm-map path[fill="#dc2626"]')).to_have_count(1)
+    box = page.locator(".gw-alerts-modal-box").bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024
-    expect(page.locator("#duty-confirm-map")).to_be_in_viewport()
-    expect(page.locator("#duty-confirm-ok")).to_be_in_viewport()
+    expect(page.locator("#alerts-confirm-map")).to_be_in_viewport()
+    expect(page.locator("#alerts-confirm-ok")).to_be_in_viewport()
     screenshot(page, "duty-confirm-issue-1024x768")
-    page.click("#duty-confirm-cancel")
-    expect(page.locator("#duty-confirm")).to_be_hidden()
+    page.click("#alerts-confirm-cancel")
+    expect(page.locator("#alerts-confirm")).to_be_hidden()
     with _db(live_server) as db:
         assert db.scalar(select(func.count(Alert.id))) == 0
     context.close()
@@ -462,18 +464,18 @@ def test_a_double_click_on_confirm_issues_once(live_server: LiveServer, browser:
     with _db(live_server) as db:
         expected = len(responsible_staff(db, community.path))
     context, page = _open(browser, live_server, (1920, 1080))
-    _pick(page, "duty-node", community.name)
-    page.locator("#duty-level").get_by_text("黄色预警").click()
-    _pick(page, "duty-category", "防汛")
-    page.fill("#duty-title", "暴雨黄色预警")
-    page.fill("#duty-text", "请做好防范。")
-    page.click("#duty-issue")
-    expect(page.locator("#duty-confirm")).to_contain_text(f"将短信通知 {expected} 人")
+    _pick(page, "alerts-node", community.name)
+    page.locator("#alerts-level").get_by_text("黄色预警").click()
+    _pick(page, "alerts-category", "防汛")
+    page.fill("#alerts-title", "暴雨黄色预警")
+    page.fill("#alerts-text", "请做好防范。")
+    page.click("#alerts-issue")
+    expect(page.locator("#alerts-confirm")).to_contain_text(f"将短信通知 {expected} 人")
 
-    page.dblclick("#duty-confirm-ok")
+    page.dblclick("#alerts-confirm-ok")
 
-    expect(page.locator("#duty-issue-msg")).to_contain_text("已发布：黄色预警", timeout=10_000)
-    expect(page.locator("#duty-list .gw-duty-row")).to_have_count(1, timeout=5_000)
+    expect(page.locator("#alerts-issue-msg")).to_contain_text("已发布：黄色预警", timeout=10_000)
+    expect(page.locator("#alerts-list .gw-alerts-row")).to_have_count(1, timeout=5_000)
     with _db(live_server) as db:
         assert db.scalar(select(func.count(Alert.id))) == 1
         assert db.scalar(select(func.count(Delivery.id))) == expected

@@ -83,17 +83,17 @@ def _open(browser: Browser, server: LiveServer, size: tuple[int, int], node_id: 
     page = context.new_page()
     login_in_browser(page, server, Role.DUTY_OFFICER, node_id)
     page.goto(f"{server.url}/events")
-    expect(page.locator("#ev-summary")).to_contain_text("共", timeout=15_000)
+    expect(page.locator("#incidents-summary")).to_contain_text("共", timeout=15_000)
     return context, page
 
 
 def _click_action(page: Page, label: str, done: str) -> None:
-    page.locator("#ev-buttons").get_by_role("button", name=label, exact=True).click()
-    expect(page.locator("#ev-act-msg")).to_contain_text(done, timeout=5_000)
+    page.locator("#incidents-buttons").get_by_role("button", name=label, exact=True).click()
+    expect(page.locator("#incidents-act-msg")).to_contain_text(done, timeout=5_000)
 
 
 def _reopen(page: Page, incident_id: int) -> None:
-    page.locator(f'#ev-table tr[data-incident="{incident_id}"]').click()
+    page.locator(f'#incidents-table tr[data-incident="{incident_id}"]').click()
 
 
 def test_a_report_appears_and_runs_to_closed(live_server: LiveServer, browser: Browser):
@@ -102,20 +102,22 @@ def test_a_report_appears_and_runs_to_closed(live_server: LiveServer, browser: B
     expect(page.locator(".gw-nav-active")).to_have_text("事件")
 
     incident_id, tracking = _file(live_server, staff.node_id, "东门井盖缺失")
-    row = page.locator(f'#ev-table tr[data-incident="{incident_id}"]')
+    row = page.locator(f'#incidents-table tr[data-incident="{incident_id}"]')
     expect(row).to_be_visible(timeout=12_000)  # the interval refresh, no reload
     expect(row).to_contain_text("待受理")
     screenshot(page, "events-list-1920x1080")
 
     row.click()
-    detail = page.locator("#ev-detail")
+    detail = page.locator("#incidents-detail")
     expect(detail).to_contain_text(tracking, timeout=5_000)
     expect(detail).to_contain_text("139****5678")  # the reporter's phone, masked
     assert "13912345678" not in page.locator("body").inner_text()
     _click_action(page, "受理", "已受理")
 
-    expect(page.locator("#ev-buttons")).to_contain_text("派遣", timeout=5_000)
-    expect(page.locator("#ev-target")).to_contain_text("网格")  # preset: the responsible grid
+    expect(page.locator("#incidents-buttons")).to_contain_text("派遣", timeout=5_000)
+    expect(page.locator("#incidents-target")).to_contain_text(
+        "网格"
+    )  # preset: the responsible grid
     _click_action(page, "派遣", "已派遣")
     expect(detail).to_contain_text("已派遣")
 
@@ -131,13 +133,13 @@ def test_a_report_appears_and_runs_to_closed(live_server: LiveServer, browser: B
     assert handled.status_code == 200, handled.text
     # the open panel follows the terminal by itself (the list's 5 s refresh), no click
     expect(detail).to_contain_text("已更换井盖并拍照", timeout=12_000)
-    expect(page.locator("#ev-buttons")).to_contain_text("核查通过")
+    expect(page.locator("#incidents-buttons")).to_contain_text("核查通过")
 
     _click_action(page, "核查通过", "已核查通过")
     _click_action(page, "结案", "已结案")
-    steps = page.locator("#ev-detail .gw-ev-step strong")
+    steps = page.locator("#incidents-detail .gw-incidents-step strong")
     expect(steps).to_have_text(STEPS, timeout=5_000)
-    expect(page.locator("#ev-buttons button")).to_have_count(0)
+    expect(page.locator("#incidents-buttons button")).to_have_count(0)
     expect(row).to_contain_text("已办结", timeout=8_000)
     screenshot(page, "events-closed-1920x1080")
     context.close()
@@ -148,15 +150,15 @@ def test_the_events_page_on_a_tablet(live_server: LiveServer, browser: Browser):
     incident_id, tracking = _file(live_server, staff.node_id, "楼道堆放杂物")
     _file(live_server, staff.node_id, "楼道堆放杂物（重复）")
     context, page = _open(browser, live_server, (1024, 768), community_id)
-    box = settled_box(page, "#ev-table table")
+    box = settled_box(page, "#incidents-table table")
     assert box["width"] <= 1024
     screenshot(page, "events-tablet-1024x768")
 
     _reopen(page, incident_id)
-    panel = page.locator("#ev-side")
+    panel = page.locator("#incidents-side")
     expect(panel).to_contain_text(tracking, timeout=5_000)
     expect(panel).to_contain_text("疑似重复")
-    side = settled_box(page, "#ev-side")
+    side = settled_box(page, "#incidents-side")
     assert side["x"] + side["width"] <= 1024
     screenshot(page, "events-tablet-detail-1024x768")
     panel.get_by_role("button", name="关闭").click()
@@ -171,12 +173,12 @@ def test_numbers_in_the_text_are_masked_until_revealed_on_record(
     incident_id, _tracking = _file(live_server, staff.node_id, "请回电 138 1234 5678")
     context, page = _open(browser, live_server, (1920, 1080), community_id)
     _reopen(page, incident_id)
-    detail = page.locator("#ev-detail")
+    detail = page.locator("#incidents-detail")
     expect(detail).to_contain_text("请回电 138 **** 5678", timeout=5_000)
     assert "138 1234 5678" not in detail.inner_text()
 
     detail.get_by_role("button", name="显示原文（留痕）").click()
-    original = detail.locator(".gw-ev-original-text")
+    original = detail.locator(".gw-incidents-original-text")
     expect(original).to_contain_text("请回电 138 1234 5678", timeout=5_000)
     expect(original).to_contain_text("李 明 13912345678")  # the reporter, to call back
     expect(detail.get_by_role("button", name="已显示原文（已留痕）")).to_be_disabled()

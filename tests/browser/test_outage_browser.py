@@ -57,7 +57,7 @@ def test_pages_show_the_outage_and_recover_by_themselves(
     events = context.new_page()
     login_in_browser(events, server, Role.LEADER)
     events.goto(f"{server.url}/events")
-    expect(events.locator("#ev-summary")).to_contain_text("共", timeout=15_000)
+    expect(events.locator("#incidents-summary")).to_contain_text("共", timeout=15_000)
     wall = context.new_page()
     wall.goto(f"{server.url}/wall")
     expect(wall.locator("#wall-connection")).to_have_text("● 实时连接", timeout=15_000)
@@ -81,7 +81,7 @@ def test_pages_show_the_outage_and_recover_by_themselves(
 
     # Redis is restarted from its AOF: the banner goes, the reloaded wall is back, live
     expect(events.locator("#gw-unavailable")).to_have_count(0, timeout=30_000)
-    expect(events.locator("#ev-summary")).to_contain_text("共")
+    expect(events.locator("#incidents-summary")).to_contain_text("共")
     expect(wall.locator("#wall-connection")).to_have_text("● 实时连接", timeout=30_000)
     expect(unattended.locator("#wall-connection")).to_have_text("● 实时连接", timeout=30_000)
     expect(unattended.locator("#gw-unavailable")).to_have_count(0)

@@ -45,19 +45,19 @@ def test_one_alert_reaches_walls_on_both_processes(
     duty = context.new_page()
     login_in_browser(duty, live_server, Role.DUTY_OFFICER)
     duty.goto(f"{live_server.url}/duty")
-    duty.locator("#duty-map path.leaflet-interactive").first.click(force=True)  # 金水区
-    expect(duty.locator("#duty-map-crumb")).to_contain_text("›", timeout=10_000)
-    duty.locator("#duty-level").get_by_text("黄色预警").click()
-    duty.locator("#duty-category").click()
+    duty.locator("#alerts-map path.leaflet-interactive").first.click(force=True)  # 金水区
+    expect(duty.locator("#alerts-map-crumb")).to_contain_text("›", timeout=10_000)
+    duty.locator("#alerts-level").get_by_text("黄色预警").click()
+    duty.locator("#alerts-category").click()
     menu = duty.locator("[data-radix-popper-content-wrapper]")
     menu.get_by_role("option", name="气象灾害").click()
-    duty.fill("#duty-title", "大风黄色预警")
-    duty.fill("#duty-text", "请加固广告牌和临时设施。")
-    duty.click("#duty-issue")
-    expect(duty.locator("#duty-confirm")).to_contain_text("将短信通知", timeout=10_000)
+    duty.fill("#alerts-title", "大风黄色预警")
+    duty.fill("#alerts-text", "请加固广告牌和临时设施。")
+    duty.click("#alerts-issue")
+    expect(duty.locator("#alerts-confirm")).to_contain_text("将短信通知", timeout=10_000)
     started = time.time()
-    duty.click("#duty-confirm-ok")
-    expect(duty.locator("#duty-issue-msg")).to_contain_text("已发布：黄色预警", timeout=10_000)
+    duty.click("#alerts-confirm-ok")
+    expect(duty.locator("#alerts-issue-msg")).to_contain_text("已发布：黄色预警", timeout=10_000)
 
     for wall in walls:
         item = wall.locator("#wall-alert-list .gw-level-yellow")
@@ -65,11 +65,11 @@ def test_one_alert_reaches_walls_on_both_processes(
         expect(wall.locator("#wall-alert-banner")).to_have_class(re.compile("gw-level-yellow"))
     assert time.time() - started < 10
 
-    duty.locator("#duty-list .gw-duty-row").first.click()
-    duty.click("#duty-lift-btn")
-    expect(duty.locator("#duty-confirm")).to_contain_text("发送解除短信", timeout=10_000)
-    duty.click("#duty-confirm-ok")
-    expect(duty.locator("#duty-act-msg")).to_contain_text("已解除", timeout=10_000)
+    duty.locator("#alerts-list .gw-alerts-row").first.click()
+    duty.click("#alerts-lift-btn")
+    expect(duty.locator("#alerts-confirm")).to_contain_text("发送解除短信", timeout=10_000)
+    duty.click("#alerts-confirm-ok")
+    expect(duty.locator("#alerts-act-msg")).to_contain_text("已解除", timeout=10_000)
     for wall in walls:
         expect(wall.locator("#wall-alert-list")).to_contain_text("当前无生效预警", timeout=5_000)
     for page in [*walls, duty]:

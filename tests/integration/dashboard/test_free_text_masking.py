@@ -105,8 +105,8 @@ def _detail(http, running, incident_id: int) -> DashAnswer:
             http,
             running.url,
             running.app.dash,
-            f"{ids.EV_DETAIL}.children",
-            {f"{ids.EV_SELECTED}.data": {"id": incident_id, "tid": uuid.uuid4().hex}},
+            f"{ids.INCIDENTS_DETAIL}.children",
+            {f"{ids.INCIDENTS_SELECTED}.data": {"id": incident_id, "tid": uuid.uuid4().hex}},
         )
     )
 
@@ -117,17 +117,17 @@ def _list(http, running) -> DashAnswer:
             http,
             running.url,
             running.app.dash,
-            f"{ids.EV_TABLE}.children",
-            {f"{ids.EV_NODE}.value": None},
+            f"{ids.INCIDENTS_TABLE}.children",
+            {f"{ids.INCIDENTS_NODE}.value": None},
         )
     )
 
 
 def _reveal(http, running, incident_id: int) -> DashAnswer:
-    key = key_of(running.app.dash, ids.EV_ORIGINAL, ids.EV_REVEAL)
-    button = {"type": ids.EV_REVEAL, "iid": incident_id}
+    key = key_of(running.app.dash, ids.INCIDENTS_ORIGINAL, ids.INCIDENTS_REVEAL)
+    button = {"type": ids.INCIDENTS_REVEAL, "iid": incident_id}
     outputs = [
-        {"id": {"type": ids.EV_ORIGINAL, "iid": incident_id}, "property": "children"},
+        {"id": {"type": ids.INCIDENTS_ORIGINAL, "iid": incident_id}, "property": "children"},
         {"id": button, "property": "children"},
         {"id": button, "property": "disabled"},
     ]
@@ -320,7 +320,7 @@ def test_a_leader_reveals_one_incident_and_it_is_audited(running):
         officer = Actor(role=Role.DUTY_OFFICER.value, name="值班员", scope_path=community.path)
         apply(db, incident_id, "reject", officer, note=f"已电话联系 {MOBILE_SPACED}，不属实")
     http, _ = _user(running, Role.LEADER, community)
-    assert '"type": "ev-reveal"' in _detail(http, running, incident_id).text  # the button
+    assert '"type": "incidents-reveal"' in _detail(http, running, incident_id).text  # the button
 
     revealed = _reveal(http, running, incident_id)
     assert revealed.status_code == 200
@@ -349,7 +349,7 @@ def test_reveal_is_refused_without_permission_or_outside_the_scope(running):
 
     for role in (Role.GRID_STAFF, Role.WALL):  # may view incidents, may not reveal
         http, _ = _user(running, role, community)
-        assert '"type": "ev-reveal"' not in _detail(http, running, mine).text
+        assert '"type": "incidents-reveal"' not in _detail(http, running, mine).text
         refused = _reveal(http, running, mine)
         assert refused.status_code == 200 and "无权查看" in refused.text
         _assert_masked(refused.text)

@@ -77,25 +77,29 @@ def _detail(http, running, incident_id: int) -> DashAnswer:
         http,
         running.url,
         running.app.dash,
-        f"{ids.EV_DETAIL}.children",
-        {f"{ids.EV_SELECTED}.data": {"id": incident_id, "tid": uuid.uuid4().hex}},
+        f"{ids.INCIDENTS_DETAIL}.children",
+        {f"{ids.INCIDENTS_SELECTED}.data": {"id": incident_id, "tid": uuid.uuid4().hex}},
     )
     return DashAnswer(response)
 
 
 def _act(http, running, incident_id: int, action: str, note: str = "") -> DashAnswer:
-    key = key_of(running.app.dash, f"{ids.EV_ACT_MSG}.children")
-    button = {"type": ids.EV_ACT, "action": action}
+    key = key_of(running.app.dash, f"{ids.INCIDENTS_ACT_MSG}.children")
+    button = {"type": ids.INCIDENTS_ACT, "action": action}
     outputs = [
-        {"id": ids.EV_ACT_MSG, "property": "children"},
-        {"id": ids.EV_SELECTED, "property": "data"},
+        {"id": ids.INCIDENTS_ACT_MSG, "property": "children"},
+        {"id": ids.INCIDENTS_SELECTED, "property": "data"},
     ]
     inputs = [[{"id": button, "property": "n_clicks", "value": 1}], []]
     state = [
-        {"id": ids.EV_SELECTED, "property": "data", "value": {"id": incident_id, "tid": "t1"}},
-        {"id": ids.EV_NOTE, "property": "value", "value": note},
-        {"id": ids.EV_TARGET, "property": "value", "value": None},
-        {"id": ids.EV_ASSIGNEE, "property": "value", "value": None},
+        {
+            "id": ids.INCIDENTS_SELECTED,
+            "property": "data",
+            "value": {"id": incident_id, "tid": "t1"},
+        },
+        {"id": ids.INCIDENTS_NOTE, "property": "value", "value": note},
+        {"id": ids.INCIDENTS_TARGET, "property": "value", "value": None},
+        {"id": ids.INCIDENTS_ASSIGNEE, "property": "value", "value": None},
     ]
     return post(http, running.url, key, outputs, inputs, state, changed=prop_id(button, "n_clicks"))
 
@@ -117,7 +121,13 @@ def test_a_duty_officer_of_a_sees_nothing_of_b(running, caplog):
     dash = running.app.dash
 
     listed = DashAnswer(
-        call(http, running.url, dash, f"{ids.EV_TABLE}.children", {f"{ids.EV_NODE}.value": None})
+        call(
+            http,
+            running.url,
+            dash,
+            f"{ids.INCIDENTS_TABLE}.children",
+            {f"{ids.INCIDENTS_NODE}.value": None},
+        )
     )
     assert listed.status_code == 200
     assert mine_no in listed.text and other_no not in listed.text
@@ -128,8 +138,8 @@ def test_a_duty_officer_of_a_sees_nothing_of_b(running, caplog):
                 http,
                 running.url,
                 dash,
-                f"{ids.EV_TABLE}.children",
-                {f"{ids.EV_NODE}.value": node.id},
+                f"{ids.INCIDENTS_TABLE}.children",
+                {f"{ids.INCIDENTS_NODE}.value": node.id},
             )
         )
         assert crafted.status_code == 200 and other_no not in crafted.text
@@ -217,26 +227,29 @@ def test_the_desk_form_files_a_report_and_names_bad_fields(running):
     dash = running.app.dash
 
     def submit(**fields: Any) -> DashAnswer:
-        state = {f"{ids.EV_NEW_CATEGORY}.value": _category(), f"{ids.EV_NEW_TITLE}.value": "占道"}
+        state = {
+            f"{ids.INCIDENTS_NEW_CATEGORY}.value": _category(),
+            f"{ids.INCIDENTS_NEW_TITLE}.value": "占道",
+        }
         state |= {f"{k}.value": v for k, v in fields.items()}
         return DashAnswer(
             call(
                 http,
                 running.url,
                 dash,
-                f"{ids.EV_NEW_MSG}.children",
-                {f"{ids.EV_NEW_SUBMIT}.n_clicks": 1},
+                f"{ids.INCIDENTS_NEW_MSG}.children",
+                {f"{ids.INCIDENTS_NEW_SUBMIT}.n_clicks": 1},
                 state,
             )
         )
 
-    bad = submit(**{ids.EV_NEW_TITLE: "", ids.EV_NEW_LAT: "北纬"})
+    bad = submit(**{ids.INCIDENTS_NEW_TITLE: "", ids.INCIDENTS_NEW_LAT: "北纬"})
     assert "纬度：应为数字" in bad.text
-    missing = submit(**{ids.EV_NEW_TITLE: ""})
+    missing = submit(**{ids.INCIDENTS_NEW_TITLE: ""})
     assert "标题" in missing.text and "位置" in missing.text
-    foreign = submit(**{ids.EV_NEW_NODE: grid_b.id})
+    foreign = submit(**{ids.INCIDENTS_NEW_NODE: grid_b.id})
     assert "不在您的管辖范围内" in foreign.text
-    done = submit(**{ids.EV_NEW_NODE: grid_a.id, ids.EV_NEW_PHONE: "13800001111"})
+    done = submit(**{ids.INCIDENTS_NEW_NODE: grid_a.id, ids.INCIDENTS_NEW_PHONE: "13800001111"})
     assert "已登记，事件编号 GW" in done.text
 
 
@@ -281,8 +294,8 @@ def test_the_page_names_categories_as_configured(redis_url, small_city_url, tmp_
                 http,
                 running.url,
                 app.dash,
-                f"{ids.EV_TABLE}.children",
-                {f"{ids.EV_NODE}.value": None},
+                f"{ids.INCIDENTS_TABLE}.children",
+                {f"{ids.INCIDENTS_NODE}.value": None},
             )
         )
         assert number in listed.text and "民政救助（本市）" in listed.text

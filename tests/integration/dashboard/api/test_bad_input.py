@@ -140,13 +140,13 @@ def test_the_desk_form_names_a_non_finite_coordinate(running):
                 http,
                 running.url,
                 running.app.dash,
-                f"{ids.EV_NEW_MSG}.children",
-                {f"{ids.EV_NEW_SUBMIT}.n_clicks": 1},
+                f"{ids.INCIDENTS_NEW_MSG}.children",
+                {f"{ids.INCIDENTS_NEW_SUBMIT}.n_clicks": 1},
                 {
-                    f"{ids.EV_NEW_CATEGORY}.value": "fire_safety",
-                    f"{ids.EV_NEW_TITLE}.value": "占道经营",
-                    f"{ids.EV_NEW_LAT}.value": lat,
-                    f"{ids.EV_NEW_LON}.value": lon,
+                    f"{ids.INCIDENTS_NEW_CATEGORY}.value": "fire_safety",
+                    f"{ids.INCIDENTS_NEW_TITLE}.value": "占道经营",
+                    f"{ids.INCIDENTS_NEW_LAT}.value": lat,
+                    f"{ids.INCIDENTS_NEW_LON}.value": lon,
                 },
             )
         )
@@ -334,8 +334,8 @@ def test_ids_beyond_sql_in_callback_payloads_are_not_found_not_a_500(running):
             http,
             running.url,
             dash,
-            f"{ids.EV_DETAIL}.children",
-            {f"{ids.EV_SELECTED}.data": {"id": huge, "tid": "t"}},
+            f"{ids.INCIDENTS_DETAIL}.children",
+            {f"{ids.INCIDENTS_SELECTED}.data": {"id": huge, "tid": "t"}},
         )
     )
     assert detail.status_code == 200, detail.text[:300]  # the panel's "pick an incident" state
@@ -350,16 +350,16 @@ def test_ids_beyond_sql_in_callback_payloads_are_not_found_not_a_500(running):
     alert = post(
         http,
         running.url,
-        key_of(dash, f"{ids.DUTY_DETAIL_SHOWN}.data"),
+        key_of(dash, f"{ids.ALERTS_DETAIL_SHOWN}.data"),
         outputs,
         [
-            {"id": ids.DUTY_TICK, "property": "n_intervals", "value": 1},
-            {"id": ids.DUTY_SELECTED, "property": "data", "value": huge},
-            {"id": ids.DUTY_REFRESH, "property": "data", "value": None},
-            {"id": ids.DUTY_PAGE, "property": "data", "value": 0},
+            {"id": ids.ALERTS_TICK, "property": "n_intervals", "value": 1},
+            {"id": ids.ALERTS_SELECTED, "property": "data", "value": huge},
+            {"id": ids.ALERTS_REFRESH, "property": "data", "value": None},
+            {"id": ids.ALERTS_PAGE, "property": "data", "value": 0},
         ],
-        [{"id": ids.DUTY_DETAIL_SHOWN, "property": "data", "value": None}],
-        changed=f"{ids.DUTY_SELECTED}.data",
+        [{"id": ids.ALERTS_DETAIL_SHOWN, "property": "data", "value": None}],
+        changed=f"{ids.ALERTS_SELECTED}.data",
     )
     assert alert.status_code == 200, alert.text[:300]
     key = key_of(dash, ids.RES_IDNO, ids.RES_REVEAL, "disabled")
@@ -474,7 +474,7 @@ def test_crafted_callback_bodies_are_a_400_that_says_why(running):
     url = f"{running.url}/_dash-update-component"
     from callbacks.alerts import DETAIL_OUTPUTS
 
-    key = key_of(running.app.dash, f"{ids.DUTY_DETAIL_SHOWN}.data")
+    key = key_of(running.app.dash, f"{ids.ALERTS_DETAIL_SHOWN}.data")
     outputs = [[] for _ in DETAIL_OUTPUTS]
     for body, reason in (
         ([], "JSON 对象"),

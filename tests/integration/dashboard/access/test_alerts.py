@@ -374,7 +374,7 @@ def test_a_crafted_confirmation_outside_the_scope_sends_nothing(running):
     in_b = alert_access.issue(services, tree, officer_b, _form(b.id), "tok-b").alert_id
     username, password = make_user(services.sessions, Role.DUTY_OFFICER, a.id)
     http = login(running.url, username, password)
-    key = key_of(running.app.dash, f"{ids.DUTY_ISSUE_TOKEN}.data")  # the 确认 callback
+    key = key_of(running.app.dash, f"{ids.ALERTS_ISSUE_TOKEN}.data")  # the 确认 callback
     before = _counts(running)
 
     def confirm(pending: dict) -> str:
@@ -383,12 +383,12 @@ def test_a_crafted_confirmation_outside_the_scope_sends_nothing(running):
             running.url,
             key,
             _parse_outputs(key),
-            [{"id": ids.DUTY_CONFIRM_OK, "property": "n_clicks", "value": 1}],
+            [{"id": ids.ALERTS_CONFIRM_OK, "property": "n_clicks", "value": 1}],
             [
-                {"id": ids.DUTY_PENDING_CHANGE, "property": "data", "value": pending},
-                {"id": ids.DUTY_REFRESH, "property": "data", "value": 0},
+                {"id": ids.ALERTS_PENDING_CHANGE, "property": "data", "value": pending},
+                {"id": ids.ALERTS_REFRESH, "property": "data", "value": 0},
             ],
-            f"{ids.DUTY_CONFIRM_OK}.n_clicks",
+            f"{ids.ALERTS_CONFIRM_OK}.n_clicks",
         )
         assert answer.status_code == 200, answer.text
         return answer.text

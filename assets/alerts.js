@@ -1,12 +1,12 @@
-/* The duty console's map: how areas look and are named (used by dash-leaflet GeoJSON). */
-window.gwDuty = {
+/* The alerts page's map (/duty): how areas look and are named (used by dash-leaflet GeoJSON). */
+window.gwAlerts = {
   // alert levels as the wall colours them
   levelColors: { blue: "#2563eb", yellow: "#eab308", orange: "#f97316", red: "#dc2626" },
   areaStyle: function (feature, context) {
     var p = feature.properties;
     var focus = p.role === "focus";
     var picked = context && context.hideout && context.hideout.picked === p.id;
-    var alerted = p.alert ? window.gwDuty.levelColors[p.alert] : null;
+    var alerted = p.alert ? window.gwAlerts.levelColors[p.alert] : null;
     return {
       color: picked ? "#fbbf24" : focus ? "#38bdf8" : "#60a5fa",
       weight: picked ? 4 : focus ? 3 : 1.4,
@@ -23,7 +23,7 @@ window.gwDuty = {
     if (p.role !== "target") {
       return { color: "#94a3b8", weight: 1.5, opacity: 0.9, fill: false, dashArray: "4 3" };
     }
-    var colour = window.gwDuty.levelColors[p.level] || "#38bdf8";
+    var colour = window.gwAlerts.levelColors[p.level] || "#38bdf8";
     return { color: colour, weight: 3, opacity: 1, fillColor: colour, fillOpacity: 0.45 };
   },
   hoverStyle: function () {
@@ -34,7 +34,7 @@ window.gwDuty = {
       return;
     }
     layer.bindTooltip(feature.properties.name, {
-      permanent: true, direction: "center", className: "gw-duty-area-label",
+      permanent: true, direction: "center", className: "gw-alerts-area-label",
     });
   },
 };
