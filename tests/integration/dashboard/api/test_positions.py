@@ -196,7 +196,7 @@ def test_openapi_document_is_served_and_matches_docs(running):
 
     served = requests.get(f"{running.url}/api/v1/openapi.json").json()
     assert set(served["paths"]) >= {"/api/v1/positions", "/osmand"}
-    docs = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
+    docs = Path(__file__).resolve().parents[4] / "docs" / "openapi.json"
     assert json.loads(docs.read_text()) == served, "docs/openapi.json is out of date"
 
 

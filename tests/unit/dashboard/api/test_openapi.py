@@ -20,7 +20,7 @@ from dashboard.api.openapi import document_text, main, openapi_document, operati
 from data.incidents.categories import default_categories
 from streams.codec import FixIn
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 SHIPPED = default_categories().categories
 
 
