@@ -33,6 +33,7 @@ from typing import TypeVar
 import msgspec
 import redis
 
+from dashboard.api.device_auth import UNKNOWN_TOKEN
 from dashboard.api.ingest import (
     IngestLimits,
     ItemError,
@@ -135,7 +136,7 @@ def resolve_token(config: FixPathConfig, batch: BatchReport) -> Refusal | None:
     """The device the bearer token belongs to (and so its staff member and grid)."""
     batch.device = device_registry.by_token_hash(config.redis, hash_token(batch.token))
     if batch.device is None:
-        return Refusal(401, "unauthorized", "设备令牌无效或已注销 (unknown or revoked)")
+        return Refusal(401, "unauthorized", UNKNOWN_TOKEN)
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import redis
 from flask import Blueprint, Response, jsonify, request
 
-from dashboard.api.device_auth import bearer_token
+from dashboard.api.device_auth import MISSING_TOKEN, bearer_token
 from dashboard.api.errors import api_error, redis_unavailable
 from dashboard.api.fix_path import (
     BATCH_PATH,
@@ -51,7 +51,7 @@ def positions_blueprint(services: Services) -> Blueprint:
     def post_positions() -> Response | tuple[Response, int]:
         token = bearer_token()
         if token is None:  # before the body is read: no credentials, no work
-            return api_error(401, "unauthorized", "缺少设备令牌 (missing Bearer token)")
+            return api_error(401, "unauthorized", MISSING_TOKEN)
         batch = BatchReport(token=token, body=request.get_data(cache=False))
         try:
             refusal = run_path(BATCH_PATH, config, batch)
