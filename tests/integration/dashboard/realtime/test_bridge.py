@@ -10,17 +10,19 @@ from __future__ import annotations
 import redis
 
 from dashboard.realtime.bridge import RealtimeBridge
+from data.incidents.categories import default_categories
+from data.org_tree import OrgTree
 from streams.keys import ALERTS_STREAM, EVENTS_STREAM
 
 
 def _bridge(r: redis.Redis) -> RealtimeBridge:
     return RealtimeBridge(
-        None,  # type: ignore[arg-type]  # not emitting here
+        None,  # no Socket.IO: only the stream reads are tested
         r,
-        load_tree=lambda: None,  # type: ignore[arg-type,return-value]
+        load_tree=OrgTree,
         load_roster=dict,
         interval_s=0.25,
-        categories=None,  # type: ignore[arg-type]
+        categories=default_categories(),
     )
 
 

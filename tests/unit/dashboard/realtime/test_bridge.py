@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from dashboard.realtime.bridge import POSITION_EVENT, Delta, RealtimeBridge
+from data.incidents.categories import default_categories
 from data.models import POST_LABELS, Post
 from streams.codec import StreamFix
 from streams.keys import STAFF_STATE_STREAM
@@ -30,12 +31,12 @@ class _FakeSocketIO:
 def _bridge(rooms: set[str]) -> tuple[RealtimeBridge, _FakeSocketIO]:
     socketio = _FakeSocketIO(rooms)
     bridge = RealtimeBridge(
-        socketio,  # type: ignore[arg-type]
-        r=None,  # type: ignore[arg-type]
+        socketio,  # a stand-in that records what is emitted (flask_socketio is untyped)
+        r=None,  # type: ignore[arg-type]  # no Redis: the entries are handed to collect()
         load_tree=lambda: TREE,
         load_roster=lambda: ROSTER,
         interval_s=0.25,
-        categories=None,  # type: ignore[arg-type]
+        categories=default_categories(),
     )
     bridge.reload(force=True)
     return bridge, socketio
