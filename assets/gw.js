@@ -178,25 +178,29 @@
   // Per-page browser state lives on window, never on the server.
   var live = { focus: null, byId: {}, fixTimes: [], meta: null };
 
+  // A marker row is dashboard/realtime/bridge.py's Delta, sent as an array in its
+  // field order: [staff, lat, lon, ts, state, battery, name, post, grid].
+  var STAFF = 0, LAT = 1, LON = 2, TS = 3, STATE = 4, BATTERY = 5, NAME = 6, POST = 7, GRID = 8;
+
   function feature(row) {
     return {
       type: "Feature",
-      geometry: { type: "Point", coordinates: [row[2], row[1]] },
+      geometry: { type: "Point", coordinates: [row[LON], row[LAT]] },
       properties: {
-        id: row[0], ts: row[3], state: row[4], battery: row[5],
-        name: row[6], post: row[7], grid: row[8],
+        id: row[STAFF], ts: row[TS], state: row[STATE], battery: row[BATTERY],
+        name: row[NAME], post: row[POST], grid: row[GRID],
       },
     };
   }
 
   function applyRow(row) {
-    var current = live.byId[row[0]];
-    if (row[1] === null) {            // a state change without a position
-      if (current) { current.properties.state = row[4]; }
+    var current = live.byId[row[STAFF]];
+    if (row[LAT] === null) {          // a state change without a position
+      if (current) { current.properties.state = row[STATE]; }
       return false;
     }
-    if (current && current.properties.ts > row[3]) { return false; }
-    live.byId[row[0]] = feature(row);
+    if (current && current.properties.ts > row[TS]) { return false; }
+    live.byId[row[STAFF]] = feature(row);
     return true;
   }
 

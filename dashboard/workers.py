@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from dashboard.auth.socket_sessions import SocketSessions
 from dashboard.context import state_rules
-from dashboard.realtime.bridge import RealtimeBridge
+from dashboard.realtime.bridge import RealtimeBridge, Roster
 from dashboard.runtime.embedded_redis import EmbeddedRedis
 from dashboard.services import Services
 from dashboard.settings import Settings
@@ -129,7 +129,7 @@ def _realtime_bridge(app: BuiltApp) -> RealtimeBridge:
         app.tree.invalidate()
         return app.tree.get()
 
-    def load_roster() -> dict:
+    def load_roster() -> Roster:
         with services.sessions() as session:
             return staff_roster(session)
 
@@ -138,7 +138,6 @@ def _realtime_bridge(app: BuiltApp) -> RealtimeBridge:
         services.redis,
         load_tree=load_tree,
         load_roster=load_roster,
-        rules=state_rules(services.settings),
         interval_s=services.settings.push_interval_s,
         categories=services.categories,
     )

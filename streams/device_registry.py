@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import msgspec
 import redis
+from redis.typing import EncodableT, FieldT
 
 from data.devices import DeviceInfo
 from streams.keys import DEVICE_BY_IDENTIFIER, DEVICE_BY_TOKEN
@@ -48,8 +49,8 @@ def sync_all(r: redis.Redis, devices: list[DeviceInfo]) -> None:
     pipe.delete(DEVICE_BY_TOKEN, DEVICE_BY_IDENTIFIER)
     for start in range(0, len(devices), 5000):
         chunk = devices[start : start + 5000]
-        by_token = {d.token_hash: _live(d) for d in chunk if d.active}
-        by_ident = {d.identifier: _live(d) for d in chunk if d.active}
+        by_token: dict[FieldT, EncodableT] = {d.token_hash: _live(d) for d in chunk if d.active}
+        by_ident: dict[FieldT, EncodableT] = {d.identifier: _live(d) for d in chunk if d.active}
         if by_token:
             pipe.hset(DEVICE_BY_TOKEN, mapping=by_token)
             pipe.hset(DEVICE_BY_IDENTIFIER, mapping=by_ident)

@@ -36,7 +36,8 @@ def ingest_minute_key(epoch_minute: int) -> str:
 STAFF_STATE = "gw:staff:state"
 #: staff currently online, scored by last fix time; the offline sweep reads its low end
 STAFF_ONLINE = "gw:staff:online"
-#: state changes that no fix carries (going offline), for the browser bridge
+#: the position consumer's output, for the browser bridge: one entry per applied batch
+#: (field "u": fixes with their state) and one per staff member gone offline ("s", "state")
 STAFF_STATE_STREAM = "gw:staffstate"
 
 #: consumer group of the incident-effects worker (streams/incident_effects.py)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import msgspec
 import redis
+from redis.typing import EncodableT
 
 from streams.codec import StreamFix, decode_stream_fix
 from streams.keys import (
@@ -25,9 +26,12 @@ OFFLINE = "offline"
 
 # Apply one fix per staff member unless an equal-or-newer one is already stored,
 # so a late batch from a terminal's offline buffer never moves anyone backwards.
+# The applied ones, each with its state, go out as ONE state-stream entry (field
+# "u": a JSON array of ``StaffUpdate``s) for the browser bridge: the push shows what
+# the consumer decided, and the state rules run once. ARGV[1] is the stream's MAXLEN.
 _APPLY_FIXES = """
-local applied = 0
-for i = 1, #ARGV, 6 do
+local applied = {}
+for i = 2, #ARGV, 6 do
   local staff, ts = ARGV[i], tonumber(ARGV[i + 1])
   local prev = redis.call('ZSCORE', KEYS[2], staff)
   if (not prev) or tonumber(prev) < ts then
@@ -36,10 +40,14 @@ for i = 1, #ARGV, 6 do
     redis.call('GEOADD', KEYS[3], ARGV[i + 2], ARGV[i + 3], staff)
     redis.call('HSET', KEYS[4], staff, ARGV[i + 4])
     redis.call('ZADD', KEYS[5], ts, staff)
-    applied = applied + 1
+    applied[#applied + 1] = '[' .. ARGV[i + 5] .. ',"' .. ARGV[i + 4] .. '"]'
   end
 end
-return applied
+if #applied > 0 then
+  local batch = '[' .. table.concat(applied, ',') .. ']'
+  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[1], '*', 'u', batch)
+end
+return #applied
 """
 
 # Move everyone not heard from since the cutoff to "offline", once, and say so
@@ -53,6 +61,27 @@ for _, staff in ipairs(gone) do
 end
 return #gone
 """
+
+
+#: entries kept on the state stream (approximately): the bridge reads it as it grows
+STATE_STREAM_MAXLEN = 10_000
+#: the field of a state-stream entry that carries a batch of ``StaffUpdate``s
+UPDATES_FIELD = b"u"
+
+
+class StaffUpdate(msgspec.Struct, array_like=True, frozen=True):
+    """A fix the consumer applied, with the state it computed: what the push forwards."""
+
+    fix: StreamFix
+    state: str
+
+
+_updates_decoder = msgspec.json.Decoder(list[StaffUpdate])
+
+
+def decode_updates(payload: bytes) -> list[StaffUpdate]:
+    """The ``StaffUpdate``s of one state-stream entry's ``UPDATES_FIELD``."""
+    return _updates_decoder.decode(payload)
 
 
 @dataclass(frozen=True)
@@ -71,6 +100,11 @@ class StateRules:
 _encoder = msgspec.json.Encoder()
 
 
+def _text(value: bytes | str) -> str:
+    """A reply as text (the clients here answer bytes; a decoding client, str)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class LiveState:
     def __init__(self, r: redis.Redis, rules: StateRules) -> None:
         self.r = r
@@ -79,20 +113,27 @@ class LiveState:
         self._sweep = r.register_script(_SWEEP_OFFLINE)
 
     def apply(self, fixes: Iterable[StreamFix], now: float | None = None) -> int:
-        """Store the newest fix per staff member; returns how many changed."""
+        """Store the newest fix per staff member and publish the changes; returns how many."""
         now = time.time() if now is None else now
         newest: dict[int, StreamFix] = {}
         for fix in fixes:
             seen = newest.get(fix.staff)
             if seen is None or fix.ts > seen.ts:
                 newest[fix.staff] = fix
-        args: list[object] = []
+        args: list[EncodableT] = [STATE_STREAM_MAXLEN]
         for fix in newest.values():
             state = self.rules.state_of(fix, now)
             args += [fix.staff, repr(fix.ts), fix.lon, fix.lat, state, _encoder.encode(fix)]
-        if not args:
+        if not newest:
             return 0
-        keys = [STAFF_LAST_FIX, STAFF_SEEN, STAFF_GEO, STAFF_STATE, STAFF_ONLINE]
+        keys = [
+            STAFF_LAST_FIX,
+            STAFF_SEEN,
+            STAFF_GEO,
+            STAFF_STATE,
+            STAFF_ONLINE,
+            STAFF_STATE_STREAM,
+        ]
         return int(self._apply(keys=keys, args=args))
 
     def sweep_offline(self, now: float | None = None) -> int:
@@ -100,7 +141,8 @@ class LiveState:
         cutoff = now - self.rules.offline_after_s
         return int(
             self._sweep(
-                keys=[STAFF_ONLINE, STAFF_STATE, STAFF_STATE_STREAM], args=[repr(cutoff), 10_000]
+                keys=[STAFF_ONLINE, STAFF_STATE, STAFF_STATE_STREAM],
+                args=[repr(cutoff), STATE_STREAM_MAXLEN],
             )
         )
 
@@ -109,7 +151,7 @@ class LiveState:
         if not staff_ids:
             return {}
         raw = self.r.hmget(STAFF_STATE, list(staff_ids))
-        return {s: v.decode() for s, v in zip(staff_ids, raw, strict=True) if v}
+        return {s: _text(v) for s, v in zip(staff_ids, raw, strict=True) if v}
 
     def latest(self, staff_ids: Sequence[int]) -> dict[int, tuple[StreamFix, str]]:
         """Latest fix and state of each staff member that has reported."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis
+from redis.typing import GeoSearchResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -58,17 +59,12 @@ def nearest_staff(
         count=limit * 4,
         withdist=True,
     )
-    distances: dict[int, float] = {}
-    for member, distance in hits:  # type: ignore[union-attr]
-        try:
-            distances[int(member)] = float(distance)
-        except ValueError:
-            continue
+    distances = _distances(hits)
     if not distances:
         return []
     ids = list(distances)
-    states = dict(zip(ids, r.hmget(STAFF_STATE, ids), strict=True))  # type: ignore[arg-type]
-    on_duty = [s for s in ids if (states.get(s) or b"").decode() in ON_DUTY]
+    states = {s: _text(v) for s, v in zip(ids, r.hmget(STAFF_STATE, ids), strict=True)}
+    on_duty = [s for s in ids if states[s] in ON_DUTY]
     if not on_duty:
         return []
     rows = session.execute(
@@ -87,10 +83,35 @@ def nearest_staff(
             node_id=node_id,
             node_name=node_name,
             node_path=path,
-            state=(states[staff_id] or b"").decode(),
+            state=states[staff_id],
             distance_m=round(distances[staff_id], 1),
         )
         for staff_id, name, node_id, node_name, path in rows
     ]
     found.sort(key=lambda s: (s.distance_m, s.staff_id))
     return found[:limit]
+
+
+def _distances(hits: GeoSearchResponse) -> dict[int, float]:
+    """Staff id -> metres from a GEOSEARCH ... WITHDIST reply (pairs of member, distance)."""
+    distances: dict[int, float] = {}
+    for hit in hits:
+        if not isinstance(hit, list | tuple):
+            continue  # not a WITHDIST pair
+        member, distance = hit[0], hit[1]
+        if not isinstance(member, bytes | str | int) or not isinstance(
+            distance, str | bytes | float
+        ):
+            continue
+        try:
+            distances[int(member)] = float(distance)
+        except ValueError:
+            continue
+    return distances
+
+
+def _text(value: bytes | str | None) -> str:
+    """A state from the hash as text ("" for none)."""
+    if value is None:
+        return ""
+    return value.decode() if isinstance(value, bytes) else value

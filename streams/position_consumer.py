@@ -1,10 +1,17 @@
-"""The position consumer group: stream of fixes in, latest fix and state per staff out."""
+"""The position consumer group: stream of fixes in, latest fix and state per staff out.
+
+Its output is also what the wall is pushed: each applied batch goes out as one
+entry on ``STAFF_STATE_STREAM`` (written by ``LiveState.apply`` in the same script
+call, so it costs no extra round trip), and the realtime bridge forwards those
+entries instead of decoding the raw position stream and judging state again.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 import redis
@@ -25,9 +32,9 @@ class PositionConsumer(StreamWorker):
         consumer: str,
         *,
         sweep_every_s: float = 5.0,
-        **kwargs: object,
+        **worker_options: Any,  # StreamWorker's keyword options (batch, block_ms, ...)
     ) -> None:
-        super().__init__(r, POSITIONS_STREAM, POSITIONS_GROUP, consumer, **kwargs)  # type: ignore[arg-type]
+        super().__init__(r, POSITIONS_STREAM, POSITIONS_GROUP, consumer, **worker_options)
         self.live = LiveState(r, rules)
         self.sweep_every_s = sweep_every_s
         self._next_sweep = 0.0

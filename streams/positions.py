@@ -47,11 +47,14 @@ def append_fixes(
     min_id = f"{int((now - retention_s) * 1000)}-0"
     minute_key = ingest_minute_key(int(now // 60))
     encode = encode_stream_fix
-    args = [POSITIONS_STREAM, minute_key, min_id, *[encode(fix) for fix in fixes]]
+    args: list[str | bytes] = [POSITIONS_STREAM, minute_key, min_id]
+    args += [encode(fix) for fix in fixes]
+    ids: list[bytes]
     try:
-        return r.evalsha(_APPEND_SHA, 2, *args)  # type: ignore[return-value]
+        ids = r.evalsha(_APPEND_SHA, 2, *args)
     except redis.exceptions.NoScriptError:  # first call, or Redis restarted / flushed scripts
-        return r.eval(_APPEND, 2, *args)  # type: ignore[return-value]
+        ids = r.eval(_APPEND, 2, *args)
+    return ids
 
 
 def fixes_last_minute(r: redis.Redis, now: float | None = None) -> int:

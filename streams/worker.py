@@ -11,12 +11,27 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import redis
+from redis.typing import XReadGroupResponse, XReadResponse
 
 from streams.loops import Heartbeat, supervise
 
 Entry = tuple[bytes, dict[bytes, bytes]]
+
+
+def stream_batches(reply: XReadResponse | XReadGroupResponse | None) -> list[list[Any]]:
+    """An XREAD/XREADGROUP reply as ``[[stream, [entry, ...]], ...]``.
+
+    That is RESP2's shape, the protocol every client here speaks; RESP3 answers a
+    map of stream to entries, folded into the same shape. None (timed out) is empty.
+    """
+    if reply is None:
+        return []
+    if isinstance(reply, dict):
+        return [[stream, entries] for stream, entries in reply.items()]
+    return reply
 
 
 class StreamWorker:
@@ -94,7 +109,7 @@ class StreamWorker:
         reply = self.r.xreadgroup(
             self.group, self.consumer, {self.stream: ">"}, count=self.batch, block=self.block_ms
         )
-        for _stream, entries in reply or []:
+        for _stream, entries in stream_batches(reply):
             done += self._process(entries)
         self.tick()
         return done

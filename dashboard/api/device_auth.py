@@ -16,6 +16,9 @@ from data.models import OrgNode, Staff
 from streams import device_registry
 
 GATEWAY_TOKEN_HEADER = "X-Gridwatch-Token"
+#: what a terminal without a usable token is told, by every endpoint it calls (401)
+MISSING_TOKEN = "缺少设备令牌 (missing Bearer token)"
+UNKNOWN_TOKEN = "设备令牌无效或已注销 (unknown or revoked)"
 
 
 def bearer_token() -> str | None:
@@ -42,13 +45,13 @@ def device_staff(services: Services) -> tuple[Staff, OrgNode] | Response:
     """
     token = bearer_token()
     if token is None:
-        return api_error(401, "unauthorized", "缺少设备令牌 (missing Bearer token)")
+        return api_error(401, "unauthorized", MISSING_TOKEN)
     try:
         device = device_registry.by_token_hash(services.redis, hash_token(token))
     except (redis.ConnectionError, redis.TimeoutError):
         return redis_unavailable()
     if device is None:
-        return api_error(401, "unauthorized", "设备令牌无效或已注销 (unknown or revoked)")
+        return api_error(401, "unauthorized", UNKNOWN_TOKEN)
     with services.sessions() as session:
         row = session.execute(
             select(Staff, OrgNode)

@@ -1,7 +1,7 @@
 """Validation of terminal fixes: every item judged on its own, none lost for another.
 
 Pure functions (no Redis, no Flask), so the rules are unit-tested over a wide
-input space; the HTTP layer in ``api_positions`` only moves bytes.
+input space; the steps of ``dashboard/api/fix_path.py`` call them in order.
 """
 
 from __future__ import annotations
@@ -144,7 +144,9 @@ def _number(params: Mapping[str, object], *names: str) -> float | None:
         if value is None or value == "":
             continue
         try:
-            number = float(value)  # type: ignore[arg-type]
+            if not isinstance(value, str | int | float):  # JSON lists, objects
+                raise TypeError(value)
+            number = float(value)
         except (TypeError, ValueError):
             raise FixError(f"{name}: {value!r} is not a number") from None
         if not math.isfinite(number):

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import msgspec
 
@@ -151,15 +151,16 @@ def _run_http_clients(
     ]
     try:
         for p in procs:
-            if p.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
+            if _pipes(p)[1].readline().strip() != "ready":
                 raise RuntimeError(f"bench client exited early ({p.wait()})")
         started = time.monotonic()
         for p in procs:
-            p.stdin.write("go\n")  # type: ignore[union-attr]
-            p.stdin.flush()  # type: ignore[union-attr]
+            stdin = _pipes(p)[0]
+            stdin.write("go\n")
+            stdin.flush()
         results = []
         for p in procs:
-            line = p.stdout.readline()  # type: ignore[union-attr]
+            line = _pipes(p)[1].readline()
             if not line:
                 raise RuntimeError(f"bench client failed ({p.wait()})")
             results.append(json.loads(line))
@@ -173,6 +174,12 @@ def _run_http_clients(
                 if stream is not None:
                     stream.close()
     return sum(a for a, _ in results), sum(f for _, f in results), elapsed
+
+
+def _pipes(proc: subprocess.Popen[str]) -> tuple[IO[str], IO[str]]:
+    """The stdin and stdout of a client started with both piped."""
+    assert proc.stdin is not None and proc.stdout is not None, "started with PIPE"
+    return proc.stdin, proc.stdout
 
 
 def _redis_cpu(r: Any) -> float:
@@ -338,104 +345,170 @@ def _measure(
     profile: bool,
     console: Any,
 ) -> dict[str, float]:
+    """Run every measurement in one throw-away world and print the table."""
     import redis
-    from rich.table import Table
+
+    with _bench_world(settings, batch) as (app, token, _tmp), _served(app, profile) as served:
+        port, profiler = served
+        r = redis.Redis.from_url(app.services.settings.redis_url)
+        try:
+            figures = _http_figures(
+                r, _Target(port, token, b"", seconds), batch, clients, mode, console
+            )
+            retention = app.services.settings.position_retention_s
+            figures.update(_redis_figures(r, batch, seconds, retention, console))
+            figures.update(_consumer_figures(r, app.services.settings, seconds, console))
+        finally:
+            r.close()
+    figures["ratio"] = (
+        figures["http_fixes_per_s"] / figures["raw_xadd_per_s"]
+        if figures["raw_xadd_per_s"]
+        else 0.0
+    )
+    figures.update(batch=float(batch), clients=float(clients), cores=float(os.cpu_count() or 1))
+    _print_table(figures, mode, console)
+    if profiler is not None:
+        print(profiler.report())  # plain: rich would wrap pstats' wide lines
+    return figures
+
+
+@contextlib.contextmanager
+def _served(app: Any, profile: bool) -> Iterator[tuple[int, _ProfiledWsgi | None]]:
+    """The app's WSGI server in a thread of this process: (port, profiler if asked)."""
     from werkzeug.serving import make_server
 
     from dashboard.runtime.processes import free_port
     from dashboard.web.server import KeepAliveHandler
-    from streams.codec import StreamFix, encode_stream_fix
+
+    port = free_port(HOST)
+    profiler = _ProfiledWsgi(app.server) if profile else None
+    wsgi: Any = profiler if profiler is not None else app.server
+    server = make_server(HOST, port, wsgi, threaded=True, request_handler=KeepAliveHandler)
+    thread = threading.Thread(target=server.serve_forever, name="bench-http", daemon=True)
+    thread.start()
+    try:
+        yield port, profiler
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def _http_figures(
+    r: Any, target: _Target, batch: int, clients: int, mode: str, console: Any
+) -> dict[str, float]:
+    """Fixes/s through ``POST /api/v1/positions`` and the CPU it took (server, Redis)."""
+    started_at = time.time()
+    target = _Target(target.port, target.token, _batch_body(batch, started_at), target.seconds)
+    kind = "进程" if mode == "process" else "线程"
+    console.print(f"[cyan]HTTP: {clients} 个客户端{kind}，每批 {batch} 条，{target.seconds:g} s …")
+    cpu_before, redis_before = time.process_time(), _redis_cpu(r)
+    accepted, failed, elapsed = _run_http_clients(target, batch, started_at, clients, mode)
+    # CPU seconds per wall second: what is saturated (1.0 = one full core)
+    return {
+        "http_fixes_per_s": accepted / elapsed,
+        "failed_requests": float(failed),
+        "server_cpu_cores": (time.process_time() - cpu_before) / elapsed,
+        "redis_cpu_cores": (_redis_cpu(r) - redis_before) / elapsed,
+    }
+
+
+def _stream_fixes(batch: int, staff: int = 1) -> list[Any]:
+    """``batch`` stream fixes of ``staff`` staff members (round robin), newest last."""
+    from streams.codec import StreamFix
+
+    now = time.time()
+    return [
+        StreamFix(1 + i % staff, 1, _LAT, _LON, now - (batch - i) * 0.2, 1.2, 90.0, 6.5, 80.0, 1)
+        for i in range(batch)
+    ]
+
+
+def _redis_figures(
+    r: Any, batch: int, seconds: float, retention: int, console: Any
+) -> dict[str, float]:
+    """Appends/s of ``append_fixes`` alone, and of one XADD per fix (the reference)."""
+    from streams.codec import encode_stream_fix
     from streams.keys import POSITIONS_STREAM
     from streams.positions import append_fixes
 
-    with _bench_world(settings, batch) as (app, token, _tmp):
-        port = free_port(HOST)
-        wsgi: Any = app.server
-        profiler = _ProfiledWsgi(app.server) if profile else None
-        if profiler is not None:
-            wsgi = profiler
-        server = make_server(HOST, port, wsgi, threaded=True, request_handler=KeepAliveHandler)
-        thread = threading.Thread(target=server.serve_forever, name="bench-http", daemon=True)
-        thread.start()
-        r = redis.Redis.from_url(app.services.settings.redis_url)
-        try:
-            started_at = time.time()
-            target = _Target(port, token, _batch_body(batch, started_at), seconds)
-            console.print(
-                f"[cyan]HTTP: {clients} 个客户端{'进程' if mode == 'process' else '线程'}，"
-                f"每批 {batch} 条，{seconds:g} s …"
-            )
-            cpu_before, redis_before = time.process_time(), _redis_cpu(r)
-            accepted, failed, http_elapsed = _run_http_clients(
-                target, batch, started_at, clients, mode
-            )
-            # CPU seconds per wall second: what is saturated (1.0 = one full core)
-            server_cpu = (time.process_time() - cpu_before) / http_elapsed
-            redis_cpu = (_redis_cpu(r) - redis_before) / http_elapsed
-            http_rate = accepted / http_elapsed
-            retention = app.services.settings.position_retention_s
+    fixes = _stream_fixes(batch)
+    console.print(f"[cyan]Redis: append_fixes，每批 {batch} 条，{seconds:g} s …")
+    raw_done, raw_elapsed = _timed(
+        seconds, lambda: len(append_fixes(r, fixes, retention, time.time()))
+    )
+    payloads = [encode_stream_fix(f) for f in fixes]
 
-            now = time.time()
-            fixes = [
-                StreamFix(1, 1, _LAT, _LON, now - i * 0.2, 1.2, 90.0, 6.5, 80.0, 1)
-                for i in range(batch)
-            ]
-            console.print(f"[cyan]Redis: append_fixes，每批 {batch} 条，{seconds:g} s …")
-            raw_done, raw_elapsed = _timed(
-                seconds, lambda: len(append_fixes(r, fixes, retention, time.time()))
-            )
-            raw_rate = raw_done / raw_elapsed
+    def plain_pipeline() -> int:
+        pipe = r.pipeline(transaction=False)
+        min_id = f"{int((time.time() - retention) * 1000)}-0"
+        for p in payloads:
+            pipe.xadd(POSITIONS_STREAM, {"f": p}, minid=min_id, approximate=True)
+        return len(pipe.execute())
 
-            payloads = [encode_stream_fix(f) for f in fixes]
-
-            def plain_pipeline() -> int:
-                pipe = r.pipeline(transaction=False)
-                min_id = f"{int((time.time() - retention) * 1000)}-0"
-                for p in payloads:
-                    pipe.execute_command(
-                        "XADD", POSITIONS_STREAM, "MINID", "~", min_id, "*", "f", p
-                    )
-                return len(pipe.execute())
-
-            console.print("[cyan]Redis: 逐条 XADD 流水线（参照）…")
-            plain_done, plain_elapsed = _timed(min(seconds, 3.0), plain_pipeline)
-            plain_rate = plain_done / plain_elapsed
-            stream_len = int(r.xlen(POSITIONS_STREAM))
-        finally:
-            r.close()
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
-
-    figures: dict[str, float] = {
-        "http_fixes_per_s": http_rate,
-        "raw_xadd_per_s": raw_rate,
-        "ratio": http_rate / raw_rate if raw_rate else 0.0,
-        "plain_pipeline_xadd_per_s": plain_rate,
-        "batch": float(batch),
-        "clients": float(clients),
-        "cores": float(os.cpu_count() or 1),
-        "failed_requests": float(failed),
-        "server_cpu_cores": server_cpu,
-        "redis_cpu_cores": redis_cpu,
-        "stream_length": float(stream_len),
+    console.print("[cyan]Redis: 逐条 XADD 流水线（参照）…")
+    plain_done, plain_elapsed = _timed(min(seconds, 3.0), plain_pipeline)
+    return {
+        "raw_xadd_per_s": raw_done / raw_elapsed,
+        "plain_pipeline_xadd_per_s": plain_done / plain_elapsed,
+        "stream_length": float(r.xlen(POSITIONS_STREAM)),
     }
+
+
+#: what the consumer bench feeds per call: one read's worth of entries, many staff
+_CONSUMER_BATCH, _CONSUMER_STAFF = 500, 1000
+
+
+def _consumer_figures(r: Any, settings: Settings, seconds: float, console: Any) -> dict[str, float]:
+    """Fixes/s through the position consumer's ``handle``: live state and the push's feed.
+
+    Entries are built outside the timed calls; each batch is newer than the last, so
+    every fix is applied and published (the dearest case).
+    """
+    from dashboard.context import state_rules
+    from streams.codec import encode_stream_fix
+    from streams.position_consumer import PositionConsumer
+
+    consumer = PositionConsumer(r, state_rules(settings), "bench")
+    console.print(
+        f"[cyan]消费者: handle，每批 {_CONSUMER_BATCH} 条，{_CONSUMER_STAFF} 人，{seconds:g} s …"
+    )
+    done, spent = 0, 0.0
+    deadline = time.monotonic() + min(seconds, 5.0)
+    while time.monotonic() < deadline:
+        fixes = _stream_fixes(_CONSUMER_BATCH, _CONSUMER_STAFF)
+        entries = [(b"0-0", {b"f": encode_stream_fix(fix)}) for fix in fixes]
+        started = time.monotonic()
+        consumer.handle(entries)
+        spent += time.monotonic() - started
+        done += len(entries)
+    return {"consumer_fixes_per_s": done / spent if spent else 0.0}
+
+
+def _print_table(figures: dict[str, float], mode: str, console: Any) -> None:
+    from rich.table import Table
+
     table = Table(title="定位写入吞吐 (ingest throughput)")
     table.add_column("指标 (figure)")
     table.add_column("值 (value)", justify="right")
-    table.add_row("HTTP fixes/s (POST /api/v1/positions)", f"{http_rate:,.0f}")
-    table.add_row("raw XADD/s (append_fixes, same batches)", f"{raw_rate:,.0f}")
-    table.add_row("ratio HTTP / raw", f"{figures['ratio']:.2f}")
-    table.add_row("plain pipelined XADD/s (one command per fix)", f"{plain_rate:,.0f}")
-    table.add_row("batch size", str(batch))
-    table.add_row(f"clients ({mode})", str(clients))
-    table.add_row("cores (os.cpu_count())", str(os.cpu_count()))
-    table.add_row("failed requests", str(failed))
     server_label = "server process" if mode == "process" else "server + client threads"
-    table.add_row(f"CPU during HTTP: {server_label} (cores)", f"{server_cpu:.2f}")
-    table.add_row("CPU during HTTP: redis-server (cores)", f"{redis_cpu:.2f}")
-    table.add_row("stream length at end", f"{stream_len:,}")
+    rows = [
+        ("HTTP fixes/s (POST /api/v1/positions)", f"{figures['http_fixes_per_s']:,.0f}"),
+        ("raw XADD/s (append_fixes, same batches)", f"{figures['raw_xadd_per_s']:,.0f}"),
+        ("ratio HTTP / raw", f"{figures['ratio']:.2f}"),
+        (
+            "plain pipelined XADD/s (one command per fix)",
+            f"{figures['plain_pipeline_xadd_per_s']:,.0f}",
+        ),
+        ("consumer fixes/s (live state + push feed)", f"{figures['consumer_fixes_per_s']:,.0f}"),
+        ("batch size", f"{figures['batch']:.0f}"),
+        (f"clients ({mode})", f"{figures['clients']:.0f}"),
+        ("cores (os.cpu_count())", f"{figures['cores']:.0f}"),
+        ("failed requests", f"{figures['failed_requests']:.0f}"),
+        (f"CPU during HTTP: {server_label} (cores)", f"{figures['server_cpu_cores']:.2f}"),
+        ("CPU during HTTP: redis-server (cores)", f"{figures['redis_cpu_cores']:.2f}"),
+        ("stream length at end", f"{figures['stream_length']:,.0f}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
     console.print(table)
-    if profiler is not None:
-        print(profiler.report())  # plain: rich would wrap pstats' wide lines
-    return figures

@@ -22,7 +22,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +31,7 @@ import msgspec
 import redis
 import requests
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dashboard.cli.sim_alerts import AlertPlayer
 from dashboard.cli.sim_incidents import IncidentPlayer
@@ -240,21 +241,7 @@ def provision(
     try:
         upgrade(engine)
         with make_sessionmaker(engine).begin() as session:
-            rows = session.execute(
-                select(Staff.id, Staff.node_id, OrgNode.boundary)
-                .join(OrgNode, OrgNode.id == Staff.node_id)
-                .where(Staff.active.is_(True), OrgNode.kind == NodeKind.GRID)
-                .order_by(Staff.id)
-            ).all()
-            if not rows:
-                raise SimulatorError(
-                    "数据库里没有网格人员，请先运行 gridwatch seed (no grid staff)"
-                )
-            rng = random.Random(seed)
-            chosen = sorted(rng.sample(rows, min(staff_count, len(rows))), key=lambda r: r[0])
-            osmand_ids = {
-                row[0] for row in rng.sample(chosen, round(len(chosen) * max(0.0, osmand_share)))
-            }
+            chosen, osmand_ids = _choose_staff(session, staff_count, osmand_share, seed)
             existing = {
                 d.identifier: d
                 for d in session.scalars(
@@ -266,29 +253,18 @@ def provision(
             for staff_id, grid_id, boundary in chosen:
                 identifier = f"sim-{staff_id}"
                 is_osmand = staff_id in osmand_ids
-                device = existing.get(identifier)
-                token: str | None = None
-                old_hash: str | None = None
-                if device is None:
-                    issued = device_records.add_device(session, identifier, staff_id)
-                    token, info = issued.token, issued.device
-                elif device.status != DeviceStatus.ACTIVE or device.staff_id != staff_id:
-                    log.warning(
-                        "终端 %s 已注销或另有归属，跳过 (revoked or reassigned)", identifier
-                    )
+                registered = _register_terminal(
+                    session,
+                    existing.get(identifier),
+                    identifier,
+                    staff_id,
+                    grid_id,
+                    is_osmand,
+                    tokens,
+                )
+                if registered is None:
                     continue
-                else:
-                    known = (tokens or {}).get(identifier)
-                    if is_osmand or (
-                        known and device_records.hash_token(known) == device.token_hash
-                    ):
-                        token = known
-                        info = device_records.DeviceInfo(
-                            device.id, identifier, staff_id, grid_id, device.token_hash, True
-                        )
-                    else:
-                        issued, old_hash = device_records.rotate_token(session, identifier)
-                        token, info = issued.token, issued.device
+                token, info, old_hash = registered
                 published.append((info, old_hash))
                 terminals.append(
                     Terminal(
@@ -305,6 +281,58 @@ def provision(
         engine.dispose()
     _publish(settings, published)
     return terminals
+
+
+def _choose_staff(
+    session: Session, staff_count: int, osmand_share: float, seed: int
+) -> tuple[list[tuple[int, int, Any]], set[int]]:
+    """Grid staff picked by ``seed`` (same seed, same people), and which of them use OsmAnd."""
+    rows = [
+        (staff_id, grid_id, boundary)
+        for staff_id, grid_id, boundary in session.execute(
+            select(Staff.id, Staff.node_id, OrgNode.boundary)
+            .join(OrgNode, OrgNode.id == Staff.node_id)
+            .where(Staff.active.is_(True), OrgNode.kind == NodeKind.GRID)
+            .order_by(Staff.id)
+        )
+    ]
+    if not rows:
+        raise SimulatorError("数据库里没有网格人员，请先运行 gridwatch seed (no grid staff)")
+    rng = random.Random(seed)
+    chosen = sorted(rng.sample(rows, min(staff_count, len(rows))), key=lambda r: r[0])
+    osmand_ids = {row[0] for row in rng.sample(chosen, round(len(chosen) * max(0.0, osmand_share)))}
+    return chosen, osmand_ids
+
+
+def _register_terminal(
+    session: Session,
+    device: Device | None,
+    identifier: str,
+    staff_id: int,
+    grid_id: int,
+    is_osmand: bool,
+    tokens: dict[str, str] | None,
+) -> tuple[str | None, device_records.DeviceInfo, str | None] | None:
+    """(token, device record, replaced token hash) of a staff member's terminal.
+
+    A new terminal is added; one known with its current token (or an OsmAnd one,
+    which needs none) is kept; any other is rotated. None for a terminal revoked or
+    now someone else's: that one is left alone.
+    """
+    if device is None:
+        issued = device_records.add_device(session, identifier, staff_id)
+        return issued.token, issued.device, None
+    if device.status != DeviceStatus.ACTIVE or device.staff_id != staff_id:
+        log.warning("终端 %s 已注销或另有归属，跳过 (revoked or reassigned)", identifier)
+        return None
+    known = (tokens or {}).get(identifier)
+    if is_osmand or (known and device_records.hash_token(known) == device.token_hash):
+        info = device_records.DeviceInfo(
+            device.id, identifier, staff_id, grid_id, device.token_hash, True
+        )
+        return known, info, None
+    issued, old_hash = device_records.rotate_token(session, identifier)
+    return issued.token, issued.device, old_hash
 
 
 def _publish(
@@ -626,13 +654,7 @@ def _loop(
             _print_stats(stats, quiet=sum(w.quiet_until > now for w in walkers))
         if now >= next_advance and batch_terminals:
             next_advance = now + ADVANCE_EVERY_S
-            sample = players.rng.sample(batch_terminals, min(ADVANCE_SAMPLE, len(batch_terminals)))
-            for chosen in sample:
-                submit(players.advance, chosen.terminal.token)
-            # an alert concerns many more people than an incident: poll a wider sample
-            wider = min(ALERT_SAMPLE, len(batch_terminals))
-            for chosen in players.rng.sample(batch_terminals, wider):
-                submit(alert_players.confirm, chosen.terminal.token)
+            _play_cases(players, alert_players, batch_terminals, submit)
         due, index = schedule[0]
         if due > now:
             stop.wait(min(due, next_report, end) - now)
@@ -650,17 +672,45 @@ def _loop(
             walker.quiet_until = now + walker.rng.uniform(0.6, 1.4) * quiet_mean_s
             walker.buffer.clear()
             continue
-        fix = walker.fix(time.time(), speed)
-        terminal = walker.terminal
-        if terminal.token is None:
-            submit(reporter.get_osmand, terminal.identifier, fix)
-            continue
-        if walker.rng.random() < incident_p:
-            submit(players.report, terminal.token, fix["lat"], fix["lon"])
-        walker.buffer.append(fix)
-        if len(walker.buffer) >= walker.flush_every:
-            batch, walker.buffer = walker.buffer, []
-            submit(reporter.post_batch, terminal.token, batch)
+        _send_fix(walker, speed, incident_p, players, reporter, submit)
+
+
+def _play_cases(
+    players: IncidentPlayer,
+    alert_players: AlertPlayer,
+    batch_terminals: list[Walker],
+    submit: Callable[..., None],
+) -> None:
+    """Move a sample of incidents on, and confirm alerts from a wider sample of terminals."""
+    sample = players.rng.sample(batch_terminals, min(ADVANCE_SAMPLE, len(batch_terminals)))
+    for chosen in sample:
+        submit(players.advance, chosen.terminal.token)
+    # an alert concerns many more people than an incident: poll a wider sample
+    wider = min(ALERT_SAMPLE, len(batch_terminals))
+    for chosen in players.rng.sample(batch_terminals, wider):
+        submit(alert_players.confirm, chosen.terminal.token)
+
+
+def _send_fix(
+    walker: Walker,
+    speed: float,
+    incident_p: float,
+    players: IncidentPlayer,
+    reporter: Reporter,
+    submit: Callable[..., None],
+) -> None:
+    """One fix of a walker: at once over OsmAnd, or buffered into the next batch."""
+    fix = walker.fix(time.time(), speed)
+    terminal = walker.terminal
+    if terminal.token is None:
+        submit(reporter.get_osmand, terminal.identifier, fix)
+        return
+    if walker.rng.random() < incident_p:
+        submit(players.report, terminal.token, fix["lat"], fix["lon"])
+    walker.buffer.append(fix)
+    if len(walker.buffer) >= walker.flush_every:
+        batch, walker.buffer = walker.buffer, []
+        submit(reporter.post_batch, terminal.token, batch)
 
 
 def _print_stats(stats: Stats, quiet: int, final: bool = False) -> None:

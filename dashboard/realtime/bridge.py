@@ -1,4 +1,5 @@
-"""Realtime bridge: position and state streams in, batched deltas to Socket.IO rooms out.
+"""Realtime bridge: the consumer's state stream and the alert/incident streams in,
+batched deltas to Socket.IO rooms out.
 
 Every server process runs its own bridge and emits only to its own clients
 (``ignore_queue``): each process reads the streams itself, so no Socket.IO
@@ -7,6 +8,12 @@ after org nodes; a browser focused on a street joins that street's room and
 gets every fix from its subtree, a few times a second, in one message per tick.
 Alert actions (``gw:alerts``) are emitted on the tick they arrive, not batched, to
 every room whose focus they concern (``dashboard/realtime/alerts.py``).
+
+Markers are fed by the position consumer's output, not by the raw position
+stream: each batch it applied arrives as one ``STAFF_STATE_STREAM`` entry of
+fixes with the state it computed (``streams/live_state.py``), so the state rules
+run once and the wall shows what the live state holds (a late fix the consumer
+did not apply is not pushed either).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 import msgspec
 import redis
 from flask_socketio import SocketIO
+from redis.typing import KeyT, StreamIdT
 
 from dashboard.realtime import alerts as alert_routing
 from dashboard.realtime.alerts import ALERT_EVENT
@@ -28,19 +36,44 @@ from dashboard.realtime.incidents import INCIDENT_EVENT, from_event
 from data.incidents.categories import CategoryConfig
 from data.models import POST_LABELS, Post
 from data.org_tree import OrgTree
-from streams.codec import StreamFix, decode_stream_fix
-from streams.keys import ALERTS_STREAM, EVENTS_STREAM, POSITIONS_STREAM, STAFF_STATE_STREAM
-from streams.live_state import StateRules
+from streams.keys import ALERTS_STREAM, EVENTS_STREAM, STAFF_STATE_STREAM
+from streams.live_state import OFFLINE, UPDATES_FIELD, StaffUpdate, decode_updates
 from streams.loops import Heartbeat, supervise
+from streams.worker import stream_batches
 
 log = logging.getLogger(__name__)
 
 POSITION_EVENT = "pos"
 #: the streams every bridge reads
-BRIDGE_STREAMS = (POSITIONS_STREAM, STAFF_STATE_STREAM, EVENTS_STREAM, ALERTS_STREAM)
+BRIDGE_STREAMS = (STAFF_STATE_STREAM, EVENTS_STREAM, ALERTS_STREAM)
 
-#: one marker delta: [staff, lat, lon, ts, state, battery, name, post label, grid]
-Delta = list[Any]
+#: staff id -> (name, post, grid id): what a marker shows besides the fix
+Roster = dict[int, tuple[str, Post, int]]
+
+
+class Delta(msgspec.Struct, array_like=True):
+    """One marker change. On the wire an array in this field order (``assets/gw.js``).
+
+    A state change without a fix (going offline) has no position and no time.
+    """
+
+    staff: int
+    lat: float | None
+    lon: float | None
+    ts: float | None
+    state: str
+    battery: float | None
+    name: str
+    post: str
+    grid: int
+
+
+class PositionMessage(msgspec.Struct):
+    """One tick's push to a room: server time, deltas (none for aggregate rooms), count."""
+
+    t: float
+    d: list[Delta]
+    n: int
 
 
 def room_of(node_id: int) -> str:
@@ -52,19 +85,35 @@ def aggregate_room_of(node_id: int) -> str:
     return f"agg:{node_id}"
 
 
-def fix_delta(fix: StreamFix, state: str, roster: dict[int, tuple[str, Post, int]]) -> Delta:
+def fix_delta(update: StaffUpdate, roster: Roster) -> Delta:
+    """The marker of a fix the consumer applied, with the state it computed."""
+    fix = update.fix
     name, post, _node = roster.get(fix.staff, ("", Post.ASSISTANT, fix.grid))
-    return [
-        fix.staff,
-        round(fix.lat, 6),
-        round(fix.lon, 6),
-        fix.ts,
-        state,
-        fix.battery,
-        name,
-        POST_LABELS[post],
-        fix.grid,
-    ]
+    return Delta(
+        staff=fix.staff,
+        lat=round(fix.lat, 6),
+        lon=round(fix.lon, 6),
+        ts=fix.ts,
+        state=update.state,
+        battery=fix.battery,
+        name=name,
+        post=POST_LABELS[post],
+        grid=fix.grid,
+    )
+
+
+def state_delta(staff_id: int, state: str, roster: Roster) -> Delta | None:
+    """A state change with no fix (the offline sweep); None for staff not on the roster."""
+    entry = roster.get(staff_id)
+    if entry is None:
+        return None
+    name, post, grid = entry
+    return Delta(staff_id, None, None, None, state, None, name, POST_LABELS[post], grid)
+
+
+def _newer(delta: Delta, pending: Delta | None) -> bool:
+    """A fix replaces the pending delta of its staff member unless that one is newer."""
+    return pending is None or pending.ts is None or delta.ts is None or pending.ts <= delta.ts
 
 
 class RealtimeBridge:
@@ -73,8 +122,7 @@ class RealtimeBridge:
         socketio: SocketIO,
         r: redis.Redis,
         load_tree: Callable[[], OrgTree],
-        load_roster: Callable[[], dict[int, tuple[str, Post, int]]],
-        rules: StateRules,
+        load_roster: Callable[[], Roster],
         interval_s: float,
         categories: CategoryConfig,
     ) -> None:
@@ -82,17 +130,16 @@ class RealtimeBridge:
         self.r = r
         self.load_tree = load_tree
         self.load_roster = load_roster
-        self.rules = rules
         self.interval_s = interval_s
         self.categories = categories
         self._incidents: list[tuple[list[int], dict[str, Any]]] = []
         self._alerts: list[dict[str, Any]] = []
         self._alert_seq = alert_routing.SeqGuard()
         self.tree = OrgTree()
-        self.roster: dict[int, tuple[str, Post, int]] = {}
+        self.roster: Roster = {}
         self._reloaded_at = 0.0
-        self._last_ids: dict[str, bytes | str] | None = None
-        self._pending: dict[int, tuple[int, Delta]] = {}
+        self._last_ids: dict[KeyT, StreamIdT] | None = None
+        self._pending: dict[int, Delta] = {}
         self._next_flush = time.monotonic() + interval_s
 
     def reload(self, *, force: bool = False) -> None:
@@ -112,17 +159,17 @@ class RealtimeBridge:
             if isinstance(room, str) and room.startswith(("org:", "agg:"))
         }
 
-    def route(self, deltas: list[tuple[int, Delta]]) -> dict[str, list[Delta]]:
+    def route(self, deltas: list[Delta]) -> dict[str, list[Delta]]:
         """Group deltas by the rooms (ancestor nodes of their grid) that have listeners."""
         active = self._active_rooms()
         out: dict[str, list[Delta]] = defaultdict(list)
         if not active:
             return out
-        for grid_id, delta in deltas:
-            node = self.tree.get(grid_id)
+        for delta in deltas:
+            node = self.tree.get(delta.grid)
             if node is None:
                 self.reload()
-                node = self.tree.get(grid_id)
+                node = self.tree.get(delta.grid)
                 if node is None:
                     continue
             for ancestor in node.ancestor_ids:
@@ -134,48 +181,45 @@ class RealtimeBridge:
     def collect(
         self,
         reply: list[Any],
-        last_ids: dict[str, bytes | str],
-        pending: dict[int, tuple[int, Delta]],
+        last_ids: dict[KeyT, StreamIdT],
+        pending: dict[int, Delta],
     ) -> None:
         """Fold stream entries into ``pending``: one delta per staff member per tick."""
-        now = time.time()
         for stream, entries in reply:
             stream_name = stream.decode() if isinstance(stream, bytes) else stream
             for entry_id, fields in entries:
                 last_ids[stream_name] = entry_id
                 if stream_name == ALERTS_STREAM:
                     self._collect_alert(entry_id, fields)
-                    continue
-                if stream_name == EVENTS_STREAM:
+                elif stream_name == EVENTS_STREAM:
                     routed = from_event(fields, self.categories)
                     if routed is not None:
                         self._incidents.append(routed)
-                    continue
-                if stream_name == POSITIONS_STREAM:
-                    try:
-                        fix = decode_stream_fix(fields[b"f"])
-                    except (KeyError, msgspec.DecodeError, msgspec.ValidationError):
-                        continue
-                    if fix.staff not in self.roster:
-                        self.reload()
-                    prev = pending.get(fix.staff)
-                    if prev is None or prev[1][3] is None or prev[1][3] <= fix.ts:
-                        pending[fix.staff] = (
-                            fix.grid,
-                            fix_delta(fix, self.rules.state_of(fix, now), self.roster),
-                        )
+                elif UPDATES_FIELD in fields:
+                    self._collect_updates(fields[UPDATES_FIELD], pending)
                 else:
-                    staff_id = int(fields.get(b"s", b"0"))
-                    entry = self.roster.get(staff_id)
-                    if entry is None:
-                        continue
-                    staff_name, post, grid = entry
-                    state = fields.get(b"state", b"offline").decode()
-                    label = POST_LABELS[post]
-                    pending[staff_id] = (
-                        grid,
-                        [staff_id, None, None, None, state, None, staff_name, label, grid],
-                    )
+                    self._collect_state(fields, pending)
+
+    def _collect_updates(self, payload: bytes, pending: dict[int, Delta]) -> None:
+        """One batch the consumer applied: a marker delta per fix, newest per staff member."""
+        try:
+            updates = decode_updates(payload)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            log.error("state stream entry is malformed; skipped")
+            return
+        for update in updates:
+            if update.fix.staff not in self.roster:
+                self.reload()
+            delta = fix_delta(update, self.roster)
+            if _newer(delta, pending.get(delta.staff)):
+                pending[delta.staff] = delta
+
+    def _collect_state(self, fields: dict[bytes, bytes], pending: dict[int, Delta]) -> None:
+        """A state change no fix carries (the offline sweep's entries)."""
+        staff_id = int(fields.get(b"s", b"0"))
+        delta = state_delta(staff_id, fields.get(b"state", OFFLINE.encode()).decode(), self.roster)
+        if delta is not None:
+            pending[staff_id] = delta
 
     def _collect_alert(self, entry_id: bytes | str, fields: dict[bytes, bytes]) -> None:
         item = alert_routing.decode_entry(entry_id, fields, self.tree)
@@ -207,20 +251,20 @@ class RealtimeBridge:
     def emit(self, routed: dict[str, list[Delta]]) -> None:
         server_time = time.time()
         for room, items in routed.items():
-            if room.startswith("agg:"):
-                message = {"t": server_time, "d": [], "n": len(items)}
-            else:
-                message = {"t": server_time, "d": items, "n": len(items)}
-            self.socketio.emit(POSITION_EVENT, message, to=room, ignore_queue=True)
+            shown = [] if room.startswith("agg:") else items
+            message = PositionMessage(t=server_time, d=shown, n=len(items))
+            self.socketio.emit(
+                POSITION_EVENT, msgspec.to_builtins(message), to=room, ignore_queue=True
+            )
 
-    def stream_tails(self, streams: tuple[str, ...]) -> dict[str, bytes | str]:
+    def stream_tails(self, streams: tuple[str, ...]) -> dict[KeyT, StreamIdT]:
         """Each stream's newest id now ("0-0" for one not created yet).
 
         XREAD with "$" means "after the newest entry at the time of *this* call": passed
         again on every call, an entry added while the previous batch was being emitted
         would be skipped. Resolving "$" once, at start, makes every later entry count.
         """
-        tails: dict[str, bytes | str] = {}
+        tails: dict[KeyT, StreamIdT] = {}
         for stream in streams:
             try:
                 tails[stream] = self.r.xinfo_stream(stream)["last-generated-id"]
@@ -235,7 +279,7 @@ class RealtimeBridge:
             self._last_ids = self.stream_tails(BRIDGE_STREAMS)
         wait_ms = max(1, int((self._next_flush - time.monotonic()) * 1000))
         try:
-            reply = self.r.xread(self._last_ids, count=10_000, block=wait_ms)  # type: ignore[arg-type]
+            reply = stream_batches(self.r.xread(self._last_ids, count=10_000, block=wait_ms))
             if reply:
                 self.collect(reply, self._last_ids, self._pending)
             if self._alerts:  # an alert must not wait for the position tick

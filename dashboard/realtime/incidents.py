@@ -67,7 +67,7 @@ def wall_item(
 
 def from_event(
     fields: dict[bytes, bytes], categories: CategoryConfig
-) -> tuple[list[int], dict] | None:
+) -> tuple[list[int], dict[str, Any]] | None:
     """(ancestor node ids, wall item) of one ``gw:events`` entry, or None if not an incident."""
     event = IncidentEvent.decode(fields)
     if event is None:

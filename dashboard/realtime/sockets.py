@@ -13,7 +13,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, join_room
@@ -30,6 +30,28 @@ from data.record_ids import record_id
 log = logging.getLogger(__name__)
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def _on(socketio: SocketIO, event: str) -> Callable[[Handler], Handler]:
+    """``socketio.on(event)`` with a type (flask-socketio ships no annotations)."""
+    decorator: Callable[[Handler], Handler] = socketio.on(event)
+    return decorator
+
+
+def _socket_id() -> str:
+    """The Socket.IO id of the socket whose event is being handled.
+
+    flask-socketio sets ``request.sid`` on the request of every socket event;
+    Flask's types do not know that attribute.
+    """
+    sid: str = request.sid  # type: ignore[attr-defined]  # set by flask-socketio
+    return sid
+
+
+def _session_id() -> str:
+    """The server-side session's id: flask-session's ``session.sid``, unknown to Flask's types."""
+    sid: str = session.sid  # type: ignore[attr-defined]  # set by flask-session
+    return sid
 
 
 def _focus_id(auth: dict[str, Any] | None) -> int | None:
@@ -61,16 +83,16 @@ def register_socket_handlers(
 
         @functools.wraps(handler)
         def checked(*args: Any) -> Any:
-            sid = request.sid  # type: ignore[attr-defined]
+            sid = _socket_id()
             if not _session_is_live(settings, sockets.grant(sid)):
                 sockets.closed(sid)
                 disconnect()
                 return None
             return handler(*args)
 
-        return checked  # type: ignore[return-value]
+        return cast(Handler, checked)
 
-    @socketio.on("connect")
+    @_on(socketio, "connect")
     def on_connect(auth: dict[str, Any] | None = None) -> None:
         who = user()
         if who is None or session_expired(settings, who, time.time()) is not None:
@@ -85,20 +107,20 @@ def register_socket_handlers(
             raise ConnectionRefusedError("no scope")
         login_at = session.get("login_at")
         grant = SocketGrant(
-            session_id=session.sid,  # type: ignore[attr-defined]
+            session_id=_session_id(),
             user_id=who.id,
             role=who.role,
             login_at=float(login_at) if isinstance(login_at, int | float) else 0.0,
         )
-        sockets.opened(request.sid, grant)  # type: ignore[attr-defined]
+        sockets.opened(_socket_id(), grant)
         aggregate = (auth or {}).get("mode") == "aggregate"
         join_room(aggregate_room_of(node.id) if aggregate else room_of(node.id))
 
-    @socketio.on("disconnect")
+    @_on(socketio, "disconnect")
     def on_disconnect(*_reason: Any) -> None:
-        sockets.closed(request.sid)  # type: ignore[attr-defined]
+        sockets.closed(_socket_id())
 
-    @socketio.on("*")
+    @_on(socketio, "*")
     @live_only
     def on_other_event(event: str, *_args: Any) -> None:
         """The wall only listens; an unknown event from a live session is ignored."""

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from streams.codec import StreamFix
-from streams.live_state import LOW_BATTERY, OFFLINE, ONLINE, LiveState, StateRules
+from streams.keys import STAFF_STATE_STREAM
+from streams.live_state import (
+    LOW_BATTERY,
+    OFFLINE,
+    ONLINE,
+    UPDATES_FIELD,
+    LiveState,
+    StaffUpdate,
+    StateRules,
+    decode_updates,
+)
 
 RULES = StateRules(offline_after_s=300, low_battery_pct=20)
 
@@ -34,5 +44,26 @@ def test_states_online_low_battery_and_offline_after_sweep(r):
     assert live.sweep_offline(now + 150) == 1
     assert live.sweep_offline(now + 151) == 0
     assert r.hget("gw:staff:state", 3) == OFFLINE.encode()
-    events = r.xrange("gw:staffstate")
-    assert [(e[1][b"s"], e[1][b"state"]) for e in events] == [(b"3", b"offline")]
+    events = [f for _id, f in r.xrange("gw:staffstate") if UPDATES_FIELD not in f]
+    assert [(e[b"s"], e[b"state"]) for e in events] == [(b"3", b"offline")]
+
+
+def _published(r) -> list[list[StaffUpdate]]:
+    return [
+        decode_updates(f[UPDATES_FIELD])
+        for _id, f in r.xrange(STAFF_STATE_STREAM)
+        if UPDATES_FIELD in f
+    ]
+
+
+def test_each_applied_batch_is_published_once_with_its_states(r):
+    """The push is fed by what the consumer applied: one entry per batch, state included."""
+    live = LiveState(r, RULES)
+    now = 10_000.0
+    live.apply([fix(1, now - 5), fix(1, now - 1, lat=34.72), fix(2, now, battery=12)], now)
+    live.apply([fix(1, now - 50)], now)  # older than what is stored: applied nowhere
+    [batch] = _published(r)
+    assert sorted((u.fix.staff, u.fix.ts, u.fix.lat, u.state) for u in batch) == [
+        (1, now - 1, 34.72, ONLINE),
+        (2, now, 34.7, LOW_BATTERY),
+    ]

@@ -13,7 +13,6 @@ from dashboard.realtime.bridge import RealtimeBridge
 from data.incidents.categories import default_categories
 from data.org_tree import OrgTree
 from streams.keys import ALERTS_STREAM, EVENTS_STREAM
-from streams.live_state import StateRules
 
 
 def _bridge(r: redis.Redis) -> RealtimeBridge:
@@ -22,7 +21,6 @@ def _bridge(r: redis.Redis) -> RealtimeBridge:
         r,
         load_tree=OrgTree,
         load_roster=dict,
-        rules=StateRules(offline_after_s=300, low_battery_pct=20),
         interval_s=0.25,
         categories=default_categories(),
     )

@@ -19,7 +19,6 @@ from data.incidents.categories import default_categories
 from data.models import NodeKind, OutboxMessage
 from data.org_tree import NodeInfo, OrgTree
 from streams.keys import ALERTS_STREAM
-from streams.live_state import StateRules
 from streams.outbox_relay import stream_fields
 
 
@@ -198,7 +197,6 @@ def test_the_bridge_emits_an_alert_once_to_the_rooms_it_concerns():
         r=None,  # type: ignore[arg-type]  # no Redis: the entries are handed to collect()
         load_tree=lambda: TREE,
         load_roster=dict,
-        rules=StateRules(offline_after_s=300, low_battery_pct=20),
         interval_s=0.25,
         categories=default_categories(),
     )
