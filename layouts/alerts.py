@@ -17,6 +17,7 @@ from typing import Any
 
 import dash_leaflet as dl
 from dash import dash_table, dcc, html
+from dash.development.base_component import Component
 
 from dashboard.access.alerts import (
     DURATIONS_H,
@@ -42,6 +43,7 @@ LEVEL_OPTIONS = [
     {"label": f"{label}预警", "value": level.value} for level, label in LEVEL_LABELS.items()
 ]
 HOUR_OPTIONS = [{"label": f"{h} 小时", "value": h} for h in DURATIONS_H]
+CATEGORY_OPTIONS = [{"label": v, "value": k} for k, v in ALERT_CATEGORIES.items()]
 #: progress bar segments: (field of Progress, label, CSS modifier)
 SEGMENTS = (
     ("acknowledged", "已签收", "ack"),
@@ -80,7 +82,30 @@ def _field(label: str, control: Any, wide: bool = False) -> html.Label:
 
 
 def _issue_card(tile_url: str) -> html.Section:
-    layers: list[Any] = []
+    """发布预警: the area map with its breadcrumb, then the form."""
+    return html.Section(
+        [
+            html.H2("发布预警"),
+            html.Div(
+                [
+                    html.Div(id=ids.ALERTS_MAP_CRUMB, className="gw-alerts-crumb"),
+                    html.Button(
+                        "返回上一级", id=ids.ALERTS_MAP_UP, className="gw-button gw-button-small"
+                    ),
+                ],
+                className="gw-alerts-maphead",
+            ),
+            _area_map(tile_url),
+            html.P("点击区域选为发布区域，并进入其下级。", className="gw-card-sub"),
+            _issue_form(),
+        ],
+        className="gw-card gw-alerts-issue-card",
+    )
+
+
+def _area_map(tile_url: str) -> dl.Map:
+    """The area and its children, shaded by the alerts in force; a click picks an area."""
+    layers: list[Component] = []
     if tile_url:
         layers.append(dl.TileLayer(url=tile_url, errorTileUrl="/assets/blank-tile.png"))
     layers.append(
@@ -91,7 +116,7 @@ def _issue_card(tile_url: str) -> html.Section:
             hoverStyle={"variable": "gwAlerts.hoverStyle"},
         )
     )
-    area_map = dl.Map(
+    return dl.Map(
         layers,
         id=ids.ALERTS_MAP,
         center=[34.75, 113.65],
@@ -100,56 +125,18 @@ def _issue_card(tile_url: str) -> html.Section:
         attributionControl=False,
         className="gw-alerts-map",
     )
-    form = html.Div(
+
+
+def _issue_form() -> html.Div:
+    """Area, level, category, duration, title, text and who is texted, then 发布预警."""
+    return html.Div(
         [
-            _field(
-                "发布区域",
-                dcc.Dropdown(
-                    id=ids.ALERTS_NODE,
-                    placeholder="在地图上点选，或在此选择",
-                    className="gw-select",
-                    labels=ZH_DROPDOWN_LABELS,
-                ),
-                True,
-            ),
-            _field(
-                "预警级别",
-                dcc.RadioItems(
-                    id=ids.ALERTS_LEVEL,
-                    options=[
-                        {
-                            "label": html.Span(
-                                o["label"], className=f"gw-alerts-chip-{o['value']}"
-                            ),
-                            "value": o["value"],
-                        }
-                        for o in LEVEL_OPTIONS
-                    ],
-                    className="gw-alerts-levels",
-                    inline=True,
-                ),
-                True,
-            ),
-            _field(
-                "类别",
-                dcc.Dropdown(
-                    id=ids.ALERTS_CATEGORY,
-                    options=[{"label": v, "value": k} for k, v in ALERT_CATEGORIES.items()],
-                    placeholder="选择类别",
-                    className="gw-select",
-                    labels=ZH_DROPDOWN_LABELS,
-                ),
-            ),
+            _field("发布区域", _dropdown(ids.ALERTS_NODE, "在地图上点选，或在此选择"), True),
+            _field("预警级别", _level_choice(), True),
+            _field("类别", _dropdown(ids.ALERTS_CATEGORY, "选择类别", CATEGORY_OPTIONS)),
             _field(
                 "有效时长",
-                dcc.Dropdown(
-                    id=ids.ALERTS_HOURS,
-                    options=HOUR_OPTIONS,
-                    value=24,
-                    clearable=False,
-                    className="gw-select",
-                    labels=ZH_DROPDOWN_LABELS,
-                ),
+                _dropdown(ids.ALERTS_HOURS, None, HOUR_OPTIONS, value=24, clearable=False),
             ),
             _field(
                 "标题",
@@ -171,19 +158,7 @@ def _issue_card(tile_url: str) -> html.Section:
                 ),
                 True,
             ),
-            _field(
-                "下发范围（不选则为全部下级网格）",
-                dcc.Checklist(
-                    id=ids.ALERTS_TARGET_LEVELS,
-                    options=[
-                        {"label": f" {v}", "value": k} for k, v in LEVEL_TARGET_LABELS.items()
-                    ],
-                    value=[],
-                    inline=True,
-                    className="gw-alerts-targets",
-                ),
-                True,
-            ),
+            _field("下发范围（不选则为全部下级网格）", _target_levels(), True),
             html.Button(
                 "发布预警",
                 id=ids.ALERTS_ISSUE,
@@ -193,23 +168,44 @@ def _issue_card(tile_url: str) -> html.Section:
         ],
         className="gw-toolbar gw-alerts-form",
     )
-    return html.Section(
-        [
-            html.H2("发布预警"),
-            html.Div(
-                [
-                    html.Div(id=ids.ALERTS_MAP_CRUMB, className="gw-alerts-crumb"),
-                    html.Button(
-                        "返回上一级", id=ids.ALERTS_MAP_UP, className="gw-button gw-button-small"
-                    ),
-                ],
-                className="gw-alerts-maphead",
-            ),
-            area_map,
-            html.P("点击区域选为发布区域，并进入其下级。", className="gw-card-sub"),
-            form,
+
+
+def _dropdown(
+    component_id: str,
+    placeholder: str | None,
+    options: list[dict[str, Any]] | None = None,
+    **props: Any,
+) -> dcc.Dropdown:
+    """A form dropdown in Chinese; only the props given are set."""
+    given = {"options": options, "placeholder": placeholder}
+    props |= {k: v for k, v in given.items() if v is not None}
+    return dcc.Dropdown(id=component_id, className="gw-select", labels=ZH_DROPDOWN_LABELS, **props)
+
+
+def _level_choice() -> dcc.RadioItems:
+    """The four levels as coloured chips."""
+    return dcc.RadioItems(
+        id=ids.ALERTS_LEVEL,
+        options=[
+            {
+                "label": html.Span(o["label"], className=f"gw-alerts-chip-{o['value']}"),
+                "value": o["value"],
+            }
+            for o in LEVEL_OPTIONS
         ],
-        className="gw-card gw-alerts-issue-card",
+        className="gw-alerts-levels",
+        inline=True,
+    )
+
+
+def _target_levels() -> dcc.Checklist:
+    """Which levels of the org tree below the area are texted."""
+    return dcc.Checklist(
+        id=ids.ALERTS_TARGET_LEVELS,
+        options=[{"label": f" {v}", "value": k} for k, v in LEVEL_TARGET_LABELS.items()],
+        value=[],
+        inline=True,
+        className="gw-alerts-targets",
     )
 
 
