@@ -13,10 +13,12 @@ be texted) and sent only from its 确认 button.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import dash_leaflet as dl
-from dash import dash_table, dcc, html
+from dash import dcc, html
+from dash.dash_table.DataTable import DataTable
 from dash.development.base_component import Component
 
 from dashboard.access.alerts import (
@@ -35,7 +37,7 @@ from data.alerts.categories import ALERT_CATEGORIES
 from data.alerts.levels import LEVEL_LABELS
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS
-from layouts.shell import app_page
+from layouts.shell import app_page, html_attrs
 
 REFRESH_MS = 2_000
 SLOW_REFRESH_MS = 10_000
@@ -290,7 +292,7 @@ def _pending_table() -> Any:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        return dash_table.DataTable(
+        return DataTable(
             id=ids.ALERTS_PENDING_TABLE,
             columns=[{"name": heading, "id": key} for key, heading in PENDING_COLUMNS],
             data=[],
@@ -410,7 +412,7 @@ def confirm_dialog() -> html.Div:
             ],
             className="gw-alerts-modal-box",
             role="dialog",
-            **{"aria-modal": "true", "aria-labelledby": ids.ALERTS_CONFIRM_TITLE},
+            **html_attrs({"aria-modal": "true", "aria-labelledby": ids.ALERTS_CONFIRM_TITLE}),
         ),
         id=ids.ALERTS_CONFIRM,
         className="gw-alerts-modal",
@@ -457,7 +459,7 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
     level = [_chip(p.level, p.level_label)]
     if p.from_level:
         level = [_chip(p.from_level, p.from_level_label), html.Span(" → "), *level]
-    facts = [
+    facts: list[tuple[str, str | Sequence[Component]]] = [
         ("级别", level),
         ("区域", p.place),
         ("类别", p.category_label),
@@ -482,7 +484,7 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
                 ),
             ],
             className=f"gw-alerts-confirm gw-alerts-level-{p.level}",
-            **{"data-action": p.action, "data-recipients": str(p.recipients)},
+            **html_attrs({"data-action": p.action, "data-recipients": str(p.recipients)}),
         )
     ]
 
@@ -602,7 +604,9 @@ def alert_list(values: dict[str, Any] | None) -> html.Div:
     return html.Div(rows, className="gw-alerts-list")
 
 
-def _progress_values(p: Progress) -> tuple[dict[str, str], dict[str, dict], dict[str, str]]:
+def _progress_values(
+    p: Progress,
+) -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, str]]:
     """Legend texts, segment widths and segment tooltips of the progress bar."""
     total = p.total or 1
     legend = {f"leg-{css}": f"{label} {getattr(p, name)}" for name, label, css in SEGMENTS}
@@ -700,7 +704,7 @@ def timeline_items(steps: list[list[str]]) -> list[html.Li]:
     ]
 
 
-def incidents_view(data: dict | None) -> html.Div:
+def incidents_view(data: dict[str, Any] | None) -> html.Div:
     if data is None:
         return html.Div("无权查看事件", className="gw-app-note")
     summary = html.Div(

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from dash import dcc
+
 from data.org_tree import NodeInfo, OrgTree, node_label
 
 #: a dropdown lists at most this many nodes; deeper ones are reached by narrowing first
 MAX_NODE_OPTIONS = 1000
 
 
-def node_options(tree: OrgTree, scope: NodeInfo, limit: int = MAX_NODE_OPTIONS) -> list[dict]:
+def node_options(
+    tree: OrgTree, scope: NodeInfo, limit: int = MAX_NODE_OPTIONS
+) -> list[dict[str, Any]]:
     """The user's node and the nodes under it, breadth first, at most ``limit``."""
     options: list[dict[str, Any]] = []
     queue: deque[int] = deque([scope.id])
@@ -23,7 +27,7 @@ def node_options(tree: OrgTree, scope: NodeInfo, limit: int = MAX_NODE_OPTIONS) 
 
 
 #: Dash 4 dropdowns speak English by default; every page's dropdowns pass these
-ZH_DROPDOWN_LABELS: dict[str, str] = {
+ZH_DROPDOWN_LABELS: dcc.Dropdown.Labels = {
     "select_all": "全选",
     "deselect_all": "取消全选",
     "selected_count": "已选 {num_selected} 项",

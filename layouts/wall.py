@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dash_leaflet as dl
 from dash import dcc, html
 from dash.development.base_component import Component
@@ -11,7 +9,7 @@ from dash_socketio import DashSocketIO
 
 from dashboard.auth.current import SessionUser
 from layouts import ids
-from layouts.shell import NAV_ITEMS, logout_button
+from layouts.shell import NAV_ITEMS, html_attrs, logout_button
 
 STATE_LEGEND = [
     ("online", "在线"),
@@ -53,7 +51,11 @@ def wall_layout(
             *_stores(focus_id),
             _header(who),
             html.Div(id=ids.WALL_ALERT_BANNER, className="gw-alert-banner gw-hidden"),
-            html.Div(id=ids.WALL_ALERT_ANNOUNCE, className="gw-announce", **ARIA_ASSERTIVE),
+            html.Div(
+                id=ids.WALL_ALERT_ANNOUNCE,
+                className="gw-announce",
+                **html_attrs({"aria-live": "assertive"}),
+            ),
             html.Main(
                 [
                     dl.Map(
@@ -74,10 +76,6 @@ def wall_layout(
         ],
         className="gw-wall",
     )
-
-
-#: the announcement is read out at once by screen readers
-ARIA_ASSERTIVE: dict[str, Any] = {"aria-live": "assertive"}
 
 
 def _stores(focus_id: int | None) -> list[Component]:
@@ -267,11 +265,10 @@ def _states_panel() -> html.Section:
 
 
 def _state_line(key: str, label: str) -> html.Li:
-    data_state: dict[str, Any] = {"data-state": key}
     return html.Li(
         [
             html.Span(className=f"gw-dot gw-dot-{key}"),
             html.Span(label, className="gw-state-label"),
-            html.Span("0", className="gw-state-count", **data_state),
+            html.Span("0", className="gw-state-count", **html_attrs({"data-state": key})),
         ]
     )
