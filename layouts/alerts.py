@@ -426,6 +426,27 @@ def _chip(level: str, label: str) -> html.Span:
 
 def confirm_body(p: Preview, tile_url: str) -> list[Any]:
     """Where (the area filled in its level's colour), how severe, and how many texts."""
+    return [
+        html.Div(
+            [
+                _confirm_map(p, tile_url),
+                html.Div(
+                    [
+                        html.Dl(_confirm_facts(p), className="gw-alerts-facts"),
+                        html.P(p.texted, className="gw-alerts-confirm-count"),
+                        html.P(p.note, className="gw-alerts-confirm-note") if p.note else None,
+                    ],
+                    className="gw-alerts-confirm-facts",
+                ),
+            ],
+            className=f"gw-alerts-confirm gw-alerts-level-{p.level}",
+            **html_attrs({"data-action": p.action, "data-recipients": str(p.recipients)}),
+        )
+    ]
+
+
+def _confirm_map(p: Preview, tile_url: str) -> dl.Map:
+    """The target area inside its parent's outline, fitted when the dialog opens."""
     layers: list[Any] = []
     if tile_url:
         layers.append(dl.TileLayer(url=tile_url, errorTileUrl="/assets/blank-tile.png"))
@@ -442,7 +463,7 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
         if p.bounds
         else {"center": [34.75, 113.65], "zoom": 11}
     )
-    area_map = dl.Map(
+    return dl.Map(
         layers,
         id=ids.ALERTS_CONFIRM_MAP,
         **frame,
@@ -456,6 +477,10 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
         markerZoomAnimation=False,
         className="gw-alerts-confirm-map",
     )
+
+
+def _confirm_facts(p: Preview) -> list[Component]:
+    """级别 (from → to on a change), 区域, 类别, 标题, 有效期, 下发范围 as Dt/Dd pairs."""
     level = [_chip(p.level, p.level_label)]
     if p.from_level:
         level = [_chip(p.from_level, p.from_level_label), html.Span(" → "), *level]
@@ -467,26 +492,7 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
         ("有效期", p.validity),
         ("下发范围", p.target_label),
     ]
-    return [
-        html.Div(
-            [
-                area_map,
-                html.Div(
-                    [
-                        html.Dl(
-                            [item for k, v in facts for item in (html.Dt(k), html.Dd(v))],
-                            className="gw-alerts-facts",
-                        ),
-                        html.P(p.texted, className="gw-alerts-confirm-count"),
-                        html.P(p.note, className="gw-alerts-confirm-note") if p.note else None,
-                    ],
-                    className="gw-alerts-confirm-facts",
-                ),
-            ],
-            className=f"gw-alerts-confirm gw-alerts-level-{p.level}",
-            **html_attrs({"data-action": p.action, "data-recipients": str(p.recipients)}),
-        )
-    ]
+    return [item for k, v in facts for item in (html.Dt(k), html.Dd(v))]
 
 
 def alerts_layout(
@@ -630,36 +636,50 @@ def detail_values(d: AlertDetail | None, missing: str = "") -> dict[str, Any]:
     property updates of the frame's parts, never as new components.
     """
     if d is None:
-        return {
-            "alert": None,
-            "note": missing or EMPTY_DETAIL,
-            "live": False,
-            "head": "gw-alerts-detail-head",
-            "parts": {},
-            "widths": {},
-            "titles": {},
-            "rows": [],
-            "none": True,
-            "page": 0,
-            "prev": True,
-            "next": True,
-            "timeline": [],
-        }
+        return _empty_detail(missing)
     s = d.summary
     legend, widths, titles = _progress_values(s.progress)
-    rows = [
-        {
-            "name": row.name,
-            "post": row.post,
-            "place": row.place,
-            "phone": row.phone,
-            "state": row.state_label,
-            "error": row.error,
-        }
-        for row in d.pending
-    ]
+    return {
+        "alert": s.id,
+        "note": "",
+        "live": d.live,
+        "head": f"gw-alerts-detail-head gw-alerts-level-{s.level}",
+        "parts": _detail_parts(d, legend),
+        "widths": widths,
+        "titles": titles,
+        "rows": _pending_rows(d),
+        "none": not d.pending,
+        "page": d.page,
+        "prev": d.page == 0,
+        "next": d.page >= d.pages - 1,
+        "timeline": _timeline(d),
+    }
+
+
+def _empty_detail(missing: str) -> dict[str, Any]:
+    """No alert picked (or ``missing`` says why it cannot be shown)."""
+    return {
+        "alert": None,
+        "note": missing or EMPTY_DETAIL,
+        "live": False,
+        "head": "gw-alerts-detail-head",
+        "parts": {},
+        "widths": {},
+        "titles": {},
+        "rows": [],
+        "none": True,
+        "page": 0,
+        "prev": True,
+        "next": True,
+        "timeline": [],
+    }
+
+
+def _detail_parts(d: AlertDetail, legend: dict[str, str]) -> dict[str, str]:
+    """The texts of the head, the legend, the facts and the 未签收 heading and pager."""
+    s = d.summary
     first = d.page * PENDING_PAGE_SIZE
-    parts = {
+    return {
         "badge": f"{s.level_label}预警",
         "title": s.title,
         "state": s.state_label,
@@ -678,21 +698,21 @@ def detail_values(d: AlertDetail | None, missing: str = "") -> dict[str, Any]:
             else ""
         ),
     }
-    return {
-        "alert": s.id,
-        "note": "",
-        "live": d.live,
-        "head": f"gw-alerts-detail-head gw-alerts-level-{s.level}",
-        "parts": parts,
-        "widths": widths,
-        "titles": titles,
-        "rows": rows,
-        "none": not d.pending,
-        "page": d.page,
-        "prev": d.page == 0,
-        "next": d.page >= d.pages - 1,
-        "timeline": _timeline(d),
-    }
+
+
+def _pending_rows(d: AlertDetail) -> list[dict[str, str]]:
+    """One page of 未签收人员 as the DataTable's rows (``error`` styles a failed text)."""
+    return [
+        {
+            "name": row.name,
+            "post": row.post,
+            "place": row.place,
+            "phone": row.phone,
+            "state": row.state_label,
+            "error": row.error,
+        }
+        for row in d.pending
+    ]
 
 
 def timeline_items(steps: list[list[str]]) -> list[html.Li]:
