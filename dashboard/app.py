@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dash import Dash
-from flask import Flask, Response, request
+from flask import Flask, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from dashboard.api.errors import api_error, install_api_method_guard
 from dashboard.api.exports import exports_blueprint
@@ -108,7 +109,6 @@ def create_app(settings: Settings) -> GridwatchApp:
     )
     server.config[DISPLAY_ZONE_KEY] = settings.display_zone
     install_json_provider(server)  # a too deep JSON body is a 400, not a 500
-    server.json.ensure_ascii = False  # type: ignore[attr-defined]
     socket_sessions = init_auth(server, services)
     install_outage_answers(server)  # Redis or the database down: 503, never a 500
     server.register_blueprint(positions_blueprint(services))
@@ -172,7 +172,7 @@ def _register_http_errors(server: Flask) -> None:
     """API paths answer errors in JSON (oversized bodies included)."""
 
     @server.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> Response:
+    def http_error(exc: HTTPException) -> BaseResponse:
         if request.path.startswith("/open311/"):
             return open311_error(exc.code or 500, exc.description or exc.name or "error")
         if request.path.startswith(("/api/", "/osmand")):
@@ -181,4 +181,4 @@ def _register_http_errors(server: Flask) -> None:
             if exc.code == 413:
                 message = "请求体过大 (request body too large)"
             return api_error(exc.code or 500, code, message)
-        return exc.get_response()  # type: ignore[return-value]
+        return exc.get_response()

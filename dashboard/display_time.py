@@ -19,7 +19,8 @@ CONFIG_KEY = "GRIDWATCH_DISPLAY_ZONE"
 
 def display_zone() -> dt.tzinfo:
     if has_app_context() and CONFIG_KEY in current_app.config:
-        return current_app.config[CONFIG_KEY]  # type: ignore[no-any-return]
+        configured: dt.tzinfo = current_app.config[CONFIG_KEY]
+        return configured
     return zone(DEFAULT_DISPLAY_TIMEZONE)
 
 

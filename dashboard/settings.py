@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, FilePath, field_validator
@@ -129,6 +129,6 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.var_dir / 'gridwatch.db').resolve()}"
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the environment now (never at import time) and apply overrides."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return Settings(**overrides)

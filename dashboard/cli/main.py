@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterable
 from types import FrameType
 
 STOPPED = "已停止"
@@ -45,7 +46,8 @@ class GridwatchGroup(click.Group):
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]
+    settings: Settings = ctx.obj["settings"]
+    return settings
 
 
 @click.group(cls=GridwatchGroup)
@@ -153,11 +155,11 @@ def device_list(ctx: click.Context) -> None:
     _run_device_command(lambda: list_all(_settings(ctx)))
 
 
-def _run_device_command(action: object) -> None:
+def _run_device_command(action: Callable[[], Iterable[str]]) -> None:
     from data.devices import DeviceError
 
     try:
-        for line in action():  # type: ignore[operator]
+        for line in action():
             click.echo(line)
     except DeviceError as exc:
         click.echo(f"错误: {exc}", err=True)
@@ -240,12 +242,12 @@ def user_list(ctx: click.Context) -> None:
     _run_user_command(lambda: list_all(_settings(ctx)))
 
 
-def _run_user_command(action: object) -> None:
+def _run_user_command(action: Callable[[], Iterable[str]]) -> None:
     from data.passwords import PasswordPolicyError
     from data.users import UserError
 
     try:
-        for line in action():  # type: ignore[operator]
+        for line in action():
             click.echo(line)
     except (UserError, PasswordPolicyError) as exc:
         click.echo(f"错误: {exc}", err=True)

@@ -215,13 +215,16 @@ class EmbeddedRedis:
         this_start = text.rsplit("Redis is starting", 1)[-1].splitlines()[1:]
         return " | ".join(line.split(" # ", 1)[-1] for line in this_start[-lines:])
 
-    def _client(self, **options: float) -> redis.Redis:
+    def _client(
+        self, *, socket_timeout: float | None = None, socket_connect_timeout: float | None = None
+    ) -> redis.Redis:
         return redis.Redis(
             host="127.0.0.1",
             port=self.port,
             password=self.password,
             retry=Retry(NoBackoff(), 0),
-            **options,  # type: ignore[arg-type]
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_connect_timeout,
         )
 
     def _kill(self) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import redis
 from flask import Flask, Request, Response, jsonify, request
-from flask.sessions import SessionMixin
+from flask.sessions import NullSession, SessionInterface, SessionMixin
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5
 MESSAGE = "服务暂不可用，正在自动重试"
 #: which part is down, by the exception that showed it
-REDIS_OUTAGES: tuple[type[BaseException], ...] = (redis.ConnectionError, redis.TimeoutError)
-DATABASE_OUTAGES: tuple[type[BaseException], ...] = (PoolTimeout, OperationalError, InterfaceError)
+REDIS_OUTAGES: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
+DATABASE_OUTAGES: tuple[type[Exception], ...] = (PoolTimeout, OperationalError, InterfaceError)
 PART_LABELS = {"redis": "实时数据服务（Redis）", "database": "数据库"}
 #: the request environ key that holds the part found down while opening the session
 ENVIRON_KEY = "gridwatch.outage"
@@ -109,10 +109,10 @@ def unavailable(part: str) -> Response:
     return response
 
 
-class OutageTolerantSessions:
+class OutageTolerantSessions(SessionInterface):
     """Wraps the server-side session interface; everything else is passed through."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: SessionInterface) -> None:
         self._inner = inner
 
     def __getattr__(self, name: str) -> Any:
@@ -142,7 +142,7 @@ class OutageTolerantSessions:
     def is_null_session(self, obj: object) -> bool:
         return self._inner.is_null_session(obj)
 
-    def make_null_session(self, app: Flask) -> SessionMixin | None:
+    def make_null_session(self, app: Flask) -> NullSession:
         return self._inner.make_null_session(app)
 
 
@@ -157,7 +157,7 @@ def _become(response: Response, replacement: Response) -> None:
 
 def install_outage_answers(server: Flask) -> None:
     """Call after the session interface is set and before any other before-request hook."""
-    server.session_interface = OutageTolerantSessions(server.session_interface)  # type: ignore[assignment]
+    server.session_interface = OutageTolerantSessions(server.session_interface)
 
     def refuse_while_down() -> Response | None:
         part = request.environ.get(ENVIRON_KEY)
