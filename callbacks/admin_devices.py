@@ -10,6 +10,7 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
+from dashboard.access.base import Refused, pattern_int
 from dashboard.access.devices import (
     TokenShownOnce,
     add_device,
@@ -18,7 +19,6 @@ from dashboard.access.devices import (
     rotate_device,
     staff_options,
 )
-from dashboard.access.users import AdminError, pattern_int
 from dashboard.auth.current import user
 from dashboard.auth.permissions import Perm
 from dashboard.auth.views import client_address
@@ -49,13 +49,15 @@ def register(app: Dash, context: AppContext) -> None:
         State(ids.DEV_STAFF, "options"),
         prevent_initial_call=True,
     )
-    def find_staff(search: str | None, chosen: int | None, current: list[dict] | None) -> Any:
+    def find_staff(
+        search: str | None, chosen: int | None, current: list[dict[str, Any]] | None
+    ) -> Any:
         who = user()
         if who is None or not who.can(Perm.MANAGE_DEVICES) or not search:
             return no_update
         try:
             found = staff_options(context.services, context.tree.get(), who, search)
-        except AdminError:
+        except Refused:
             return []
         kept = [o for o in current or [] if o.get("value") == chosen]  # keep the selection
         return kept + [o for o in found if o["value"] != chosen]
@@ -104,6 +106,6 @@ def register(app: Dash, context: AppContext) -> None:
                 notice = message(f"终端 {identifier} 已注销，{tail}", "ok")
             else:
                 return no_update, no_update, no_update
-        except AdminError as exc:
+        except Refused as exc:
             return message(str(exc), "error"), no_update, no_update
         return notice, devices_table(devices_in_scope(context.services, tree, who)), clear

@@ -25,6 +25,13 @@ NO_ACCESS = "无权查看该范围"
 
 
 def register(app: Dash, context: AppContext) -> None:
+    """The list, the audited reveal and the household panel, each its own callback."""
+    _register_list(app, context)
+    _register_reveal(app, context)
+    _register_household(app, context)
+
+
+def _register_list(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output(ids.RES_TABLE, "children"),
         Output(ids.RES_SUMMARY, "children"),
@@ -59,11 +66,8 @@ def register(app: Dash, context: AppContext) -> None:
             f"/residents/export.csv?node={result.node.id}" if who.can(Perm.EXPORT_RESIDENTS) else ""
         )
         if result.total == 0:
-            message = (
-                f"没有姓名包含“{name.strip()}”的居民"
-                if (name or "").strip()
-                else "该范围内暂无居民数据"
-            )
+            searched = (name or "").strip()
+            message = f"没有姓名包含“{searched}”的居民" if searched else "该范围内暂无居民数据"
             return empty_state(message), result.node.name, 0, "", True, True, export
         summary = f"{result.node.name}（{result.node.kind_label}）· 共 {result.total:,} 人"
         pager = f"第 {result.page + 1} / {result.pages} 页"
@@ -77,6 +81,8 @@ def register(app: Dash, context: AppContext) -> None:
             export,
         )
 
+
+def _register_reveal(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output({"type": ids.RES_IDNO, "rid": MATCH}, "children"),
         Output({"type": ids.RES_PHONE, "rid": MATCH}, "children"),
@@ -103,6 +109,8 @@ def register(app: Dash, context: AppContext) -> None:
             True,
         )
 
+
+def _register_household(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output(ids.RES_HOUSEHOLD, "children"),
         Output(ids.RES_HOUSEHOLD, "className"),

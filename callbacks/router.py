@@ -15,13 +15,12 @@ from dash.development.base_component import Component
 
 from callbacks.alerts import alerts_page
 from callbacks.sms import sms_page
-from dashboard.access.audit import ACTION_LABELS
 from dashboard.access.devices import devices_in_scope, staff_options
 from dashboard.access.incidents import category_options
 from dashboard.access.users import users_in_scope
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root, user
 from dashboard.context import AppContext
-from data.audit_queries import actions_seen
+from data.audit import AUDIT_ACTION_LABELS, actions_seen
 from data.record_ids import record_id
 from layouts import ids
 from layouts.admin_audit import audit_layout
@@ -115,7 +114,7 @@ def admin_devices(context: AppContext, who: SessionUser, search: str | None) -> 
 def admin_audit(context: AppContext, who: SessionUser, search: str | None) -> Component:
     with context.services.sessions() as db:
         seen = actions_seen(db)
-    return audit_layout(who, sorted(set(ACTION_LABELS) | set(seen)))
+    return audit_layout(who, sorted(set(AUDIT_ACTION_LABELS) | set(seen)))
 
 
 #: URL → page. The URLs stay as bookmarked: /events is the incidents page

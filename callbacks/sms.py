@@ -94,7 +94,7 @@ def _pager(page: int, pages: int, total: int) -> tuple[str, bool, bool]:
 def register_client(app: Dash) -> None:
     """Showing a panel and counting characters need no server round trip."""
     panels = ", ".join(f'"{p}"' for p in PANELS)
-    app.clientside_callback(
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # Dash leaves it unannotated
         f"""
         function(tab) {{
             const panels = [{panels}];
@@ -107,7 +107,7 @@ def register_client(app: Dash) -> None:
         [Output(p, "hidden") for p in PANELS],
         Input(ids.SMS_TABS, "value"),
     )
-    app.clientside_callback(
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # Dash leaves it unannotated
         f"""
         function(text) {{
             const n = Array.from((text || "").trim()).length;
@@ -355,7 +355,7 @@ def register_groups(app: Dash, context: AppContext) -> None:
             return skip
         services, tree = context.services, context.tree.get()
         trigger = ctx.triggered_id
-        blank = ("", [], [], None, "新建分组")
+        blank: tuple[Any, ...] = ("", [], [], None, "新建分组")
         if trigger == ids.SMS_GRP_NEW:
             return no_update, "", *blank, no_update
         if isinstance(trigger, dict) and trigger.get("type") == ids.SMS_GRP_EDIT:

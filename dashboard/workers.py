@@ -24,8 +24,8 @@ from dashboard.services import Services
 from dashboard.settings import Settings
 from dashboard.tree_cache import TreeCache
 from data.org_tree import OrgTree
-from data.queries import staff_roster
 from data.sms.gateways import Gateway, HttpGateway, OutboxGateway
+from data.staff import staff_roster
 from streams.alert_expiry import run_alert_expiry
 from streams.incident_effects import IncidentEffects
 from streams.incident_pump import run_pump

@@ -6,14 +6,51 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import DateTime, delete, func, select
+from sqlalchemy import DateTime, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from data.models import AuditLog
+from data.db import rows_changed
+from data.models import AuditLog, OrgNode
 
 #: the shortest retention the law allows (PIPL art. 56: three years); the database's
 #: trigger (migration 0007) refuses deleting any younger row, whoever asks
 LEGAL_MINIMUM_DAYS = 3 * 365
+
+#: what each audited action is called on /admin/audit and in its export
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出",
+    "session_expired": "会话超时",
+    "reveal_personal_data": "查看完整个人信息",
+    "incident_reveal": "查看事件原文",
+    "export_residents": "导出居民信息",
+    "export_audit": "导出审计日志",
+    "user_add": "新建用户",
+    "user_enable": "启用用户",
+    "user_disable": "停用用户",
+    "user_passwd": "重置密码",
+    "device_add": "登记终端",
+    "device_rotate": "更换终端令牌",
+    "device_revoke": "注销终端",
+    "alert_issue": "发布预警",
+    "alert_reissue": "更新预警",
+    "alert_raise": "预警升级",
+    "alert_lower": "预警降级",
+    "alert_extend": "延长预警",
+    "alert_lift": "解除预警",
+    "sms_send": "发送短信",
+    "sms_file": "短信备案",
+    "sms_delete": "删除短信",
+    "sms_restore": "恢复短信",
+    "sms_resend": "短信重发",
+    "sms_template_add": "新建短信模板",
+    "sms_template_edit": "修改短信模板",
+    "sms_template_delete": "删除短信模板",
+    "sms_group_add": "新建用户分组",
+    "sms_group_edit": "修改用户分组",
+    "sms_group_delete": "删除用户分组",
+}
 
 
 def record(
@@ -69,7 +106,9 @@ def search(
 def database_now(session: Session) -> dt.datetime:
     """The database's clock (UTC): the trigger judges a row's age by it, so the purge does
     too, and an application host whose clock runs ahead never asks for a refused delete."""
-    now = session.scalar(select(func.current_timestamp(type_=DateTime(timezone=True))))
+    now: dt.datetime | None = session.scalar(
+        select(func.current_timestamp(type_=DateTime(timezone=True)))
+    )
     assert now is not None
     return now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)
 
@@ -86,5 +125,46 @@ def purge_older_than(session: Session, retention_days: int) -> int:
             f"of {LEGAL_MINIMUM_DAYS} days"
         )
     cutoff = database_now(session) - dt.timedelta(days=retention_days)
-    result = session.execute(delete(AuditLog).where(AuditLog.at < cutoff))
-    return result.rowcount or 0
+    return rows_changed(session.execute(delete(AuditLog).where(AuditLog.at < cutoff)))
+
+
+# -- searching inside an org scope (the page and its CSV export share this) -----------------
+# Rows are scoped by their ``node_id``: a row belongs to the subtree its node lies in. Rows
+# without a node (a failed login for an unknown name, CLI commands) are city-level and shown
+# only to users whose scope is the whole tree.
+
+
+def search_in_scope(
+    session: Session,
+    *,
+    path: str,
+    include_unscoped: bool,
+    actor: str | None = None,
+    action: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 500,
+) -> Sequence[tuple[AuditLog, str | None]]:
+    """Newest first: (row, name of its node); ``since``/``until`` are aware datetimes."""
+    in_scope = OrgNode.path.startswith(path, autoescape=True)
+    condition = or_(in_scope, AuditLog.node_id.is_(None)) if include_unscoped else in_scope
+    query = (
+        select(AuditLog, OrgNode.name)
+        .outerjoin(OrgNode, OrgNode.id == AuditLog.node_id)
+        .where(condition)
+        .order_by(AuditLog.id.desc())
+        .limit(limit)
+    )
+    if actor and actor.strip():
+        query = query.where(AuditLog.actor.contains(actor.strip(), autoescape=True))
+    if action:
+        query = query.where(AuditLog.action == action)
+    if since:
+        query = query.where(AuditLog.at >= since.astimezone(dt.UTC))
+    if until:
+        query = query.where(AuditLog.at < until.astimezone(dt.UTC))
+    return [(log_row, node_name) for log_row, node_name in session.execute(query)]
+
+
+def actions_seen(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))

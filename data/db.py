@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, make_url
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.private_files import PRIVATE_DIR, lock_down, touch_private
@@ -48,7 +49,7 @@ def make_engine(
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -88,3 +89,9 @@ def is_empty(engine: Engine) -> bool:
         return True
     with engine.connect() as conn:
         return conn.exec_driver_sql("SELECT 1 FROM org_node LIMIT 1").first() is None
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched: ``session.execute`` of a DML statement returns a
+    CursorResult, which SQLAlchemy's ``Result`` type does not promise."""
+    return cast(CursorResult[Any], result).rowcount or 0

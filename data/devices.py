@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.models import Device, DeviceStatus, Staff
+from data.models import Device, DeviceStatus, OrgNode, Post, Staff
 
 
 class DeviceError(ValueError):
@@ -55,6 +55,13 @@ def _info(device: Device, grid_id: int) -> DeviceInfo:
     )
 
 
+def _grid_of(session: Session, device: Device) -> int:
+    """The grid of the device's holder (a foreign key: the holder always exists)."""
+    holder = session.get(Staff, device.staff_id)
+    assert holder is not None
+    return holder.node_id
+
+
 def add_device(session: Session, identifier: str, staff_id: int) -> IssuedToken:
     identifier = identifier.strip()
     if not identifier or len(identifier) > 64:
@@ -88,7 +95,7 @@ def rotate_token(session: Session, identifier: str) -> tuple[IssuedToken, str]:
     device.token_hash = hash_token(token)
     device.rotated_at = dt.datetime.now(dt.UTC)
     session.flush()
-    grid_id = session.get(Staff, device.staff_id).node_id  # type: ignore[union-attr]
+    grid_id = _grid_of(session, device)
     return IssuedToken(_info(device, grid_id), token), old_hash
 
 
@@ -97,7 +104,7 @@ def revoke_device(session: Session, identifier: str) -> DeviceInfo:
     device.status = DeviceStatus.REVOKED
     device.revoked_at = dt.datetime.now(dt.UTC)
     session.flush()
-    grid_id = session.get(Staff, device.staff_id).node_id  # type: ignore[union-attr]
+    grid_id = _grid_of(session, device)
     return _info(device, grid_id)
 
 
@@ -113,3 +120,55 @@ def active_devices(session: Session) -> list[DeviceInfo]:
 
 def list_devices(session: Session) -> list[tuple[Device, Staff]]:
     return list(session.execute(select(Device, Staff).join(Staff).order_by(Device.id)).tuples())
+
+
+# -- scoped look-ups (the admin page): a terminal or holder is found only under a node ------
+
+
+def devices_in_subtree(session: Session, path: str, limit: int) -> list[tuple[Device, Staff, str]]:
+    """Terminals whose holder's grid lies under ``path``, newest first, with the grid's name."""
+    rows = session.execute(
+        select(Device, Staff, OrgNode.name)
+        .join(Staff, Staff.id == Device.staff_id)
+        .join(OrgNode, OrgNode.id == Staff.node_id)
+        .where(OrgNode.path.startswith(path, autoescape=True))
+        .order_by(Device.id.desc())
+        .limit(limit)
+    )
+    return [(device, staff, grid) for device, staff, grid in rows]
+
+
+def holders_in_subtree(
+    session: Session, path: str, search: str, limit: int
+) -> list[tuple[int, str, Post, int, str]]:
+    """Active staff under ``path`` to hold a terminal: by id when ``search`` is digits,
+    else by name; (id, name, post, node id, node name)."""
+    query = (
+        select(Staff.id, Staff.name, Staff.post, Staff.node_id, OrgNode.name)
+        .join(OrgNode, OrgNode.id == Staff.node_id)
+        .where(OrgNode.path.startswith(path, autoescape=True), Staff.active.is_(True))
+        .order_by(Staff.id)
+        .limit(limit)
+    )
+    if search.isdigit():
+        query = query.where(Staff.id == int(search))
+    elif search:
+        query = query.where(Staff.name.contains(search, autoescape=True))
+    return [(sid, name, post, node, grid) for sid, name, post, node, grid in session.execute(query)]
+
+
+def staff_in_subtree(session: Session, path: str, staff_id: int | None) -> Staff | None:
+    return session.scalar(
+        select(Staff)
+        .join(OrgNode, OrgNode.id == Staff.node_id)
+        .where(Staff.id == staff_id, OrgNode.path.startswith(path, autoescape=True))
+    )
+
+
+def device_in_subtree(session: Session, path: str, device_id: int) -> Device | None:
+    return session.scalar(
+        select(Device)
+        .join(Staff, Staff.id == Device.staff_id)
+        .join(OrgNode, OrgNode.id == Staff.node_id)
+        .where(Device.id == device_id, OrgNode.path.startswith(path, autoescape=True))
+    )

@@ -548,6 +548,17 @@ class DeliveryState(enum.StrEnum):
     FAILED = "failed"
 
 
+#: one table for every delivery (alert texts and manual SMS alike)
+DELIVERY_STATE_LABELS: dict[DeliveryState, str] = {
+    DeliveryState.QUEUED: "待发送",
+    DeliveryState.SENDING: "发送中",
+    DeliveryState.SENT: "已发送",
+    DeliveryState.DELIVERED: "已送达",
+    DeliveryState.ACKNOWLEDGED: "已签收",
+    DeliveryState.FAILED: "发送失败",
+}
+
+
 class Alert(Base):
     """A four-level warning issued at a node; its history is in ``alert_action``.
 

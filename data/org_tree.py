@@ -7,6 +7,7 @@ and reloaded when an unknown node shows up; boundaries are not kept here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -95,8 +96,10 @@ class OrgTree:
         node = self.nodes.get(node_id)
         if node is None:
             return fallback or str(node_id)
-        parent = self.nodes.get(node.parent_id) if node.kind == NodeKind.GRID else None
-        return f"{parent.name} · {node.name}" if parent and node.parent_id else node.name
+        if node.kind != NodeKind.GRID or node.parent_id is None:
+            return node.name
+        parent = self.nodes.get(node.parent_id)
+        return f"{parent.name} · {node.name}" if parent else node.name
 
     def breadcrumb(self, node_id: int) -> list[NodeInfo]:
         node = self.nodes.get(node_id)
@@ -112,3 +115,11 @@ def node_label(tree: OrgTree, node: NodeInfo) -> str:
     if node.kind == NodeKind.GRID:
         return tree.place_name(node.id, fallback=node.name)
     return f"{node.name}（{node.kind_label}）"
+
+
+def boundaries(session: Session, node_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The GeoJSON boundary of each node (kept out of the in-memory tree: too large)."""
+    if not node_ids:
+        return {}
+    rows = session.execute(select(OrgNode.id, OrgNode.boundary).where(OrgNode.id.in_(node_ids)))
+    return {node_id: boundary for node_id, boundary in rows}

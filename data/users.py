@@ -137,3 +137,28 @@ def all_users(session: Session) -> Sequence[User]:
 
 
 _DUMMY_HASH = hash_password("not-a-real-password-0")
+
+
+# -- scoped look-ups (the admin pages): a user is found only under the asker's node ---------
+
+
+def users_in_subtree(session: Session, path: str, limit: int) -> list[tuple[User, str]]:
+    """Users whose node lies under ``path`` with their node's name, oldest first."""
+    rows = session.execute(
+        select(User, OrgNode.name)
+        .join(OrgNode, OrgNode.id == User.node_id)
+        .where(OrgNode.path.startswith(path, autoescape=True))
+        .order_by(User.id)
+        .limit(limit)
+    )
+    return [(user, node_name) for user, node_name in rows]
+
+
+def user_in_subtree(session: Session, path: str, user_id: int) -> tuple[User, str] | None:
+    """One user with their node's name, if their node lies under ``path``."""
+    row = session.execute(
+        select(User, OrgNode.name)
+        .join(OrgNode, OrgNode.id == User.node_id)
+        .where(User.id == user_id, OrgNode.path.startswith(path, autoescape=True))
+    ).first()
+    return None if row is None else (row[0], row[1])

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dash import dcc, html
+from typing import Any
 
-from dashboard.access.audit import ACTION_LABELS, AuditEntry
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.access.audit import AuditEntry
 from dashboard.auth.current import SessionUser
+from data.audit import AUDIT_ACTION_LABELS
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS
 from layouts.shell import app_page
@@ -33,7 +37,11 @@ def audit_table(entries: list[AuditEntry]) -> html.Div | html.Table:
     return table(COLUMNS, rows, "gw-table-dense")
 
 
-def _field(label: str, control: object, wide: bool = False) -> html.Label:
+#: a date picker input: the browser supports it though Dash's typed keywords do not list it
+_DATE: dict[str, Any] = {"type": "date"}
+
+
+def _field(label: str, control: Component, wide: bool = False) -> html.Label:
     return html.Label(
         [html.Span(label, className="gw-field-label"), control],
         className="gw-field gw-field-wide" if wide else "gw-field",
@@ -41,7 +49,7 @@ def _field(label: str, control: object, wide: bool = False) -> html.Label:
 
 
 def audit_layout(who: SessionUser, actions: list[str]) -> html.Div:
-    options = [{"label": ACTION_LABELS.get(a, a), "value": a} for a in actions]
+    options = [{"label": AUDIT_ACTION_LABELS.get(a, a), "value": a} for a in actions]
     tools = html.Div(
         [
             _field(
@@ -59,8 +67,8 @@ def audit_layout(who: SessionUser, actions: list[str]) -> html.Div:
                 ),
                 wide=True,
             ),
-            _field("开始日期", dcc.Input(id=ids.AUD_SINCE, type="date", className="gw-input")),
-            _field("结束日期", dcc.Input(id=ids.AUD_UNTIL, type="date", className="gw-input")),
+            _field("开始日期", dcc.Input(id=ids.AUD_SINCE, className="gw-input", **_DATE)),
+            _field("结束日期", dcc.Input(id=ids.AUD_UNTIL, className="gw-input", **_DATE)),
             html.Button("查询", id=ids.AUD_SEARCH, className="gw-button gw-button-primary"),
             html.A(
                 "导出 CSV",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import dcc, html
 
 from dashboard.access.devices import DeviceView
@@ -19,7 +21,7 @@ def devices_table(rows: list[DeviceView]) -> html.Div | html.Table:
         return empty_state("该范围内暂无登记终端")
     body = []
     for d in rows:
-        actions: list = []
+        actions: list[Any] = []
         if d.active:
             actions = [
                 html.Button(
@@ -39,7 +41,9 @@ def devices_table(rows: list[DeviceView]) -> html.Div | html.Table:
     return table(COLUMNS, body)
 
 
-def devices_layout(who: SessionUser, rows: list[DeviceView], staff: list[dict]) -> html.Div:
+def devices_layout(
+    who: SessionUser, rows: list[DeviceView], staff: list[dict[str, Any]]
+) -> html.Div:
     form = html.Section(
         [
             html.H2("登记终端"),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashboard.access.users import UserView
 from dashboard.auth.current import SessionUser
@@ -16,7 +19,7 @@ from layouts.tables import empty_state, table
 COLUMNS = ["用户名", "姓名", "角色", "管辖节点", "状态", "最后登录", "操作"]
 
 
-def _field(label: str, control: object, wide: bool = False) -> html.Label:
+def _field(label: str, control: Component, wide: bool = False) -> html.Label:
     return html.Label(
         [html.Span(label, className="gw-field-label"), control],
         className="gw-field gw-field-wide" if wide else "gw-field",
@@ -48,7 +51,7 @@ def users_table(rows: list[UserView], me: int) -> html.Div | html.Table:
 
 
 def users_layout(
-    who: SessionUser, rows: list[UserView], node_options: list[dict], default_node: int
+    who: SessionUser, rows: list[UserView], node_options: list[dict[str, Any]], default_node: int
 ) -> html.Div:
     form = html.Section(
         [

@@ -17,10 +17,10 @@ from dash import dcc, html
 from dashboard.access.sms import GroupView, TemplateView
 from dashboard.auth.current import SessionUser
 from dashboard.display_time import display_time
-from data.models import DeliveryState, SmsFolder, SmsSource
+from data.models import DELIVERY_STATE_LABELS, DeliveryState, SmsFolder, SmsSource
 from data.sms.compose import MAX_TEXT_CHARS, segments
 from data.sms.folders import FOLDER_ACTIONS, MOVES, BatchPage, BatchRow
-from data.sms.labels import DELIVERY_STATE_LABELS, FOLDER_LABELS, SOURCE_LABELS
+from data.sms.labels import FOLDER_LABELS, SOURCE_LABELS
 from data.sms.logs import LogPage
 from data.sms.stats import STATE_ORDER, DailyStats
 from layouts import ids
@@ -80,7 +80,9 @@ def _field(label: str, control: Any, wide: bool = False, extra: str = "") -> htm
     )
 
 
-def _dropdown(id_: str, options: list[dict], placeholder: str, multi: bool = False, **kw: Any):
+def _dropdown(
+    id_: str, options: list[dict[str, Any]], placeholder: str, multi: bool = False, **kw: Any
+) -> dcc.Dropdown:
     return dcc.Dropdown(
         id=id_,
         options=options,
@@ -118,7 +120,9 @@ def counter_text(text: str | None) -> str:
 # -- compose -------------------------------------------------------------------------
 
 
-def _compose_panel(groups: list[dict], templates: list[dict], token: str) -> html.Section:
+def _compose_panel(
+    groups: list[dict[str, Any]], templates: list[dict[str, Any]], token: str
+) -> html.Section:
     return html.Section(
         [
             dcc.Store(id=ids.SMS_TOKEN, data=token),
@@ -249,7 +253,7 @@ def folder_table(page: BatchPage, folder: str) -> html.Div | html.Table:
                     html.Td(_progress(r), className="gw-sms-progress-cell"),
                     html.Td(html.Div(buttons, className="gw-cell-actions")),
                 ],
-                **{"data-batch": str(r.id)},
+                **_data(batch=str(r.id)),
             )
         )
     head = ["时间", "来源", "内容", "发送人", "收件人", "发送进度", "操作"]
@@ -323,7 +327,7 @@ def template_table(rows: list[TemplateView]) -> html.Div | html.Table:
                 html.Td(t.updated, className="gw-sms-time"),
                 _template_actions(t),
             ],
-            **{"data-template": str(t.id)},
+            **_data(template=str(t.id)),
         )
         for t in rows
     ]
@@ -407,7 +411,7 @@ def group_table(rows: list[GroupView]) -> html.Div | html.Table:
                     ids.SMS_GRP_EDIT, ids.SMS_GRP_DELETE, "gid", g.id, f"分组「{g.name}」"
                 ),
             ],
-            **{"data-group": str(g.id)},
+            **_data(group=str(g.id)),
         )
         for g in rows
     ]
@@ -628,7 +632,7 @@ def log_table(page: LogPage) -> html.Div | html.Table:
                     html.Td(action),
                 ],
                 className="gw-sms-row-failed" if failed else "",
-                **{"data-delivery": str(r.id)},
+                **_data(delivery=str(r.id)),
             )
         )
     head = ["时间", "收件人", "手机号", "来源", "状态", "尝试", "错误信息", "内容", "操作"]
@@ -686,8 +690,8 @@ def sms_layout(
     who: SessionUser,
     tab: str,
     *,
-    groups: list[dict],
-    templates: list[dict],
+    groups: list[dict[str, Any]],
+    templates: list[dict[str, Any]],
     template_rows: list[TemplateView],
     group_rows: list[GroupView],
     token: str,
@@ -718,3 +722,8 @@ def sms_layout(
         _logs_panel(),
     ]
     return app_page(who, "/sms", "短信平台", [html.Div(body, className="gw-sms")])
+
+
+def _data(**attrs: str) -> dict[str, Any]:
+    """``data-*`` attributes for a Dash component (its typed keywords cannot name them)."""
+    return {f"data-{name}": value for name, value in attrs.items()}

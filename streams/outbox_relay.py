@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
+from redis.typing import EncodableT, FieldT
 from sqlalchemy.orm import Session
 
 from data.incidents import outbox
@@ -40,9 +41,9 @@ class RelayReport:
     error: str | None = None
 
 
-def stream_fields(row: OutboxMessage) -> dict[str, str | int]:
+def stream_fields(row: OutboxMessage) -> dict[FieldT, EncodableT]:
     """The XADD fields of one outbox row: its id, the id fields and the JSON payload."""
-    fields: dict[str, str | int] = {"outbox_id": row.id}
+    fields: dict[FieldT, EncodableT] = {"outbox_id": row.id}
     for key in ID_FIELDS:
         if row.payload.get(key) is not None:
             fields[key] = row.payload[key]

@@ -37,6 +37,7 @@ import redis
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.db import rows_changed
 from data.models import Delivery, DeliveryState
 from data.sms.gateways import Gateway, OutgoingSms, SendResult
 from streams.loops import Heartbeat, supervise
@@ -68,7 +69,7 @@ class SenderConfig:
 
 def backoff(attempts: int, base_s: float, max_s: float) -> float:
     """Seconds before the next attempt after ``attempts`` failed ones: base·2^(n-1), capped."""
-    return min(max_s, base_s * 2 ** max(0, attempts - 1))
+    return min(max_s, base_s * 2.0 ** max(0, attempts - 1))
 
 
 class LeaseKeeper:
@@ -133,7 +134,7 @@ class SmsSender:
                 .where(Delivery.state == DeliveryState.SENDING, Delivery.claimed_at < cutoff)
                 .values(state=DeliveryState.QUEUED, claimed_by=None, claimed_at=None)
             )
-            return result.rowcount or 0
+            return rows_changed(result)
 
     def claim(self) -> tuple[str, list[Delivery]]:
         """Claim up to ``batch`` due rows; returns the claim's token and its rows.
@@ -184,7 +185,7 @@ class SmsSender:
                 .where(Delivery.claimed_by == token, Delivery.state == DeliveryState.SENDING)
                 .values(claimed_at=self.clock())
             )
-            return result.rowcount or 0
+            return rows_changed(result)
 
     def fence(self, delivery: Delivery, token: str) -> bool:
         """True if the row is still ours (and renewed): the check right before sending."""
@@ -198,7 +199,7 @@ class SmsSender:
                 )
                 .values(claimed_at=self.clock())
             )
-            return result.rowcount == 1
+            return rows_changed(result) == 1
 
     def release(self, token: str) -> int:
         """Give back the rows of a claim that were never sent (stopping): queued at once,
@@ -214,7 +215,7 @@ class SmsSender:
                     attempts=Delivery.attempts - 1,
                 )
             )
-            return result.rowcount or 0
+            return rows_changed(result)
 
     def _finish(self, delivery: Delivery, token: str, result: SendResult) -> None:
         now = self.clock()
@@ -242,7 +243,7 @@ class SmsSender:
             }
         with self.sessions() as session, session.begin():
             done = session.execute(update(Delivery).where(*mine).values(**values))
-        if not done.rowcount:
+        if not rows_changed(done):
             log.warning(
                 "%s: delivery %s was taken over while its send was in flight (this sender "
                 "was frozen or cut off longer than the lease); the taker resends it with the "

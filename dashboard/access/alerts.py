@@ -12,39 +12,41 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
-import redis
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.access.incidents import actor_for
+from dashboard.access.base import (
+    AuditEntry,
+    Command,
+    FormToken,
+    Problem,
+    Refused,
+    actor_for,
+    scope_path,
+)
 from dashboard.access.wall import polygon_bounds
-from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.display_time import display_time, display_zone
 from dashboard.services import Services
 from data.alerts import lifecycle, queries, recipients, states
 from data.alerts.categories import ALERT_CATEGORIES, category_label
-from data.alerts.deliveries import newest_notifying_action_id
 from data.alerts.levels import LEVEL_LABELS, rank
-from data.incidents.actors import Actor
+from data.alerts.states import ALERT_ACTION_LABELS, ALERT_STATE_LABELS
 from data.incidents.queries import count_incidents, list_incidents
 from data.masking import mask_phone, mask_text
 from data.models import (
+    DELIVERY_STATE_LABELS,
     POST_LABELS,
     Alert,
     AlertAction,
     AlertLevel,
-    AlertState,
     DeadlineStatus,
-    Delivery,
     DeliveryState,
     IncidentState,
-    Staff,
 )
-from data.org_tree import NodeInfo, OrgTree
-from data.queries import boundaries
+from data.org_tree import NodeInfo, OrgTree, boundaries
 from data.record_ids import record_id
 from streams.outbox_relay import relay_outbox
 
@@ -52,7 +54,6 @@ log = logging.getLogger("gridwatch.scope")
 
 NO_ALERTS = "您的角色无权发布或调整预警"
 NOT_FOUND = "预警不存在或不在您的管辖范围内"
-DUPLICATE = "该操作已提交，请勿重复点击"
 TITLE_MAX = 64
 TEXT_MAX = 300
 #: validity choices (hours) offered for issuing and extending
@@ -60,35 +61,9 @@ DURATIONS_H: tuple[int, ...] = (2, 6, 12, 24, 48, 72)
 #: 未签收人员 are shown a page at a time (the count is always exact): a city-wide alert
 #: has 36k of them, and a page that re-renders hundreds of rows moves under the pointer
 PENDING_PAGE_SIZE = 50
-TOKEN_TTL_S = 24 * 3600
 #: at most this many areas answer a typed search
 MAX_NODE_MATCHES = 40
 
-#: "acknowledged" is the alarm sense (someone responded), not "everyone confirmed"
-STATE_LABELS: dict[AlertState, str] = {
-    AlertState.ACTIVE: "生效 · 待签收",
-    AlertState.ACKNOWLEDGED: "生效 · 已有人签收",
-    AlertState.LIFTED: "已解除",
-    AlertState.EXPIRED: "已过期",
-}
-ACTION_LABELS: dict[str, str] = {
-    states.ISSUE: "发布",
-    states.REISSUE: "更新",
-    states.RAISE: "升级",
-    states.LOWER: "降级",
-    states.EXTEND: "延长",
-    states.LIFT: "解除",
-    states.EXPIRE: "到期",
-    states.ACKNOWLEDGE: "首次签收",
-}
-DELIVERY_LABELS: dict[DeliveryState, str] = {
-    DeliveryState.QUEUED: "待发送",
-    DeliveryState.SENDING: "发送中",
-    DeliveryState.SENT: "已发送",
-    DeliveryState.DELIVERED: "已送达",
-    DeliveryState.ACKNOWLEDGED: "已签收",
-    DeliveryState.FAILED: "发送失败",
-}
 LEVEL_TARGET_LABELS = {1: "一级网格（街道）", 2: "二级网格（社区）", 3: "三级网格"}
 
 
@@ -203,7 +178,7 @@ def _summary(db: Session, tree: OrgTree, alert: Alert) -> AlertSummary:
         level=alert.level.value,
         level_label=LEVEL_LABELS[alert.level],
         state=alert.state.value,
-        state_label=STATE_LABELS[alert.state],
+        state_label=ALERT_STATE_LABELS[alert.state],
         title=alert.title,
         text=alert.text,
         category_label=category_label(alert.category),
@@ -216,14 +191,9 @@ def _summary(db: Session, tree: OrgTree, alert: Alert) -> AlertSummary:
     )
 
 
-def _scope_path(tree: OrgTree, who: SessionUser) -> str | None:
-    scope = scope_root(tree, who)
-    return scope.path if scope is not None else None
-
-
 def live_alerts(services: Services, tree: OrgTree, who: SessionUser) -> list[AlertSummary] | None:
     """Live alerts in the user's subtree, highest level first; None if refused."""
-    path = _scope_path(tree, who)
+    path = scope_path(tree, who)
     if path is None or not can_issue(who):
         return None
     with services.sessions() as db:
@@ -234,7 +204,7 @@ def live_alerts(services: Services, tree: OrgTree, who: SessionUser) -> list[Ale
 def _in_scope(db: Session, tree: OrgTree, who: SessionUser, alert_id: object) -> Alert | None:
     if record_id(alert_id) is None:  # also beyond SQL's integers
         return None
-    path = _scope_path(tree, who)
+    path = scope_path(tree, who)
     alert = db.get(Alert, alert_id)
     if alert is None or path is None or not alert.node_path.startswith(path):
         if alert is not None:
@@ -263,35 +233,20 @@ def _pending_page(
     db: Session, tree: OrgTree, alert_id: int, page: int
 ) -> tuple[list[PendingRow], int, int, int]:
     """One page of who has not acknowledged the newest text: (rows, total, page, pages)."""
-    action_id = newest_notifying_action_id(db, alert_id)
-    waiting = (
-        Delivery.alert_id == alert_id,
-        Delivery.action_id == action_id,
-        Delivery.acknowledged_at.is_(None),
-    )
-    total = db.scalar(select(func.count(Delivery.id)).where(*waiting)) or 0
+    total = queries.waiting_count(db, alert_id)
     pages = _pages(total)
     page = min(max(page, 0), pages - 1)
-    rows = db.execute(
-        select(Staff.name, Staff.post, Staff.node_id, Delivery.phone, Delivery.state)
-        .add_columns(Delivery.last_error)
-        .join(Staff, Staff.id == Delivery.staff_id)
-        .where(*waiting)
-        # failed texts first: those people will not hear of it unless someone calls
-        .order_by((Delivery.state == DeliveryState.FAILED).desc(), Staff.id)
-        .offset(page * PENDING_PAGE_SIZE)
-        .limit(PENDING_PAGE_SIZE)
-    ).all()
+    rows = queries.waiting_page(db, alert_id, page * PENDING_PAGE_SIZE, PENDING_PAGE_SIZE)
     pending = [
         PendingRow(
-            name=name,
-            post=POST_LABELS[post],
-            place=tree.place_name(node_id),
-            phone=mask_phone(phone),
-            state_label=DELIVERY_LABELS[DeliveryState(state)],
-            error=error or "",
+            name=row.name,
+            post=POST_LABELS[row.post],
+            place=tree.place_name(row.node_id),
+            phone=mask_phone(row.phone),
+            state_label=DELIVERY_STATE_LABELS[row.state],
+            error=row.error or "",
         )
-        for name, post, node_id, phone, state, error in rows
+        for row in rows
     ]
     return pending, total, page, pages
 
@@ -309,7 +264,7 @@ def detail(
         action_rows = [
             ActionRow(
                 at=display_time(row.at),
-                label=ACTION_LABELS.get(row.action, row.action),
+                label=ALERT_ACTION_LABELS.get(row.action, row.action),
                 actor=row.actor,
                 change=_change(row),
             )
@@ -322,16 +277,9 @@ def detail(
         )
 
 
-def _claim_token(r: redis.Redis, token: str | None) -> bool:
-    """True the first time a form token is used: a double click is answered, not repeated."""
-    if not token:
-        return True
-    return bool(r.set(f"gw:duty:token:{token}", "1", nx=True, ex=TOKEN_TTL_S))
-
-
-def _release_token(r: redis.Redis, token: str | None) -> None:
-    if token:
-        r.delete(f"gw:duty:token:{token}")
+def _form_token(services: Services, token: str | None) -> FormToken:
+    """The console's one-time form token: a double click is answered, not repeated."""
+    return FormToken(services.redis, "duty", token)
 
 
 def _relay(services: Services) -> None:
@@ -390,11 +338,13 @@ class Preview:
     recipients: int
     texted: str
     note: str
-    geojson: dict
+    geojson: dict[str, Any]
     bounds: list[list[float]] | None
 
 
-def _preview_map(db: Session, tree: OrgTree, who: SessionUser, node: NodeInfo, level: str) -> dict:
+def _preview_map(
+    db: Session, tree: OrgTree, who: SessionUser, node: NodeInfo, level: str
+) -> dict[str, Any]:
     """The area filled in the level's colour inside its parent's outline (when in scope)."""
     scope = scope_root(tree, who)
     parent = tree.get(node.parent_id)
@@ -429,22 +379,6 @@ def _place(tree: OrgTree, who: SessionUser, node_id: int) -> str:
     return " › ".join(n.name for n in trail(tree, who, node_id)) or tree.place_name(node_id)
 
 
-def _issue_target(
-    tree: OrgTree, who: SessionUser, form: IssueForm
-) -> tuple[Actor, NodeInfo] | Outcome:
-    """Who issues and where, or the refusal: the same checks for asking and for issuing."""
-    actor = actor_for(tree, who)
-    if actor is None or not can_issue(who):
-        return Outcome(False, NO_ALERTS)
-    problems = validate_issue(form)
-    if problems:
-        return Outcome(False, "；".join(problems))
-    node = node_in_scope(tree, who, form.node_id)
-    if node is None:
-        return Outcome(False, "所选区域不在您的管辖范围内")
-    return actor, node
-
-
 def preview_issue(
     services: Services,
     tree: OrgTree,
@@ -453,21 +387,22 @@ def preview_issue(
     now: dt.datetime | None = None,
 ) -> Preview | Outcome:
     """The confirmation of an issue, or the refusal ``issue`` would give; sends nothing."""
-    checked = _issue_target(tree, who, form)
-    if isinstance(checked, Outcome):
-        return checked
-    _actor, node = checked
-    assert form.level is not None and form.category is not None and form.hours is not None
+    command = IssueAlert(services.sessions, tree, who, form, now)
+    problems = command.validate()
+    if problems:
+        return Outcome(False, Refused.of(problems).message)
+    node = command.node()
+    assert (
+        node is not None
+        and form.level is not None
+        and form.category is not None
+        and form.hours is not None
+    )
     now = now or dt.datetime.now(dt.UTC)
     level = AlertLevel(form.level)
     with services.sessions() as db:
         count = recipients.count_responsible(db, node.path, form.target_levels)
-        live = db.scalars(
-            select(Alert).where(
-                Alert.active_key == lifecycle.active_key(node.id, form.category),
-                Alert.valid_until > now,
-            )
-        ).one_or_none()
+        live = queries.live_for(db, node.id, form.category, now)
         shown = _preview_map(db, tree, who, node, level.value)
     note = ""
     if live is not None:
@@ -524,7 +459,7 @@ def preview_change(
         if alert.state not in states.LIVE_STATES:
             return Outcome(False, "该预警已解除或已过期")
         current = alert.level
-        target = AlertLevel(level) if action == "level" else current
+        target = AlertLevel(level) if action == "level" and level else current
         if action == "level" and target == current:
             return Outcome(False, f"该预警已是{LEVEL_LABELS[current]}预警，请选择其他级别")
         count = queries.texted_count(db, alert.id)
@@ -557,6 +492,78 @@ def preview_change(
     )
 
 
+@dataclass(frozen=True)
+class _Done:
+    """What a committed alert action did, for the officer's message and the audit row."""
+
+    alert_id: int
+    node_id: int
+    action: str
+    queued: int
+    level: AlertLevel
+
+
+def _done(result: lifecycle.ActionResult) -> _Done:
+    alert = result.alert
+    return _Done(alert.id, alert.node_id, result.action.action, result.queued, alert.level)
+
+
+@dataclass
+class IssueAlert(Command[_Done]):
+    """Issue an alert (or update the live one of the same area and category)."""
+
+    sessions: sessionmaker[Session]
+    tree: OrgTree
+    who: SessionUser
+    form: IssueForm
+    now: dt.datetime | None = None
+
+    def validate(self) -> list[Problem]:
+        if actor_for(self.tree, self.who) is None or not can_issue(self.who):
+            return [Problem("form", NO_ALERTS)]
+        problems = [Problem("form", message) for message in validate_issue(self.form)]
+        if not problems and self.node() is None:
+            problems.append(Problem("node_id", "所选区域不在您的管辖范围内"))
+        return problems
+
+    def node(self) -> NodeInfo | None:
+        return node_in_scope(self.tree, self.who, self.form.node_id)
+
+    def execute(self, db: Session) -> _Done:
+        actor, node, form = actor_for(self.tree, self.who), self.node(), self.form
+        assert actor is not None and node is not None  # validate() saw to both
+        assert form.hours is not None and form.level is not None and form.category is not None
+        now = self.now or dt.datetime.now(dt.UTC)
+        result = lifecycle.issue(
+            db,
+            actor,
+            node_id=node.id,
+            level=form.level,
+            category=form.category,
+            title=form.title.strip(),
+            text=form.text.strip(),
+            valid_until=now + dt.timedelta(hours=form.hours),
+            target_levels=form.target_levels,
+            now=now,
+            tz=display_zone(),
+        )
+        return _done(result)
+
+    def audit(self, result: _Done) -> AuditEntry:
+        detail = {
+            "level": self.form.level,
+            "category": self.form.category,
+            "recipients": result.queued,
+        }
+        return AuditEntry(
+            f"alert_{result.action}", "alert", result.alert_id, result.node_id, detail
+        )
+
+
+#: what the lifecycle refuses with (its message is shown after 未能发布 / 未能完成)
+LIFECYCLE_REFUSALS = (lifecycle.NotAllowed, states.IllegalAction, ValueError, LookupError)
+
+
 def issue(
     services: Services,
     tree: OrgTree,
@@ -566,54 +573,70 @@ def issue(
     now: dt.datetime | None = None,
 ) -> Outcome:
     """Issue (or update the live one of the same area and category) and relay at once."""
-    checked = _issue_target(tree, who, form)
-    if isinstance(checked, Outcome):
-        return checked
-    actor, node = checked
-    if not _claim_token(services.redis, token):
-        return Outcome(False, DUPLICATE)
-    now = now or dt.datetime.now(dt.UTC)
-    assert form.hours is not None and form.level is not None and form.category is not None
     try:
-        with services.sessions() as db, db.begin():
-            result = lifecycle.issue(
-                db,
-                actor,
-                node_id=node.id,
-                level=form.level,
-                category=form.category,
-                title=form.title.strip(),
-                text=form.text.strip(),
-                valid_until=now + dt.timedelta(hours=form.hours),
-                target_levels=form.target_levels,
-                now=now,
-                tz=display_zone(),
-            )
-            record_action(
-                db,
-                who,
-                f"alert_{result.action.action}",
-                target_type="alert",
-                target_id=result.alert.id,
-                node_id=node.id,
-                detail={
-                    "level": form.level,
-                    "category": form.category,
-                    "recipients": result.queued,
-                },
-            )
-            alert_id, action, queued = result.alert.id, result.action.action, result.queued
-    except (lifecycle.NotAllowed, states.IllegalAction, ValueError, LookupError) as exc:
-        _release_token(services.redis, token)
+        done = IssueAlert(services.sessions, tree, who, form, now).run(_form_token(services, token))
+    except Refused as exc:
+        return Outcome(False, exc.message)
+    except LIFECYCLE_REFUSALS as exc:
         return Outcome(False, f"未能发布：{exc}")
-    except Exception:
-        _release_token(services.redis, token)
-        raise
     _relay(services)
-    verb = "已更新同区域同类别的生效预警" if action == states.REISSUE else "已发布"
-    return Outcome(
-        True, f"{verb}：{LEVEL_LABELS[AlertLevel(form.level)]}预警，短信通知 {queued} 人", alert_id
-    )
+    verb = "已更新同区域同类别的生效预警" if done.action == states.REISSUE else "已发布"
+    text = f"{verb}：{LEVEL_LABELS[done.level]}预警，短信通知 {done.queued} 人"
+    return Outcome(True, text, done.alert_id)
+
+
+@dataclass
+class ChangeAlert(Command[_Done]):
+    """Change the level of, extend or lift one live alert in the officer's scope."""
+
+    sessions: sessionmaker[Session]
+    tree: OrgTree
+    who: SessionUser
+    alert_id: object
+    action: str
+    level: str | None = None
+    hours: int | None = None
+    now: dt.datetime | None = None
+
+    def validate(self) -> list[Problem]:
+        if actor_for(self.tree, self.who) is None or not can_issue(self.who):
+            return [Problem("form", NO_ALERTS)]
+        problems = []
+        if self.action == "level" and self.level not in {lv.value for lv in AlertLevel}:
+            problems.append(Problem("level", "请选择新的预警级别"))
+        if self.action == "extend" and self.hours not in DURATIONS_H:
+            problems.append(Problem("hours", "请选择延长的时长"))
+        if self.action not in ("level", "extend", "lift"):
+            problems.append(Problem("action", f"未知操作：{self.action}"))
+        if not problems:
+            with self.sessions() as db:
+                if _in_scope(db, self.tree, self.who, self.alert_id) is None:
+                    problems.append(Problem("alert", NOT_FOUND))
+        return problems
+
+    def execute(self, db: Session) -> _Done:
+        actor = actor_for(self.tree, self.who)
+        assert actor is not None and isinstance(self.alert_id, int)  # validate() saw to both
+        now = self.now or dt.datetime.now(dt.UTC)
+        if self.action == "level":
+            assert self.level is not None
+            tz = display_zone()
+            result = lifecycle.change_level(db, actor, self.alert_id, self.level, now=now, tz=tz)
+        elif self.action == "extend":
+            assert self.hours is not None
+            current = db.get(Alert, self.alert_id)
+            assert current is not None
+            until = max(current.valid_until, now) + dt.timedelta(hours=self.hours)
+            result = lifecycle.extend(db, actor, self.alert_id, until, now=now)
+        else:
+            result = lifecycle.lift(db, actor, self.alert_id, now=now)
+        return _done(result)
+
+    def audit(self, result: _Done) -> AuditEntry:
+        detail = {"level": result.level.value, "recipients": result.queued}
+        return AuditEntry(
+            f"alert_{result.action}", "alert", result.alert_id, result.node_id, detail
+        )
 
 
 def change(
@@ -629,58 +652,17 @@ def change(
     now: dt.datetime | None = None,
 ) -> Outcome:
     """Change the level, extend or lift one live alert in scope."""
-    actor = actor_for(tree, who)
-    if actor is None or not can_issue(who):
-        return Outcome(False, NO_ALERTS)
-    if action == "level" and level not in {lv.value for lv in AlertLevel}:
-        return Outcome(False, "请选择新的预警级别")
-    if action == "extend" and hours not in DURATIONS_H:
-        return Outcome(False, "请选择延长的时长")
-    if action not in ("level", "extend", "lift"):
-        return Outcome(False, f"未知操作：{action}")
-    now = now or dt.datetime.now(dt.UTC)
-    with services.sessions() as db:
-        if _in_scope(db, tree, who, alert_id) is None:
-            return Outcome(False, NOT_FOUND)
-    assert isinstance(alert_id, int)
-    if not _claim_token(services.redis, token):
-        return Outcome(False, DUPLICATE)
+    command = ChangeAlert(services.sessions, tree, who, alert_id, action, level, hours, now)
     try:
-        with services.sessions() as db, db.begin():
-            if action == "level":
-                assert level is not None
-                result = lifecycle.change_level(
-                    db, actor, alert_id, level, now=now, tz=display_zone()
-                )
-            elif action == "extend":
-                assert hours is not None
-                current = db.get(Alert, alert_id)
-                assert current is not None
-                until = max(current.valid_until, now) + dt.timedelta(hours=hours)
-                result = lifecycle.extend(db, actor, alert_id, until, now=now)
-            else:
-                result = lifecycle.lift(db, actor, alert_id, now=now)
-            record_action(
-                db,
-                who,
-                f"alert_{result.action.action}",
-                target_type="alert",
-                target_id=alert_id,
-                node_id=result.alert.node_id,
-                detail={"level": result.alert.level.value, "recipients": result.queued},
-            )
-            done, queued = result.action.action, result.queued
-            new_level = result.alert.level
-    except (lifecycle.NotAllowed, states.IllegalAction, ValueError, LookupError) as exc:
-        _release_token(services.redis, token)
+        done = command.run(_form_token(services, token))
+    except Refused as exc:
+        return Outcome(False, exc.message)
+    except LIFECYCLE_REFUSALS as exc:
         return Outcome(False, f"未能完成：{exc}")
-    except Exception:
-        _release_token(services.redis, token)
-        raise
     _relay(services)
-    label = ACTION_LABELS.get(done, done)
-    texted = f"，短信通知 {queued} 人" if queued else ""
-    return Outcome(True, f"已{label}（当前{LEVEL_LABELS[new_level]}预警）{texted}", alert_id)
+    label = ALERT_ACTION_LABELS.get(done.action, done.action)
+    texted = f"，短信通知 {done.queued} 人" if done.queued else ""
+    return Outcome(True, f"已{label}（当前{LEVEL_LABELS[done.level]}预警）{texted}", done.alert_id)
 
 
 def trail(tree: OrgTree, who: SessionUser, node_id: int) -> list[NodeInfo]:
@@ -721,7 +703,7 @@ def node_choices(
 
 def area_map(
     services: Services, tree: OrgTree, who: SessionUser, node_id: int | None
-) -> dict | None:
+) -> dict[str, Any] | None:
     """Outline of ``node_id`` (default: the user's own) and its children, to click on.
 
     Each area carries ``alert``: the highest level of the live alerts that concern it
@@ -737,7 +719,7 @@ def area_map(
         shapes = boundaries(db, [node.id] + [c.id for c in children])
         live = [(a.node_path, a.level) for a in queries.live_alerts(db, scope.path)]
 
-    def feature(area: NodeInfo, role: str) -> dict:
+    def feature(area: NodeInfo, role: str) -> dict[str, Any]:
         concerning = [
             level
             for path, level in live
@@ -766,13 +748,13 @@ def area_map(
     }
 
 
-def _bounds(geometry: dict | None) -> list[list[float]] | None:
+def _bounds(geometry: dict[str, Any] | None) -> list[list[float]] | None:
     return polygon_bounds(geometry) if geometry else None
 
 
-def pending_incidents(services: Services, tree: OrgTree, who: SessionUser) -> dict | None:
+def pending_incidents(services: Services, tree: OrgTree, who: SessionUser) -> dict[str, Any] | None:
     """Incidents waiting for the desk (reported or accepted, or overdue) in scope, newest first."""
-    path = _scope_path(tree, who)
+    path = scope_path(tree, who)
     if path is None or not who.can(Perm.HANDLE_INCIDENTS):
         return None
     waiting = [IncidentState.REPORTED, IncidentState.ACCEPTED]

@@ -14,48 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from dashboard.display_time import display_day_start, display_time
-from data.audit_queries import search_in_scope
+from data.audit import AUDIT_ACTION_LABELS, search_in_scope
 from data.masking import mask_text
 from data.models import AuditLog
 from data.timezones import SECONDS
 
 MAX_ROWS = 500
 MAX_EXPORT_ROWS = 50_000
-
-ACTION_LABELS: dict[str, str] = {
-    "login": "登录",
-    "login_failed": "登录失败",
-    "logout": "退出",
-    "session_expired": "会话超时",
-    "reveal_personal_data": "查看完整个人信息",
-    "incident_reveal": "查看事件原文",
-    "export_residents": "导出居民信息",
-    "export_audit": "导出审计日志",
-    "user_add": "新建用户",
-    "user_enable": "启用用户",
-    "user_disable": "停用用户",
-    "user_passwd": "重置密码",
-    "device_add": "登记终端",
-    "device_rotate": "更换终端令牌",
-    "device_revoke": "注销终端",
-    "alert_issue": "发布预警",
-    "alert_reissue": "更新预警",
-    "alert_raise": "预警升级",
-    "alert_lower": "预警降级",
-    "alert_extend": "延长预警",
-    "alert_lift": "解除预警",
-    "sms_send": "发送短信",
-    "sms_file": "短信备案",
-    "sms_delete": "删除短信",
-    "sms_restore": "恢复短信",
-    "sms_resend": "短信重发",
-    "sms_template_add": "新建短信模板",
-    "sms_template_edit": "修改短信模板",
-    "sms_template_delete": "删除短信模板",
-    "sms_group_add": "新建用户分组",
-    "sms_group_edit": "修改用户分组",
-    "sms_group_delete": "删除用户分组",
-}
 
 OUTCOME_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "锁定"}
 TARGET_LABELS = {
@@ -142,7 +107,7 @@ def entry(row: AuditLog, node_name: str | None) -> AuditEntry:
         at=_local(row.at),
         actor=mask_text(row.actor),
         action=row.action,
-        action_label=ACTION_LABELS.get(row.action, row.action),
+        action_label=AUDIT_ACTION_LABELS.get(row.action, row.action),
         target=mask_text(target),
         node=node_name or ("—" if row.node_id is None else str(row.node_id)),
         address=row.address or "",

@@ -21,24 +21,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.auth.audit_trail import record_action, record_refused_reveal
+from dashboard.access.base import (
+    DUPLICATE,
+    AuditEntry,
+    Command,
+    Problem,
+    Refused,
+    actor_for,
+)
+from dashboard.auth.audit_trail import record_refused_reveal
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root
 from dashboard.auth.permissions import Perm
 from dashboard.display_time import display_day_start, display_time
 from dashboard.services import Services
-from data.incidents.actors import ACTOR_ROLE_LABELS, Actor
+from data.incidents.actors import ACTOR_ROLE_LABELS
 from data.incidents.categories import CategoryConfig
 from data.incidents.duplicates import suggest_for
 from data.incidents.intake import IntakeError, report
-from data.incidents.queries import count_incidents, get_incident, list_incidents, timeline
+from data.incidents.queries import (
+    count_incidents,
+    get_incident,
+    list_incidents,
+    staff_under,
+    timeline,
+)
 from data.incidents.workflow import (
-    ACTION_LABELS,
     ACTIONS,
     CLOCK_RUNNING,
+    INCIDENT_ACTION_LABELS,
     WorkflowError,
     allowed_actions,
     apply,
@@ -51,7 +64,6 @@ from data.models import (
     DeadlineStatus,
     Incident,
     IncidentState,
-    OrgNode,
     Staff,
 )
 from data.org_tree import OrgTree, node_label
@@ -158,18 +170,12 @@ def category_options(categories: CategoryConfig) -> list[dict[str, str]]:
     return [{"label": c.name, "value": c.code} for c in categories.categories.values()]
 
 
-def actor_for(tree: OrgTree, who: SessionUser) -> Actor | None:
-    """The workflow's actor for a web user: role, name, their node's path; no staff id."""
-    scope = scope_root(tree, who)
-    if scope is None:
-        return None
-    return Actor(role=who.role.value, name=who.display_name, scope_path=scope.path, user_id=who.id)
-
-
 def _period(start: str | None, end: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Inclusive dates of the display zone → [since, until) instants."""
 
     def day(value: str | None) -> dt.datetime | None:
+        if not isinstance(value, str):  # None, or whatever a crafted request sent
+            return None
         try:
             return display_day_start(dt.date.fromisoformat(value[:10]))
         except (TypeError, ValueError):
@@ -262,7 +268,7 @@ def _steps(db: Session, incident_id: int) -> list[Step]:
             role_label=ACTOR_ROLE_LABELS.get(h.actor_role, h.actor_role),
             from_label=INCIDENT_STATE_LABELS[h.from_state] if h.from_state else "—",
             to_label=INCIDENT_STATE_LABELS[h.to_state],
-            action_label=ACTION_LABELS.get(h.action, h.action),
+            action_label=INCIDENT_ACTION_LABELS.get(h.action, h.action),
             note=mask_text(h.note or ""),
         )
         for h in timeline(db, incident_id)
@@ -286,13 +292,7 @@ def _staff_choices(
             if s.node_path.startswith(node_path):
                 assignees.append(Option(f"{s.name}（{s.distance_m:,.0f} 米）", s.staff_id))
     taken = {o.value for o in assignees}
-    others = db.execute(
-        select(Staff.id, Staff.name, OrgNode.name)
-        .join(OrgNode, OrgNode.id == Staff.node_id)
-        .where(Staff.active.is_(True), OrgNode.path.startswith(node_path, autoescape=True))
-        .order_by(Staff.id)
-        .limit(40)
-    ).all()
+    others = staff_under(db, node_path, limit=40)
     assignees += [Option(f"{n}（{g}）", i) for i, n, g in others if i not in taken]
     return nearest, assignees
 
@@ -370,32 +370,33 @@ class RevealedIncident:
 REVEALED_FIELDS = ["title", "description", "address", "notes", "reporter_name", "reporter_phone"]
 
 
-def reveal(
-    services: Services, tree: OrgTree, who: SessionUser, incident_id: Any, address: str
-) -> RevealedIncident | None:
+@dataclass
+class RevealIncident(Command[RevealedIncident | None]):
     """The original text of one incident in scope, read and audited in one transaction.
 
-    Needs ``Perm.REVEAL_PERSONAL_DATA`` (leaders, duty officers); anything else, or an
-    incident outside the subtree, is refused with a ``denied`` audit row at the asker's node.
+    A refusal is recorded too (a ``denied`` row at the asker's node), so the command
+    answers None rather than raising: the refusal's audit row must be committed.
     """
-    allowed = who.can(Perm.VIEW_INCIDENTS) and who.can(Perm.REVEAL_PERSONAL_DATA)
-    with services.sessions.begin() as db:
-        incident = _in_scope(db, tree, who, incident_id) if allowed else None
+
+    sessions: sessionmaker[Session]
+    tree: OrgTree
+    who: SessionUser
+    incident_id: Any
+    address: str
+    #: the revealed incident's node, for the audit row
+    _node_id: int | None = field(default=None, init=False, repr=False)
+
+    def execute(self, db: Session) -> RevealedIncident | None:
+        who = self.who
+        allowed = who.can(Perm.VIEW_INCIDENTS) and who.can(Perm.REVEAL_PERSONAL_DATA)
+        incident = _in_scope(db, self.tree, who, self.incident_id) if allowed else None
         if incident is None:
-            _refused(db, who, incident_id, address, "scope" if allowed else "no_permission")
+            reason = "scope" if allowed else "no_permission"
+            _refused(db, who, self.incident_id, self.address, reason)
             return None
-        record_action(
-            db,
-            who,
-            REVEAL_ACTION,
-            target_type="incident",
-            target_id=incident.id,
-            node_id=incident.node_id,
-            address=address,
-            detail={"fields": REVEALED_FIELDS},
-        )
+        self._node_id = incident.node_id
         notes = [
-            f"{ACTION_LABELS.get(h.action, h.action)} {display_time(h.at)}：{h.note}"
+            f"{INCIDENT_ACTION_LABELS.get(h.action, h.action)} {display_time(h.at)}：{h.note}"
             for h in timeline(db, incident.id)
             if h.note
         ]
@@ -408,6 +409,25 @@ def reveal(
             reporter=reporter or "—",
             notes=notes,
         )
+
+    def audit(self, result: RevealedIncident | None) -> AuditEntry | None:
+        if result is None:
+            return None
+        detail: dict[str, Any] = {"fields": REVEALED_FIELDS}
+        return AuditEntry(
+            REVEAL_ACTION, "incident", result.incident_id, self._node_id, detail, self.address
+        )
+
+
+def reveal(
+    services: Services, tree: OrgTree, who: SessionUser, incident_id: Any, address: str
+) -> RevealedIncident | None:
+    """The original text of one incident in scope, read and audited in one transaction.
+
+    Needs ``Perm.REVEAL_PERSONAL_DATA`` (leaders, duty officers); anything else, or an
+    incident outside the subtree, is refused with a ``denied`` audit row at the asker's node.
+    """
+    return RevealIncident(services.sessions, tree, who, incident_id, address).run()
 
 
 def _refused(db: Session, who: SessionUser, target_id: Any, address: str, reason: str) -> None:
@@ -437,6 +457,54 @@ def _subtree(tree: OrgTree, node_id: int, limit: int = 300) -> list[int]:
     return out
 
 
+@dataclass
+class ActOnIncident(Command[tuple[str, str, bool]]):
+    """One workflow transition; the history row it writes is the record (no audit row)."""
+
+    sessions: sessionmaker[Session]
+    tree: OrgTree
+    who: SessionUser
+    incident_id: Any
+    action: str
+    transition_id: str
+    categories: CategoryConfig
+    note: str | None = None
+    target_node_id: int | None = None
+    assignee_staff_id: int | None = None
+    duplicate_of_id: int | None = None
+
+    def validate(self) -> list[Problem]:
+        who = self.who
+        if actor_for(self.tree, who) is None or not who.can(Perm.HANDLE_INCIDENTS):
+            log.warning(
+                "events: user %s (%s) refused action %s", who.username, who.role, self.action
+            )
+            return [Problem("form", NO_HANDLE)]
+        if self.action not in ACTIONS:
+            return [Problem("action", f"未知操作「{self.action}」")]
+        return []
+
+    def execute(self, db: Session) -> tuple[str, str, bool]:
+        """(action label, tracking number, whether it was a replay)."""
+        actor = actor_for(self.tree, self.who)
+        assert actor is not None  # validate() saw to it
+        if _in_scope(db, self.tree, self.who, self.incident_id) is None:
+            raise Refused(NOT_FOUND)
+        done = apply(
+            db,
+            self.incident_id,
+            self.action,
+            actor,
+            note=self.note,
+            target_node_id=self.target_node_id,
+            assignee_staff_id=self.assignee_staff_id,
+            duplicate_of_id=self.duplicate_of_id,
+            transition_id=self.transition_id,
+            categories=self.categories,
+        )
+        return ACTIONS[self.action].label, done.incident.tracking_no, done.replayed
+
+
 def act(
     services: Services,
     tree: OrgTree,
@@ -451,34 +519,28 @@ def act(
     duplicate_of_id: int | None = None,
 ) -> Outcome:
     """One workflow transition in one transaction; the history row is the record (no audit)."""
-    actor = actor_for(tree, who)
-    if actor is None or not who.can(Perm.HANDLE_INCIDENTS):
-        log.warning("events: user %s (%s) refused action %s", who.username, who.role, action)
-        return Outcome(False, NO_HANDLE)
-    if action not in ACTIONS:
-        return Outcome(False, f"未知操作「{action}」")
+    command = ActOnIncident(
+        services.sessions,
+        tree,
+        who,
+        incident_id,
+        action,
+        transition_id,
+        services.categories,
+        note,
+        target_node_id,
+        assignee_staff_id,
+        duplicate_of_id,
+    )
     try:
-        with services.sessions.begin() as db:
-            if _in_scope(db, tree, who, incident_id) is None:
-                return Outcome(False, NOT_FOUND)
-            done = apply(
-                db,
-                incident_id,
-                action,
-                actor,
-                note=note,
-                target_node_id=target_node_id,
-                assignee_staff_id=assignee_staff_id,
-                duplicate_of_id=duplicate_of_id,
-                transition_id=transition_id,
-                categories=services.categories,
-            )
-            label, tracking = ACTIONS[action].label, done.incident.tracking_no
+        label, tracking, replayed = command.run()
+    except Refused as exc:
+        return Outcome(False, exc.message)
     except WorkflowError as exc:
         return Outcome(False, str(exc))
     except IntegrityError:  # the same transition id committed concurrently (double click)
-        return Outcome(True, "该操作已提交，请勿重复点击")
-    if done.replayed:
+        return Outcome(True, DUPLICATE)
+    if replayed:
         return Outcome(True, f"「{label}」已执行（重复提交已忽略）")
     return Outcome(True, f"事件 {tracking} 已{label}")
 
@@ -501,40 +563,58 @@ def _number(value: Any, name: str, errors: dict[str, str]) -> float | None:
         return None
 
 
+@dataclass
+class RegisterIncident(Command[Registered]):
+    """The duty desk's 登记事件: intake with source "desk", bounded by the user's subtree."""
+
+    sessions: sessionmaker[Session]
+    tree: OrgTree
+    who: SessionUser
+    form: dict[str, Any]
+    categories: CategoryConfig
+
+    def validate(self) -> list[Problem]:
+        if actor_for(self.tree, self.who) is None or not self.who.can(Perm.HANDLE_INCIDENTS):
+            return [Problem("form", NO_HANDLE)]
+        errors: dict[str, str] = {}
+        _number(self.form.get("lat"), "lat", errors)
+        _number(self.form.get("lon"), "lon", errors)
+        node_id = self.form.get("node_id")
+        if node_id is not None and node_in_scope(self.tree, self.who, node_id) is None:
+            errors["node_id"] = "所选节点不在您的管辖范围内"
+        return [Problem(item, message) for item, message in errors.items()]
+
+    def execute(self, db: Session) -> Registered:
+        actor = actor_for(self.tree, self.who)
+        assert actor is not None  # validate() saw to it
+        form, ignored = self.form, dict[str, str]()
+        incident = report(
+            db,
+            source="desk",
+            category=form.get("category") or "",
+            title=form.get("title") or "",
+            description=form.get("description") or "",
+            node_id=form.get("node_id"),
+            lat=_number(form.get("lat"), "lat", ignored),
+            lon=_number(form.get("lon"), "lon", ignored),
+            reporter_user_id=self.who.id,
+            reporter_name=(form.get("reporter_name") or "").strip() or None,
+            reporter_phone=(form.get("reporter_phone") or "").strip() or None,
+            scope_path=actor.scope_path,
+            categories=self.categories,
+        )
+        found = len(suggest_for(db, incident, scope_path=actor.scope_path))
+        return Registered(incident.id, incident.tracking_no, duplicates=found)
+
+
 def register(
     services: Services, tree: OrgTree, who: SessionUser, form: dict[str, Any]
 ) -> Registered:
     """The duty desk's 登记事件: intake with source "desk", bounded by the user's subtree."""
-    actor = actor_for(tree, who)
-    if actor is None or not who.can(Perm.HANDLE_INCIDENTS):
-        return Registered(None, errors={"form": NO_HANDLE})
-    errors: dict[str, str] = {}
-    lat = _number(form.get("lat"), "lat", errors)
-    lon = _number(form.get("lon"), "lon", errors)
-    node_id = form.get("node_id")
-    if node_id is not None and node_in_scope(tree, who, node_id) is None:
-        errors["node_id"] = "所选节点不在您的管辖范围内"
-    if errors:
-        return Registered(None, errors=errors)
     try:
-        with services.sessions.begin() as db:
-            incident = report(
-                db,
-                source="desk",
-                category=form.get("category") or "",
-                title=form.get("title") or "",
-                description=form.get("description") or "",
-                node_id=node_id,
-                lat=lat,
-                lon=lon,
-                reporter_user_id=who.id,
-                reporter_name=(form.get("reporter_name") or "").strip() or None,
-                reporter_phone=(form.get("reporter_phone") or "").strip() or None,
-                scope_path=actor.scope_path,
-                categories=services.categories,
-            )
-            found = len(suggest_for(db, incident, scope_path=actor.scope_path))
-            return Registered(incident.id, incident.tracking_no, duplicates=found)
+        return RegisterIncident(services.sessions, tree, who, form, services.categories).run()
+    except Refused as exc:
+        return Registered(None, errors={p.item: p.message for p in exc.problems})
     except IntakeError as exc:
         return Registered(None, errors=exc.errors)
 

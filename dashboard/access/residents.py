@@ -10,18 +10,19 @@ which writes the audit row in the same transaction as the read.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.auth.audit_trail import record_action, record_refused_reveal
-from dashboard.auth.current import SessionUser, node_in_scope, scope_root
+from dashboard.access.base import AuditEntry, Command, scope_path
+from dashboard.auth.audit_trail import record_refused_reveal
+from dashboard.auth.current import SessionUser, node_in_scope
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
 from data.masking import mask_id_number, mask_phone
 from data.org_tree import NodeInfo, OrgTree
-from data.resident_queries import (
+from data.residents import (
     ResidentRow,
     count_in_subtree,
     household_in_subtree,
@@ -85,11 +86,6 @@ def masked(row: ResidentRow) -> MaskedResident:
     )
 
 
-def _scope_path(tree: OrgTree, who: SessionUser) -> str | None:
-    scope = scope_root(tree, who)
-    return scope.path if scope else None
-
-
 def list_page(
     services: Services,
     tree: OrgTree,
@@ -117,7 +113,7 @@ def household(
     services: Services, tree: OrgTree, who: SessionUser, household_id: int
 ) -> list[MaskedResident]:
     """A household's members, masked; empty without permission or outside scope."""
-    path = _scope_path(tree, who)
+    path = scope_path(tree, who)
     if path is None or not who.can(Perm.VIEW_RESIDENTS):
         return []
     with services.sessions() as db:
@@ -132,28 +128,47 @@ def household(
     return [masked(r) for r in rows]
 
 
+@dataclass
+class RevealResident(Command[Revealed | None]):
+    """One resident's full numbers, read and audited in one transaction.
+
+    A refusal is recorded too (a ``denied`` row at the asker's node), so the command
+    answers None rather than raising: the refusal's audit row must be committed.
+    """
+
+    sessions: sessionmaker[Session]
+    tree: OrgTree
+    who: SessionUser
+    resident_id: int
+    address: str
+    #: the revealed resident's node, for the audit row
+    _node_id: int | None = field(default=None, init=False, repr=False)
+
+    def execute(self, db: Session) -> Revealed | None:
+        path = scope_path(self.tree, self.who)
+        allowed = path is not None and self.who.can(Perm.REVEAL_PERSONAL_DATA)
+        row = resident_in_subtree(db, path, self.resident_id) if allowed and path else None
+        if row is None:
+            reason = "no_permission" if not allowed else "scope"
+            _refused(db, self.who, self.resident_id, self.address, reason)
+            return None
+        self._node_id = row.node_id
+        return Revealed(row.id, row.name, row.id_number, row.phone or "—")
+
+    def audit(self, result: Revealed | None) -> AuditEntry | None:
+        if result is None:
+            return None
+        detail = {"fields": ["id_number", "phone"]}
+        return AuditEntry(
+            REVEAL_ACTION, "resident", result.resident_id, self._node_id, detail, self.address
+        )
+
+
 def reveal(
     services: Services, tree: OrgTree, who: SessionUser, resident_id: int, address: str
 ) -> Revealed | None:
     """One resident's full numbers, read and audited in one transaction; None when refused."""
-    path = _scope_path(tree, who)
-    allowed = path is not None and who.can(Perm.REVEAL_PERSONAL_DATA)
-    with services.sessions.begin() as db:
-        row = resident_in_subtree(db, path, resident_id) if allowed and path else None
-        if row is None:
-            _refused(db, who, resident_id, address, "no_permission" if not allowed else "scope")
-            return None
-        record_action(
-            db,
-            who,
-            REVEAL_ACTION,
-            target_type="resident",
-            target_id=row.id,
-            node_id=row.node_id,
-            address=address,
-            detail={"fields": ["id_number", "phone"]},
-        )
-    return Revealed(row.id, row.name, row.id_number, row.phone or "—")
+    return RevealResident(services.sessions, tree, who, resident_id, address).run()
 
 
 def _refused(db: Session, who: SessionUser, target_id: Any, address: str, reason: str) -> None:

@@ -12,31 +12,36 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
+from dashboard.access import base
+from dashboard.access.base import AuditEntry, Command, Problem, Refused, T, permitted_scope
 from dashboard.auth.audit_trail import record_action
-from dashboard.auth.current import SessionUser, scope_root
+from dashboard.auth.current import SessionUser
 from dashboard.auth.permissions import Perm
 from dashboard.display_time import display_time, display_zone
 from dashboard.services import Services
 from data.incidents.actors import Actor
 from data.masking import mask_text
-from data.models import POST_LABELS, OrgNode, SmsFolder, SmsSource, Staff
+from data.models import POST_LABELS, SmsFolder, SmsSource
 from data.org_tree import NodeInfo, OrgTree
 from data.sms import folders, groups, logs, stats, templates
 from data.sms.compose import (
+    Composed,
     ComposeError,
     OutsideScope,
+    chosen_staff,
     compose,
     find_batch,
     resolve_recipients,
+    search_staff,
     segments,
 )
-from data.sms.scope import path_under, unique_ints
+from data.sms.scope import unique_ints
 
 log = logging.getLogger("gridwatch.scope")
 
@@ -54,29 +59,57 @@ class Outcome:
 
 def scope_of(tree: OrgTree, who: SessionUser | None) -> NodeInfo | None:
     """The user's node when they may use the SMS platform; None otherwise (and logged)."""
-    if who is None:
-        return None
-    if not who.can(Perm.SEND_SMS):
-        log.warning("sms: user %s (%s) refused", who.username, who.role)
-        return None
-    return scope_root(tree, who)
+    return permitted_scope(tree, who, Perm.SEND_SMS)
 
 
 def actor_for(tree: OrgTree, who: SessionUser) -> Actor | None:
-    scope = scope_of(tree, who)
-    if scope is None:
-        return None
-    return Actor(role=who.role.value, name=who.display_name, scope_path=scope.path, user_id=who.id)
+    """The sender as the data layer knows them; None without the SMS permission."""
+    return base.actor_for(tree, who) if scope_of(tree, who) is not None else None
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now(dt.UTC)
 
 
+@dataclass
+class _SmsCommand(Command[T]):
+    """A change on the SMS platform: refused without ``Perm.SEND_SMS``; audited in its
+    own transaction at the user's node."""
+
+    sessions: sessionmaker[Session]
+    tree: OrgTree
+    who: SessionUser
+
+    def validate(self) -> list[Problem]:
+        return [] if scope_of(self.tree, self.who) is not None else [Problem("form", NO_SMS)]
+
+    @property
+    def scope_path(self) -> str:
+        scope = scope_of(self.tree, self.who)
+        assert scope is not None  # validate() saw to it
+        return scope.path
+
+    @property
+    def actor(self) -> Actor:
+        actor = actor_for(self.tree, self.who)
+        assert actor is not None  # validate() saw to it
+        return actor
+
+    def entry(self, action: str, target: str, target_id: int | None, **detail: Any) -> AuditEntry:
+        return AuditEntry(action, target, target_id, self.who.node_id, detail)
+
+
+def _first_id(value: Any) -> int | None:
+    ids = unique_ints([value])
+    return ids[0] if ids else None
+
+
 # -- pickers -------------------------------------------------------------------------
 
 
-def _staff_option(tree: OrgTree, sid: int, name: str, post: Any, node_id: int, phone: str) -> dict:
+def _staff_option(
+    tree: OrgTree, sid: int, name: str, post: Any, node_id: int, phone: str
+) -> dict[str, Any]:
     label = f"{name} · {POST_LABELS.get(post, str(post))} · {tree.place_name(node_id)}"
     if not (phone or "").strip():
         label += "（无手机号）"
@@ -90,7 +123,7 @@ def staff_options(
     search: str = "",
     chosen: list[Any] | None = None,
     limit: int = STAFF_OPTION_LIMIT,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Active staff in scope whose name (or grid) contains ``search``, plus the chosen ones.
 
     Never the whole subtree: a city has 85,000 staff, so the picker searches as one
@@ -99,35 +132,17 @@ def staff_options(
     scope = scope_of(tree, who)
     if scope is None:
         return []
-    base = (
-        select(Staff.id, Staff.name, Staff.post, Staff.node_id, Staff.phone)
-        .join(OrgNode, OrgNode.id == Staff.node_id)
-        .where(path_under(OrgNode.path, scope.path))
-    )
     keep = unique_ints(chosen or [])
-    out: list[dict] = []
+    search = (search or "").strip()
     with services.sessions() as db:
-        if keep:
-            rows = db.execute(base.where(Staff.id.in_(keep))).all()
-            by_id = {r[0]: r for r in rows}
-            out = [_staff_option(tree, *by_id[s]) for s in keep if s in by_id]
-        search = (search or "").strip()
+        rows = chosen_staff(db, scope.path, keep)
         if search:
-            query = base.where(Staff.active.is_(True)).order_by(Staff.id).limit(limit)
-            if search.isdigit():
-                query = query.where(Staff.id == int(search))
-            else:
-                query = query.where(
-                    or_(
-                        Staff.name.contains(search, autoescape=True),
-                        OrgNode.name.contains(search, autoescape=True),
-                    )
-                )
-            out += [_staff_option(tree, *r) for r in db.execute(query) if r[0] not in keep]
-    return out
+            found = search_staff(db, scope.path, search, limit)
+            rows += [r for r in found if r[0] not in keep]
+    return [_staff_option(tree, *row) for row in rows]
 
 
-def group_options(services: Services, tree: OrgTree, who: SessionUser) -> list[dict]:
+def group_options(services: Services, tree: OrgTree, who: SessionUser) -> list[dict[str, Any]]:
     scope = scope_of(tree, who)
     if scope is None:
         return []
@@ -136,7 +151,7 @@ def group_options(services: Services, tree: OrgTree, who: SessionUser) -> list[d
     return [{"label": f"{g.name}（{g.member_count} 人）", "value": g.id} for g in rows]
 
 
-def template_options(services: Services, tree: OrgTree, who: SessionUser) -> list[dict]:
+def template_options(services: Services, tree: OrgTree, who: SessionUser) -> list[dict[str, Any]]:
     """The templates the user may use: their node's, their ancestors' and their subtree's."""
     scope = scope_of(tree, who)
     if scope is None:
@@ -184,6 +199,43 @@ def _skipped_text(skipped: list[Any], limit: int = 5) -> str:
     return named + (f" 等 {len(skipped)} 人" if len(skipped) > limit else "")
 
 
+@dataclass
+class SendSms(_SmsCommand[Composed]):
+    """Queue one text: the batch, its deliveries and the audit row are one commit."""
+
+    text: str = ""
+    staff_ids: list[Any] = field(default_factory=list)
+    group_ids: list[Any] = field(default_factory=list)
+    token: str | None = None
+    now: dt.datetime | None = None
+
+    def execute(self, db: Session) -> Composed:
+        return compose(
+            db,
+            self.actor,
+            text=self.text,
+            staff_ids=self.staff_ids,
+            group_ids=self.group_ids,
+            client_token=self.token,
+            now=_now(self.now),
+        )
+
+    def audit(self, result: Composed) -> AuditEntry | None:
+        if result.replayed:
+            return None
+        body = self.text.strip()
+        return self.entry(
+            "sms_send",
+            "sms_batch",
+            result.batch_id,
+            recipients=result.recipients,
+            skipped=len(result.skipped),
+            groups=unique_ints(self.group_ids),
+            chars=len(body),
+            segments=segments(body),
+        )
+
+
 def send(
     services: Services,
     tree: OrgTree,
@@ -195,57 +247,29 @@ def send(
     now: dt.datetime | None = None,
 ) -> Outcome:
     """Queue one text; the batch, its deliveries and the audit row are one commit."""
-    actor = actor_for(tree, who)
-    if actor is None:
-        return Outcome(False, NO_SMS)
     token = token if isinstance(token, str) else None
-    now = _now(now)
-    body = text if isinstance(text, str) else ""
+    command = SendSms(
+        services.sessions,
+        tree,
+        who,
+        text if isinstance(text, str) else "",
+        staff_ids if isinstance(staff_ids, list) else [],
+        group_ids if isinstance(group_ids, list) else [],
+        token,
+        now,
+    )
     try:
-        with services.sessions.begin() as db:
-            done = compose(
-                db,
-                actor,
-                text=body,
-                staff_ids=staff_ids if isinstance(staff_ids, list) else [],
-                group_ids=group_ids if isinstance(group_ids, list) else [],
-                client_token=token,
-                now=now,
-            )
-            if not done.replayed:
-                record_action(
-                    db,
-                    who,
-                    "sms_send",
-                    target_type="sms_batch",
-                    target_id=done.batch_id,
-                    node_id=who.node_id,
-                    detail={
-                        "recipients": done.recipients,
-                        "skipped": len(done.skipped),
-                        "groups": unique_ints(group_ids or []),
-                        "chars": len(body.strip()),
-                        "segments": segments(body.strip()),
-                    },
-                )
+        done = command.run()
+    except Refused as exc:
+        return Outcome(False, exc.message)
     except OutsideScope as exc:
-        log.warning("sms: user %s named recipients outside node %s", who.username, who.node_id)
-        with services.sessions.begin() as db:
-            record_action(
-                db,
-                who,
-                "sms_send",
-                target_type="sms_batch",
-                node_id=who.node_id,
-                outcome="denied",
-                detail={"reason": str(exc)},
-            )
+        _record_outside_scope(services, who, exc)
         return Outcome(False, str(exc))
     except ComposeError as exc:
         return Outcome(False, str(exc))
     except IntegrityError:  # the same token committed by a concurrent request
         with services.sessions() as db:
-            first = find_batch(db, actor, token)
+            first = find_batch(db, command.actor, token)
         if first is None:
             raise
         return Outcome(True, f"已提交发送 {first.recipient_count} 人（重复提交已忽略）", first.id)
@@ -255,6 +279,21 @@ def send(
         f"；{len(done.skipped)} 人未发送（{_skipped_text(done.skipped)}）" if done.skipped else ""
     )
     return Outcome(True, f"已提交发送 {done.recipients} 人{tail}", done.batch_id)
+
+
+def _record_outside_scope(services: Services, who: SessionUser, exc: OutsideScope) -> None:
+    """A send naming recipients outside the scope: a log line and a ``denied`` audit row."""
+    log.warning("sms: user %s named recipients outside node %s", who.username, who.node_id)
+    with services.sessions.begin() as db:
+        record_action(
+            db,
+            who,
+            "sms_send",
+            target_type="sms_batch",
+            node_id=who.node_id,
+            outcome="denied",
+            detail={"reason": str(exc)},
+        )
 
 
 # -- folders -------------------------------------------------------------------------
@@ -273,6 +312,33 @@ def folder_page(
     return dataclasses.replace(found, rows=rows)
 
 
+@dataclass
+class MoveBatch(_SmsCommand[tuple[int, str, bool]]):
+    """备案 / 删除 / 恢复 one batch in scope; (batch id, its folder now, whether it moved)."""
+
+    batch_id: Any = None
+    action: Any = None
+    now: dt.datetime | None = None
+
+    def validate(self) -> list[Problem]:
+        problems = super().validate()
+        if not problems and (_first_id(self.batch_id) is None or self.action not in folders.MOVES):
+            problems.append(Problem("action", "无效的操作"))
+        return problems
+
+    def execute(self, db: Session) -> tuple[int, str, bool]:
+        batch_id = _first_id(self.batch_id)
+        assert batch_id is not None  # validate() saw to it
+        batch, changed = folders.move(db, self.scope_path, batch_id, self.action, _now(self.now))
+        return batch.id, batch.folder.value, changed
+
+    def audit(self, result: tuple[int, str, bool]) -> AuditEntry | None:
+        batch_id, folder, changed = result
+        if not changed:
+            return None
+        return self.entry(f"sms_{self.action}", "sms_batch", batch_id, folder=folder)
+
+
 def move(
     services: Services,
     tree: OrgTree,
@@ -282,32 +348,18 @@ def move(
     now: dt.datetime | None = None,
 ) -> Outcome:
     """备案 / 删除 / 恢复 one batch in scope (audited as sms_file / sms_delete / sms_restore)."""
-    scope = scope_of(tree, who)
-    if scope is None:
-        return Outcome(False, NO_SMS)
-    ids = unique_ints([batch_id])
-    if not ids or action not in folders.MOVES:
-        return Outcome(False, "无效的操作")
-    spec = folders.MOVES[action]
     try:
-        with services.sessions.begin() as db:
-            batch, changed = folders.move(db, scope.path, ids[0], action, _now(now))
-            if changed:
-                record_action(
-                    db,
-                    who,
-                    f"sms_{action}",
-                    target_type="sms_batch",
-                    target_id=batch.id,
-                    node_id=who.node_id,
-                    detail={"folder": batch.folder.value},
-                )
+        moved, _folder, changed = MoveBatch(
+            services.sessions, tree, who, batch_id, action, now
+        ).run()
+    except Refused as exc:
+        return Outcome(False, exc.message)
     except folders.FolderError as exc:
         return Outcome(False, str(exc))
     if not changed:
-        return Outcome(True, f"该短信已{spec.label}（重复操作已忽略）", ids[0])
+        return Outcome(True, f"该短信已{folders.MOVES[action].label}（重复操作已忽略）", moved)
     where = {"file": "已移入备案短信", "delete": "已移入已删除短信", "restore": "已恢复到已发短信"}
-    return Outcome(True, f"短信 #{ids[0]} {where[action]}", ids[0])
+    return Outcome(True, f"短信 #{moved} {where[action]}", moved)
 
 
 # -- templates -----------------------------------------------------------------------
@@ -362,6 +414,36 @@ def template_for_edit(
     return found if found.editable else templates.READ_ONLY
 
 
+@dataclass
+class SaveTemplate(_SmsCommand[templates.TemplateRow]):
+    """A new template at the user's node, or an edit of one in their subtree."""
+
+    template_id: Any = None
+    name: str = ""
+    text: str = ""
+    now: dt.datetime | None = None
+
+    @property
+    def editing(self) -> int | None:
+        return _first_id(self.template_id)
+
+    def execute(self, db: Session) -> templates.TemplateRow:
+        now = _now(self.now)
+        if self.editing is not None:
+            return templates.update_template(
+                db, self.scope_path, self.editing, self.name, self.text, now
+            )
+        return templates.create_template(
+            db, self.scope_path, self.name, self.text, self.who.display_name, now
+        )
+
+    def audit(self, result: templates.TemplateRow) -> AuditEntry:
+        action = "sms_template_edit" if self.editing is not None else "sms_template_add"
+        return self.entry(
+            action, "sms_template", result.id, name=result.name, owner=result.scope_path
+        )
+
+
 def save_template(
     services: Services,
     tree: OrgTree,
@@ -372,60 +454,57 @@ def save_template(
     now: dt.datetime | None = None,
 ) -> Outcome:
     """A new template at the user's node, or an edit of one in their subtree (audited)."""
-    scope = scope_of(tree, who)
-    if scope is None:
-        return Outcome(False, NO_SMS)
-    editing = unique_ints([template_id])
     name = name if isinstance(name, str) else ""
     text = text if isinstance(text, str) else ""
+    command = SaveTemplate(services.sessions, tree, who, template_id, name, text, now)
     try:
-        with services.sessions.begin() as db:
-            if editing:
-                row = templates.update_template(db, scope.path, editing[0], name, text, _now(now))
-                action, verb = "sms_template_edit", "已保存"
-            else:
-                row = templates.create_template(
-                    db, scope.path, name, text, who.display_name, _now(now)
-                )
-                action, verb = "sms_template_add", "已新建"
-            record_action(
-                db,
-                who,
-                action,
-                target_type="sms_template",
-                target_id=row.id,
-                node_id=who.node_id,
-                detail={"name": row.name, "owner": row.scope_path},
-            )
+        row = command.run()
+    except Refused as exc:
+        return Outcome(False, exc.message)
     except templates.TemplateError as exc:
         return Outcome(False, str(exc))
     except IntegrityError:  # the same name saved concurrently at the same node
         return Outcome(False, f"已有名为「{name.strip()}」的模板")
+    verb = "已保存" if command.editing is not None else "已新建"
     return Outcome(True, f"模板「{row.name}」{verb}", row.id)
+
+
+@dataclass
+class DeleteTemplate(_SmsCommand[templates.TemplateRow]):
+    """Delete a template in the user's subtree (audited with its text)."""
+
+    template_id: Any = None
+
+    def validate(self) -> list[Problem]:
+        problems = super().validate()
+        if not problems and _first_id(self.template_id) is None:
+            problems.append(Problem("template", templates.NOT_FOUND))
+        return problems
+
+    def execute(self, db: Session) -> templates.TemplateRow:
+        template_id = _first_id(self.template_id)
+        assert template_id is not None  # validate() saw to it
+        return templates.delete_template(db, self.scope_path, template_id)
+
+    def audit(self, result: templates.TemplateRow) -> AuditEntry:
+        return self.entry(
+            "sms_template_delete",
+            "sms_template",
+            result.id,
+            name=result.name,
+            text=result.text,
+            owner=result.scope_path,
+        )
 
 
 def delete_template(
     services: Services, tree: OrgTree, who: SessionUser, template_id: Any
 ) -> Outcome:
     """Delete a template in the user's subtree (audited with its text); others are refused."""
-    scope = scope_of(tree, who)
-    if scope is None:
-        return Outcome(False, NO_SMS)
-    ids = unique_ints([template_id])
-    if not ids:
-        return Outcome(False, templates.NOT_FOUND)
     try:
-        with services.sessions.begin() as db:
-            gone = templates.delete_template(db, scope.path, ids[0])
-            record_action(
-                db,
-                who,
-                "sms_template_delete",
-                target_type="sms_template",
-                target_id=gone.id,
-                node_id=who.node_id,
-                detail={"name": gone.name, "text": gone.text, "owner": gone.scope_path},
-            )
+        gone = DeleteTemplate(services.sessions, tree, who, template_id).run()
+    except Refused as exc:
+        return Outcome(False, exc.message)
     except templates.TemplateError as exc:
         return Outcome(False, str(exc))
     return Outcome(True, f"模板「{gone.name}」已删除", gone.id)
@@ -471,7 +550,7 @@ def _place_of_path(tree: OrgTree, path: str) -> str:
 
 def group_for_edit(
     services: Services, tree: OrgTree, who: SessionUser, group_id: Any
-) -> tuple[str, list[dict]] | None:
+) -> tuple[str, list[dict[str, Any]]] | None:
     """(name, member options) of a group in scope, to fill the edit form."""
     scope = scope_of(tree, who)
     ids = unique_ints([group_id])
@@ -486,6 +565,31 @@ def group_for_edit(
     return name, staff_options(services, tree, who, "", members, limit=0)
 
 
+@dataclass
+class SaveGroup(_SmsCommand[groups.GroupRow]):
+    """A new recipient group at the user's node, or an edit of one in their subtree."""
+
+    group_id: Any = None
+    name: str = ""
+    staff_ids: list[Any] = field(default_factory=list)
+    now: dt.datetime | None = None
+
+    @property
+    def editing(self) -> int | None:
+        return _first_id(self.group_id)
+
+    def execute(self, db: Session) -> groups.GroupRow:
+        if self.editing is not None:
+            return groups.update_group(db, self.actor, self.editing, self.name, self.staff_ids)
+        return groups.create_group(db, self.actor, self.name, self.staff_ids, _now(self.now))
+
+    def audit(self, result: groups.GroupRow) -> AuditEntry:
+        action = "sms_group_edit" if self.editing is not None else "sms_group_add"
+        return self.entry(
+            action, "sms_group", result.id, name=result.name, members=result.member_count
+        )
+
+
 def save_group(
     services: Services,
     tree: OrgTree,
@@ -495,55 +599,53 @@ def save_group(
     staff_ids: Any,
     now: dt.datetime | None = None,
 ) -> Outcome:
-    actor = actor_for(tree, who)
-    if actor is None:
-        return Outcome(False, NO_SMS)
-    editing = unique_ints([group_id])
-    members = staff_ids if isinstance(staff_ids, list) else []
     name = name if isinstance(name, str) else ""
+    members = staff_ids if isinstance(staff_ids, list) else []
+    command = SaveGroup(services.sessions, tree, who, group_id, name, members, now)
     try:
-        with services.sessions.begin() as db:
-            if editing:
-                row = groups.update_group(db, actor, editing[0], name, members)
-                action, verb = "sms_group_edit", "已保存"
-            else:
-                row = groups.create_group(db, actor, name, members, _now(now))
-                action, verb = "sms_group_add", "已新建"
-            record_action(
-                db,
-                who,
-                action,
-                target_type="sms_group",
-                target_id=row.id,
-                node_id=who.node_id,
-                detail={"name": row.name, "members": row.member_count},
-            )
+        row = command.run()
+    except Refused as exc:
+        return Outcome(False, exc.message)
     except groups.GroupError as exc:
         return Outcome(False, str(exc))
     except IntegrityError:
         return Outcome(False, f"已有名为「{name.strip()}」的分组")
+    verb = "已保存" if command.editing is not None else "已新建"
     return Outcome(True, f"分组「{row.name}」{verb}（{row.member_count} 人）", row.id)
 
 
+@dataclass
+class DeleteGroup(_SmsCommand[groups.GroupRow]):
+    """Delete a recipient group in the user's subtree."""
+
+    group_id: Any = None
+
+    def validate(self) -> list[Problem]:
+        problems = super().validate()
+        if not problems and _first_id(self.group_id) is None:
+            problems.append(Problem("group", groups.NOT_FOUND))
+        return problems
+
+    def execute(self, db: Session) -> groups.GroupRow:
+        group_id = _first_id(self.group_id)
+        assert group_id is not None  # validate() saw to it
+        return groups.delete_group(db, self.actor, group_id)
+
+    def audit(self, result: groups.GroupRow) -> AuditEntry:
+        return self.entry(
+            "sms_group_delete",
+            "sms_group",
+            result.id,
+            name=result.name,
+            members=result.member_count,
+        )
+
+
 def delete_group(services: Services, tree: OrgTree, who: SessionUser, group_id: Any) -> Outcome:
-    actor = actor_for(tree, who)
-    if actor is None:
-        return Outcome(False, NO_SMS)
-    ids = unique_ints([group_id])
-    if not ids:
-        return Outcome(False, groups.NOT_FOUND)
     try:
-        with services.sessions.begin() as db:
-            gone = groups.delete_group(db, actor, ids[0])
-            record_action(
-                db,
-                who,
-                "sms_group_delete",
-                target_type="sms_group",
-                target_id=gone.id,
-                node_id=who.node_id,
-                detail={"name": gone.name, "members": gone.member_count},
-            )
+        gone = DeleteGroup(services.sessions, tree, who, group_id).run()
+    except Refused as exc:
+        return Outcome(False, exc.message)
     except groups.GroupError as exc:
         return Outcome(False, str(exc))
     return Outcome(True, f"分组「{gone.name}」已删除", gone.id)
@@ -585,6 +687,32 @@ def log_page(
         return None
 
 
+@dataclass
+class ResendText(_SmsCommand[logs.Resent]):
+    """重发 one failed text in scope (audited with the error it had)."""
+
+    delivery_id: Any = None
+    now: dt.datetime | None = None
+
+    def validate(self) -> list[Problem]:
+        problems = super().validate()
+        if not problems and _first_id(self.delivery_id) is None:
+            problems.append(Problem("delivery", logs.NOT_FOUND))
+        return problems
+
+    def execute(self, db: Session) -> logs.Resent:
+        delivery_id = _first_id(self.delivery_id)
+        assert delivery_id is not None  # validate() saw to it
+        return logs.resend(db, self.scope_path, delivery_id, _now(self.now))
+
+    def audit(self, result: logs.Resent) -> AuditEntry:
+        detail = {
+            "previous_attempts": result.previous_attempts,
+            "previous_error": result.previous_error,
+        }
+        return AuditEntry("sms_resend", "sms_delivery", result.delivery_id, result.node_id, detail)
+
+
 def resend(
     services: Services,
     tree: OrgTree,
@@ -593,27 +721,12 @@ def resend(
     now: dt.datetime | None = None,
 ) -> Outcome:
     """重发 one failed text in scope (audited as sms_resend, with the error it had)."""
-    scope = scope_of(tree, who)
-    if scope is None:
-        return Outcome(False, NO_SMS)
-    ids = unique_ints([delivery_id])
-    if not ids:
-        return Outcome(False, logs.NOT_FOUND)
     try:
-        with services.sessions.begin() as db:
-            before = logs.resend(db, scope.path, ids[0], _now(now))
-            record_action(
-                db,
-                who,
-                "sms_resend",
-                target_type="sms_delivery",
-                target_id=before.delivery_id,
-                node_id=before.node_id,
-                detail={
-                    "previous_attempts": before.previous_attempts,
-                    "previous_error": before.previous_error,
-                },
-            )
+        before = ResendText(services.sessions, tree, who, delivery_id, now).run()
+    except Refused as exc:
+        return Outcome(False, exc.message)
     except logs.LogError as exc:
         return Outcome(False, str(exc))
-    return Outcome(True, f"已重新排队：发给 {before.staff_name} 的短信将再次发送", ids[0])
+    return Outcome(
+        True, f"已重新排队：发给 {before.staff_name} 的短信将再次发送", before.delivery_id
+    )

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.realtime.alerts import from_alert
 from data.alerts.wall import wall_alerts
-from data.org_tree import NodeInfo, OrgTree
-from data.queries import boundaries, staff_count_per_node, staff_in_subtree
+from data.org_tree import NodeInfo, OrgTree, boundaries
+from data.staff import StaffCard, staff_count_per_node, staff_in_subtree
 from streams.live_state import LOW_BATTERY, OFFLINE, ONLINE, LiveState
 
 
@@ -69,7 +69,7 @@ def build_snapshot(
     live: LiveState,
     focus: NodeInfo,
     max_markers: int = 5000,
-) -> dict:
+) -> dict[str, Any]:
     """Everything the wall draws for ``focus``.
 
     Above ``max_markers`` staff (a whole city at Zhengzhou scale) no browser can
@@ -77,42 +77,20 @@ def build_snapshot(
     per area instead and refreshes them; drilling down brings the markers back.
     """
     children = tree.children_of(focus.id)
+    child_ids = {c.id for c in children}
     grids = [
         g
         for g in tree.descendants_at_depth(focus.id, _grid_depth(tree), limit=MAX_GRID_OUTLINES)
-        if g.id not in {c.id for c in children}
+        if g.id not in child_ids
     ]
-    shapes = boundaries(session, [focus.id] + [c.id for c in children] + [g.id for g in grids])
+    shapes = boundaries(session, [focus.id, *child_ids, *(g.id for g in grids)])
     per_node = staff_count_per_node(session, focus.path)
-
-    child_totals: dict[int, int] = {c.id: 0 for c in children}
-    child_of_grid: dict[int, int] = {}
-    focus_depth = focus.depth
-    for node_id, count in per_node.items():
-        node = tree.get(node_id)
-        if node is None:
-            continue
-        ancestors = node.ancestor_ids
-        if len(ancestors) > focus_depth + 1:
-            child_id = ancestors[focus_depth + 1]
-            child_totals[child_id] = child_totals.get(child_id, 0) + count
-            child_of_grid[node_id] = child_id
-
+    child_totals, child_of_grid = _child_totals(tree, focus, children, per_node)
     roster = staff_in_subtree(session, focus.path)
     aggregate = len(roster) > max_markers
-    online_by_child: dict[int, int] = {}
-    state_counts = {ONLINE: 0, LOW_BATTERY: 0, OFFLINE: 0}
-    if aggregate:
-        states = live.states([s.id for s in roster])
-        for card in roster:
-            state = states.get(card.id)
-            if state is None:
-                continue
-            state_counts[state] = state_counts.get(state, 0) + 1
-            child_id = child_of_grid.get(card.node_id)
-            if state != OFFLINE and child_id is not None:
-                online_by_child[child_id] = online_by_child.get(child_id, 0) + 1
-
+    state_counts, online_by_child = (
+        _online_counts(live, roster, child_of_grid) if aggregate else ({}, {})
+    )
     features = [_feature(g, shapes[g.id], "grid", per_node.get(g.id, 0)) for g in grids]
     for c in children:
         if c.id in shapes:
@@ -123,10 +101,10 @@ def build_snapshot(
                 feature["properties"]["online"] = online_by_child.get(c.id, 0)
             features.append(feature)
     features.append(_feature(focus, shapes[focus.id], "focus", sum(per_node.values())))
-
+    common = _common(tree, focus, shapes, features, children, child_totals, child_of_grid)
     if aggregate:
         return {
-            **_common(tree, focus, shapes, features, children, child_totals, child_of_grid),
+            **common,
             "total": len(roster),
             "aggregate": True,
             "staff": [],
@@ -134,14 +112,55 @@ def build_snapshot(
             "state_counts": state_counts,
             "online_by_child": {str(k): v for k, v in online_by_child.items()},
         }
+    return {**common, "total": len(roster), "aggregate": False, "staff": _staff_rows(live, roster)}
+
+
+def _child_totals(
+    tree: OrgTree, focus: NodeInfo, children: list[NodeInfo], per_node: dict[int, int]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Staff per child area of ``focus``, and which child each staffed node lies in."""
+    child_totals: dict[int, int] = {c.id: 0 for c in children}
+    child_of_grid: dict[int, int] = {}
+    for node_id, count in per_node.items():
+        node = tree.get(node_id)
+        if node is None:
+            continue
+        ancestors = node.ancestor_ids
+        if len(ancestors) > focus.depth + 1:
+            child_id = ancestors[focus.depth + 1]
+            child_totals[child_id] = child_totals.get(child_id, 0) + count
+            child_of_grid[node_id] = child_id
+    return child_totals, child_of_grid
+
+
+def _online_counts(
+    live: LiveState, roster: list[StaffCard], child_of_grid: dict[int, int]
+) -> tuple[dict[str, int], dict[int, int]]:
+    """(staff per live state, staff not offline per child area): the aggregate wall's figures."""
+    online_by_child: dict[int, int] = {}
+    state_counts = {ONLINE: 0, LOW_BATTERY: 0, OFFLINE: 0}
+    states = live.states([s.id for s in roster])
+    for card in roster:
+        state = states.get(card.id)
+        if state is None:
+            continue
+        state_counts[state] = state_counts.get(state, 0) + 1
+        child_id = child_of_grid.get(card.node_id)
+        if state != OFFLINE and child_id is not None:
+            online_by_child[child_id] = online_by_child.get(child_id, 0) + 1
+    return state_counts, online_by_child
+
+
+def _staff_rows(live: LiveState, roster: list[StaffCard]) -> list[list[Any]]:
+    """One marker row per staff member with a fix (the wall's positional row format)."""
     latest = live.latest([s.id for s in roster])
-    staff_rows = []
+    rows: list[list[Any]] = []
     for card in roster:
         found = latest.get(card.id)
         if found is None:
             continue
         fix, state = found
-        staff_rows.append(
+        rows.append(
             [
                 card.id,
                 round(fix.lat, 6),
@@ -154,12 +173,7 @@ def build_snapshot(
                 card.node_id,
             ]
         )
-    return {
-        **_common(tree, focus, shapes, features, children, child_totals, child_of_grid),
-        "total": len(roster),
-        "aggregate": False,
-        "staff": staff_rows,
-    }
+    return rows
 
 
 def _common(

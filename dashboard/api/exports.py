@@ -28,7 +28,7 @@ from dashboard.auth.views import client_address
 from dashboard.services import Services
 from data.models import OrgNode
 from data.record_ids import record_id
-from data.resident_queries import count_in_subtree, iter_subtree
+from data.residents import count_in_subtree, iter_subtree
 
 log = logging.getLogger("gridwatch.scope")
 

@@ -5,7 +5,7 @@ Generated, not written by hand: every body, parameter and answer is a typed mode
 by msgspec. What stays here is what no type says: each operation's path, summary,
 credential and the statuses it answers. The document has to be true, not only
 helpful, and a schemathesis run in the test suite
-(tests/integration/dashboard/test_openapi_contract.py) checks the live server against
+(tests/integration/dashboard/api/test_openapi_contract.py) checks the live server against
 it. ``python -m dashboard.api.openapi`` writes docs/openapi.json with the shipped
 categories; a test keeps it equal to the served document.
 """

@@ -18,8 +18,9 @@ from data.org_tree import NodeInfo, OrgTree
 log = logging.getLogger("gridwatch.scope")
 
 
+# flask-login ships no types: UserMixin is Any to mypy
 @dataclass(frozen=True)
-class SessionUser(UserMixin):
+class SessionUser(UserMixin):  # type: ignore[misc]
     id: int
     username: str
     display_name: str
@@ -44,7 +45,8 @@ class ScopeError(PermissionError):
 def user() -> SessionUser | None:
     """The current user, or None outside a logged-in request."""
     if current_user and current_user.is_authenticated:
-        return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+        found: SessionUser = current_user._get_current_object()
+        return found
     return None
 
 

@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 
 import redis
-from flask import Response, current_app, jsonify, redirect, request, session
+from flask import current_app, jsonify, redirect, request, session
 from flask_login import logout_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, user
@@ -111,7 +112,7 @@ def end_reason(services: Services) -> str | None:
     return "expired" if getattr(session, "stored_id", None) is None else None
 
 
-def _deny(reason: str | None) -> Response:
+def _deny(reason: str | None) -> WerkzeugResponse:
     wants_json = request.path.startswith(("/_dash-", "/api/")) or request.is_json
     if wants_json:
         login = LOGIN_AFTER.get(reason or "", UNKNOWN_END)
@@ -119,14 +120,14 @@ def _deny(reason: str | None) -> Response:
         response.status_code = 401
         return response
     if reason in ("expired", "revoked"):
-        return redirect(LOGIN_AFTER[reason])  # type: ignore[return-value]
-    return redirect(f"/login?next={request.full_path.rstrip('?')}")  # type: ignore[return-value]
+        return redirect(LOGIN_AFTER[reason])
+    return redirect(f"/login?next={request.full_path.rstrip('?')}")
 
 
-def make_guard(services: Services) -> Callable[[], Response | None]:
+def make_guard(services: Services) -> Callable[[], WerkzeugResponse | None]:
     settings = services.settings
 
-    def guard() -> Response | None:
+    def guard() -> WerkzeugResponse | None:
         if is_public(request.path):
             return None
         who = user()

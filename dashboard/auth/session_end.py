@@ -29,4 +29,6 @@ def mark_ended(r: redis.Redis, session_id: str, reason: str, keep_s: float) -> N
 
 def why_ended(r: redis.Redis, session_id: str) -> str | None:
     value = r.get(f"{ENDED_PREFIX}{session_id}")
-    return value.decode() if value else None
+    if isinstance(value, bytes):
+        return value.decode()
+    return value or None

@@ -25,7 +25,8 @@ SESSION_PREFIX = "gw:session:"
 PRE_LOGIN_TTL_S = 2 * 3600
 
 
-class SessionInterface(RedisSessionInterface):
+# flask-session ships no types: its classes are Any to mypy
+class SessionInterface(RedisSessionInterface):  # type: ignore[misc]
     """Sessions in Redis; the cookie is Secure whenever the request came over HTTPS.
 
     A request never brings back a session that ended while it ran: a session read from
@@ -41,7 +42,7 @@ class SessionInterface(RedisSessionInterface):
         opened = super().open_session(app, request)
         cookie = request.cookies.get(self.get_cookie_name(app))
         # the id it was read under; None for a session created by this request
-        opened.stored_id = opened.sid if cookie and cookie == opened.sid else None  # type: ignore[attr-defined]
+        opened.stored_id = opened.sid if cookie and cookie == opened.sid else None
         return opened
 
     def _upsert_session(
@@ -55,10 +56,10 @@ class SessionInterface(RedisSessionInterface):
         saved = self.client.set(
             store_id, self.serializer.encode(session), ex=max(1, int(ttl)), xx=existing
         )
-        session.saved = bool(saved)  # type: ignore[attr-defined]
+        session.saved = bool(saved)
 
-    def should_set_cookie(self, app: Flask, session: ServerSideSession) -> bool:  # type: ignore[override]
-        return getattr(session, "saved", True) and super().should_set_cookie(app, session)
+    def should_set_cookie(self, app: Flask, session: ServerSideSession) -> bool:
+        return bool(getattr(session, "saved", True) and super().should_set_cookie(app, session))
 
 
 def init_auth(server: Flask, services: Services) -> SocketSessions:
@@ -79,7 +80,6 @@ def init_auth(server: Flask, services: Services) -> SocketSessions:
     login_manager.init_app(server)
     login_manager.session_protection = None  # the server-side session already binds it
 
-    @login_manager.user_loader
     def load_user(user_id: str) -> SessionUser | None:
         if not user_id.isdigit():
             return None
@@ -98,6 +98,8 @@ def init_auth(server: Flask, services: Services) -> SocketSessions:
         if row is None or password_changed_after(row.password_changed_at, session.get("login_at")):
             return None
         return SessionUser(*row[:5])
+
+    login_manager.user_loader(load_user)
 
     limiter = LoginLimiter(
         services.redis,

@@ -111,7 +111,7 @@ class SocketSessions:
             if blob is None:
                 continue
             try:
-                stored[session_id] = self.decode(blob)
+                stored[session_id] = self.decode(blob.encode() if isinstance(blob, str) else blob)
             except Exception:  # an unreadable session lets nobody in
                 log.warning("session %s… could not be read", session_id[:6])
         now, settings = time.time(), self.services.settings

@@ -10,7 +10,6 @@ from urllib.parse import urlparse
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     redirect,
     render_template_string,
@@ -19,6 +18,7 @@ from flask import (
 )
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, user
@@ -116,13 +116,34 @@ def _token_ok() -> bool:
 
 
 def auth_blueprint(services: Services, limiter: LoginLimiter, sockets: SocketSessions) -> Blueprint:
+    """/login and /logout, bound to this app instance's services, limiter and sockets."""
+    views = _AuthViews(services, limiter, sockets)
     bp = Blueprint("auth", __name__)
-    settings = services.settings
-    # argon2 takes ~64 MiB and a core for tenths of a second: a burst of logins must queue
-    # here (owned by this app instance), not on the database pool or the machine's memory
-    checks = threading.BoundedSemaphore(settings.login_max_concurrent_checks)
+    bp.get("/login")(views.login_form)
+    bp.post("/login")(views.login_submit)
+    bp.get("/logout")(views.logout_confirm)
+    bp.post("/logout")(views.logout)
+    return bp
 
-    def page(message: str = "", level: str = "error", username: str = "", status: int = 200):
+
+#: a rendered page with its status (and headers, for a 503's Retry-After)
+Page = tuple[str, int] | tuple[str, int, dict[str, str]]
+
+
+class _AuthViews:
+    """The login and logout views; one instance per app (it owns the check semaphore)."""
+
+    def __init__(self, services: Services, limiter: LoginLimiter, sockets: SocketSessions):
+        self.services = services
+        self.limiter = limiter
+        self.sockets = sockets
+        # argon2 takes ~64 MiB and a core for tenths of a second: a burst of logins must
+        # queue here (owned by this app instance), not on the database pool or the memory
+        self.checks = threading.BoundedSemaphore(services.settings.login_max_concurrent_checks)
+
+    def page(
+        self, message: str = "", level: str = "error", username: str = "", status: int = 200
+    ) -> tuple[str, int]:
         # one token per session: a second tab (or a favicon request) must not void the first
         token = session.get("csrf") or secrets.token_urlsafe(24)
         session["csrf"] = token
@@ -136,89 +157,85 @@ def auth_blueprint(services: Services, limiter: LoginLimiter, sockets: SocketSes
         )
         return html, status
 
-    def locked_page(lockout: Lockout | None, username: str):  # type: ignore[no-untyped-def]
+    def locked_page(self, lockout: Lockout | None, username: str) -> Page:
         if lockout is None:  # the limit is taken by checks still running
-            return page("登录尝试过多，请稍后重试", username=username, status=429)
-        return page(
+            return self.page("登录尝试过多，请稍后重试", username=username, status=429)
+        return self.page(
             f"登录失败次数过多，已暂时锁定，请在 {lockout.minutes_left} 分钟后"
             f"（{_clock(lockout.until)}）重试",
             username=username,
             status=429,
         )
 
-    def busy_page(username: str):  # type: ignore[no-untyped-def]
-        html, status = page(BUSY, username=username, status=503)
+    def busy_page(self, username: str) -> Page:
+        html, status = self.page(BUSY, username=username, status=503)
         return html, status, {"Retry-After": "5"}
 
-    @bp.get("/login")
-    def login_form():  # type: ignore[no-untyped-def]
+    def login_form(self) -> Page:
         message, level = NOTICES.get(request.args.get("notice", ""), ("", "info"))
-        return page(message, level)
+        return self.page(message, level)
 
-    @bp.post("/login")
-    def login_submit():  # type: ignore[no-untyped-def]
+    def login_submit(self) -> Page | WerkzeugResponse:
         username = request.form.get("username", "").strip()
-        password = request.form.get("password", "")
         address = client_address()
         if not _token_ok():
-            return page("页面已过期，请重新提交", username=username, status=400)
-        attempt = limiter.reserve(username, address)
+            return self.page("页面已过期，请重新提交", username=username, status=400)
+        attempt = self.limiter.reserve(username, address)
         if isinstance(attempt, Refused):
-            _audit_login(services, username, None, address, "locked")
-            return locked_page(attempt.lockout, username)
+            _audit_login(self.services, username, None, address, "locked")
+            return self.locked_page(attempt.lockout, username)
         try:
-            found = _check_password(services, checks, username, password)
+            found = _check_password(
+                self.services, self.checks, username, request.form.get("password", "")
+            )
         except (_Busy, PoolTimeout):
-            limiter.unchecked(attempt)  # never checked: not a failure of this account
-            return busy_page(username)
+            self.limiter.unchecked(attempt)  # never checked: not a failure of this account
+            return self.busy_page(username)
         try:
-            who = _record_login(services, username, found, address)
+            who = _record_login(self.services, username, found, address)
         except PoolTimeout:  # checked but not recorded: a wrong guess still counts
-            (limiter.failed if found is None else limiter.unchecked)(attempt)
-            return busy_page(username)
+            (self.limiter.failed if found is None else self.limiter.unchecked)(attempt)
+            return self.busy_page(username)
         if who is None:
-            lockout = limiter.failed(attempt)
+            lockout = self.limiter.failed(attempt)
             if lockout is not None:
-                return locked_page(lockout, username)
-            return page("用户名或密码错误", username=username, status=401)
-        limiter.succeeded(attempt)
-        current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
-        session.clear()
-        login_user(who)
-        now = time.time()
-        session["login_at"] = now
-        session["seen_at"] = now
+                return self.locked_page(lockout, username)
+            return self.page("用户名或密码错误", username=username, status=401)
+        self.limiter.succeeded(attempt)
+        _start_session(who)
         return redirect(_safe_next(request.form.get("next")))
 
-    @bp.get("/logout")
-    def logout_confirm():  # type: ignore[no-untyped-def]
+    def logout_confirm(self) -> str | WerkzeugResponse:
         """A link or a foreign page can send a GET: it only asks, the POST logs out."""
         who = user()
         if who is None:
             return redirect("/login")
         return render_template_string(LOGOUT_PAGE, who=who.display_name)
 
-    @bp.post("/logout")
-    def logout() -> Response:
+    def logout(self) -> WerkzeugResponse:
         who = user()
         ended_id = getattr(session, "sid", None) if who is not None else None
         if who is not None:
-            with services.sessions.begin() as db:
-                record_action(
-                    db,
-                    who,
-                    "logout",
-                    address=client_address(),
-                    node_id=who.node_id,
-                )
+            with self.services.sessions.begin() as db:
+                record_action(db, who, "logout", address=client_address(), node_id=who.node_id)
         logout_user()
         session.clear()
         if ended_id:
-            mark_ended(services.redis, ended_id, "logout", session_keep_s(settings))
-            sockets.end_session(ended_id)  # this process's sockets at once, others' within ~1 s
-        return redirect("/login?notice=logout")  # type: ignore[return-value]
+            keep = session_keep_s(self.services.settings)
+            mark_ended(self.services.redis, ended_id, "logout", keep)
+            self.sockets.end_session(ended_id)  # this process's sockets now, others' within ~1 s
+        return redirect("/login?notice=logout")
 
-    return bp
+
+def _start_session(who: SessionUser) -> None:
+    """A fresh session id for the logged-in user (no fixation), stamped for the timeouts."""
+    # flask-session's interface adds regenerate(); Flask's SessionInterface type lacks it
+    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+    session.clear()
+    login_user(who)
+    now = time.time()
+    session["login_at"] = now
+    session["seen_at"] = now
 
 
 class _Busy(Exception):

@@ -37,7 +37,7 @@ def _mirror(settings: Settings, info: devices.DeviceInfo, old_hash: str | None =
     return "（已即时生效）"
 
 
-def _audit(session, action: str, info: devices.DeviceInfo) -> None:  # type: ignore[no-untyped-def]
+def _audit(session: Session, action: str, info: devices.DeviceInfo) -> None:
     audit.record(
         session,
         actor=CLI_ACTOR,

@@ -136,8 +136,58 @@ def _live(session: Session, alert_id: int) -> Alert:
     return alert
 
 
-def _snapshot(alert: Alert) -> tuple[AlertState | None, AlertLevel | None, dt.datetime | None]:
+#: an alert's (state, level, validity) before an action; all None before the issue
+_Before = tuple[AlertState | None, AlertLevel | None, dt.datetime | None]
+
+
+def _snapshot(alert: Alert) -> _Before:
     return (alert.state, alert.level, alert.valid_until)
+
+
+def _live_for(session: Session, key: str, now: dt.datetime) -> Alert | None:
+    """The live alert holding ``key`` (locked); one whose validity has passed is expired
+    first, so a new issue starts fresh."""
+    alert = session.scalars(
+        select(Alert).where(Alert.active_key == key).with_for_update()
+    ).one_or_none()
+    if alert is not None and alert.valid_until <= now:
+        _expire(session, alert, now)
+        return None
+    return alert
+
+
+def _new_alert(
+    session: Session,
+    actor: Actor,
+    node: OrgNode,
+    category: str,
+    level: AlertLevel,
+    title: str,
+    text: str,
+    levels: Sequence[int],
+    valid_until: dt.datetime,
+    now: dt.datetime,
+) -> Alert:
+    """A freshly issued alert row, flushed so its id is known."""
+    alert = Alert(
+        node_id=node.id,
+        node_path=node.path,
+        category=category,
+        level=level,
+        title=title,
+        text=text,
+        target_levels=[str(v) for v in levels],
+        state=states.next_state(None, states.ISSUE),
+        active_key=active_key(node.id, category),
+        valid_until=valid_until,
+        issued_at=now,
+        issued_by=actor.name,
+        updated_at=now,
+        last_seq=0,
+    )
+    session.add(alert)
+    session.flush()
+    return alert
 
 
 def issue(
@@ -167,38 +217,13 @@ def issue(
         raise states.IllegalAction("valid_until must be in the future")
     level = AlertLevel(level)
     levels = recipients.normalize_levels(target_levels)
-    key = active_key(node_id, category)
-    alert = session.scalars(
-        select(Alert).where(Alert.active_key == key).with_for_update()
-    ).one_or_none()
-    if alert is not None and alert.valid_until <= now:
-        _expire(session, alert, now)
-        alert = None
+    alert = _live_for(session, active_key(node_id, category), now)
     if alert is None:
         action = states.ISSUE
-        alert = Alert(
-            node_id=node_id,
-            node_path=node.path,
-            category=category,
-            level=level,
-            title=title,
-            text=text,
-            target_levels=[str(v) for v in levels],
-            state=states.next_state(None, action),
-            active_key=key,
-            valid_until=valid_until,
-            issued_at=now,
-            issued_by=actor.name,
-            updated_at=now,
-            last_seq=0,
+        alert = _new_alert(
+            session, actor, node, category, level, title, text, levels, valid_until, now
         )
-        session.add(alert)
-        session.flush()
-        before: tuple[AlertState | None, AlertLevel | None, dt.datetime | None] = (
-            None,
-            None,
-            None,
-        )
+        before: _Before = (None, None, None)
     else:
         action = states.REISSUE
         before = _snapshot(alert)

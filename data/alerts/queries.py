@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from data.alerts.deliveries import newest_notifying_action_id
+from data.alerts.lifecycle import active_key
 from data.alerts.states import LIVE_STATES
-from data.models import Alert, AlertAction, Delivery, DeliveryState, Staff
+from data.models import Alert, AlertAction, Delivery, DeliveryState, Post, Staff
 
 
 def live_alerts(session: Session, scope_path: str = "/") -> list[Alert]:
@@ -99,4 +103,59 @@ def texted_count(session: Session, alert_id: int) -> int:
             )
         )
         or 0
+    )
+
+
+def live_for(session: Session, node_id: int, category: str, now: dt.datetime) -> Alert | None:
+    """The still-valid live alert an issue at ``node_id`` of ``category`` would update."""
+    return session.scalars(
+        select(Alert).where(
+            Alert.active_key == active_key(node_id, category), Alert.valid_until > now
+        )
+    ).one_or_none()
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One person who has not acknowledged the newest text, as the pending list shows them."""
+
+    name: str
+    post: Post
+    node_id: int
+    phone: str
+    state: DeliveryState
+    error: str | None
+
+
+def waiting_count(session: Session, alert_id: int) -> int:
+    """How many have not acknowledged the newest notifying text of the alert."""
+    action_id = newest_notifying_action_id(session, alert_id)
+    return (
+        session.scalar(select(func.count(Delivery.id)).where(*_waiting(alert_id, action_id))) or 0
+    )
+
+
+def waiting_page(session: Session, alert_id: int, offset: int, limit: int) -> list[Waiting]:
+    """One page of them, failed texts first: those people will not hear of it unless called."""
+    action_id = newest_notifying_action_id(session, alert_id)
+    rows = session.execute(
+        select(Staff.name, Staff.post, Staff.node_id, Delivery.phone, Delivery.state)
+        .add_columns(Delivery.last_error)
+        .join(Staff, Staff.id == Delivery.staff_id)
+        .where(*_waiting(alert_id, action_id))
+        .order_by((Delivery.state == DeliveryState.FAILED).desc(), Staff.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [
+        Waiting(name, post, node_id, phone, DeliveryState(state), error)
+        for name, post, node_id, phone, state, error in rows
+    ]
+
+
+def _waiting(alert_id: int, action_id: int | None) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Delivery.alert_id == alert_id,
+        Delivery.action_id == action_id,
+        Delivery.acknowledged_at.is_(None),
     )

@@ -10,6 +10,7 @@ so every target ends in a set of grids.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
@@ -29,7 +30,7 @@ def normalize_levels(levels: Sequence[int] | None) -> list[int]:
     return chosen
 
 
-def _responsible(node_path: str, target_levels: Sequence[int] | None) -> Select:
+def _responsible(node_path: str, target_levels: Sequence[int] | None) -> Select[Any]:
     """The one recipient query: both the texts and the confirmation's count come from it.
 
     Whole subtree: every grid whose path starts with ``node_path``. Chosen levels: the

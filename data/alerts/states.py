@@ -17,6 +17,24 @@ LIFT = "lift"
 EXPIRE = "expire"
 ACKNOWLEDGE = "acknowledge"
 
+#: "acknowledged" is the alarm sense (someone responded), not "everyone confirmed"
+ALERT_STATE_LABELS: dict[AlertState, str] = {
+    AlertState.ACTIVE: "生效 · 待签收",
+    AlertState.ACKNOWLEDGED: "生效 · 已有人签收",
+    AlertState.LIFTED: "已解除",
+    AlertState.EXPIRED: "已过期",
+}
+ALERT_ACTION_LABELS: dict[str, str] = {
+    ISSUE: "发布",
+    REISSUE: "更新",
+    RAISE: "升级",
+    LOWER: "降级",
+    EXTEND: "延长",
+    LIFT: "解除",
+    EXPIRE: "到期",
+    ACKNOWLEDGE: "首次签收",
+}
+
 #: actions that text the recipients (one delivery per recipient per action)
 NOTIFYING_ACTIONS = frozenset({ISSUE, REISSUE, RAISE, LOWER, LIFT})
 

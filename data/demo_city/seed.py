@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from data.db import upgrade
 from data.demo_city.generator import PLACE_TABLES, DemoCity
@@ -138,7 +138,7 @@ def _write_meta(conn: Connection, scale: str, seed: int) -> None:
     values = {"demo_scale": scale, "demo_seed": str(seed), "seeded_at": now.isoformat()}
     conn.execute(delete(Meta).where(Meta.key.in_(META_KEYS)))
     conn.execute(
-        Meta.__table__.insert(),
+        insert(Meta),
         [{"key": k, "value": values[k], "updated_at": now} for k in META_KEYS],
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,9 +86,46 @@ class _Node:
 
 
 def build_city(spec: ScaleSpec, rng: random.Random) -> CityPlan:
-    """Apportion counts, cut the geometry and name every node of the tree."""
-    districts = spec.districts
-    streets_per_district = apportion(spec.streets, [d.streets for d in districts], minimum=1)
+    """Apportion counts, cut the geometry and name every node of the tree.
+
+    The steps draw from ``rng`` in a fixed order (counts, districts, streets,
+    communities, grids): a seed always makes the same city.
+    """
+    counts = _apportion_counts(spec, rng)
+    next_id = iter(range(1, 10**9))
+    city = _Node(next(next_id), None, NodeKind.CITY, CITY_CODE, CITY_NAME, spec.box, None)
+    districts = _districts(spec, rng, city, next_id)
+    # Children's tiles are weighted by how many grids they hold, so grid sizes stay even.
+    grid_counts = iter(counts.grids_per_community)
+    community_counts = iter(counts.communities_per_street)
+    street_grids = [
+        [next(grid_counts) for _ in range(next(community_counts))]
+        for _ in counts.communities_per_street
+    ]
+    streets = _streets(districts, counts.streets_per_district, street_grids, rng)
+    _number(streets, next_id)
+    communities, community_grids = _communities(streets, street_grids, rng)
+    _number(communities, next_id)
+    grids = _grids(communities, community_grids, rng)
+    _number(grids, next_id)
+    levels = [[city], districts, streets, communities, grids]
+    rows = [node.row(depth) for depth, nodes in enumerate(levels) for node in nodes]
+    return CityPlan(nodes=rows, grids=_grid_plans(grids, counts))
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """How many of each level every parent holds, and residents and staff per grid."""
+
+    streets_per_district: list[int]
+    communities_per_street: list[int]
+    grids_per_community: list[int]
+    residents_per_grid: list[int]
+    staff_per_grid: list[int]
+
+
+def _apportion_counts(spec: ScaleSpec, rng: random.Random) -> _Counts:
+    streets_per_district = apportion(spec.streets, [d.streets for d in spec.districts], minimum=1)
     n_streets = sum(streets_per_district)
     communities_per_street = apportion(
         spec.communities, uneven_weights(rng, n_streets, 0.4), minimum=1
@@ -103,38 +141,51 @@ def build_city(spec: ScaleSpec, rng: random.Random) -> CityPlan:
     staff_per_grid = apportion(spec.staff, staff_weights, minimum=2)
     if max(*streets_per_district, *communities_per_street, *grids_per_community, 1) > 999:
         raise ValueError("more than 999 children under one node do not fit the 3-digit codes")
+    return _Counts(
+        streets_per_district,
+        communities_per_street,
+        grids_per_community,
+        residents_per_grid,
+        staff_per_grid,
+    )
 
-    next_id = iter(range(1, 10**9))
-    city = _Node(next(next_id), None, NodeKind.CITY, CITY_CODE, CITY_NAME, spec.box, None)
-    levels: list[list[_Node]] = [[city]]
 
+def _number(nodes: list[_Node], next_id: Iterator[int]) -> None:
+    """Ids level by level (breadth first), once the whole level exists."""
+    for node in nodes:
+        node.id = next(next_id)
+
+
+def _districts(
+    spec: ScaleSpec, rng: random.Random, city: _Node, next_id: Iterator[int]
+) -> list[_Node]:
+    districts = spec.districts
     if len(districts) == 1:
-        district_rects = [spec.box]
+        rects = [spec.box]
     else:
-        district_rects = tile(
+        rects = tile(
             spec.box,
             [d.area for d in districts],
             rng,
             DISTRICT_JITTER,
             anchors=[(d.lat, d.lon) for d in districts],
         )
-    level = [
+    return [
         _Node(next(next_id), city, NodeKind.DISTRICT, d.code, d.name, r, d)
-        for d, r in zip(districts, district_rects, strict=True)
+        for d, r in zip(districts, rects, strict=True)
     ]
-    levels.append(level)
 
-    # Children's tiles are weighted by how many grids they hold, so grid sizes stay even.
-    grid_counts = iter(grids_per_community)
-    community_counts = iter(communities_per_street)
-    street_grids: list[list[int]] = []
-    for _ in range(n_streets):
-        street_grids.append([next(grid_counts) for _ in range(next(community_counts))])
 
+def _streets(
+    districts: list[_Node],
+    streets_per_district: list[int],
+    street_grids: list[list[int]],
+    rng: random.Random,
+) -> list[_Node]:
     streets: list[_Node] = []
     street_iter = iter(street_grids)
     used_street_names: set[str] = set()
-    for district, count in zip(level, streets_per_district, strict=True):
+    for district, count in zip(districts, streets_per_district, strict=True):
         spec_d = district.district
         assert spec_d is not None
         grids_in = [next(street_iter) for _ in range(count)]
@@ -144,10 +195,13 @@ def build_city(spec: ScaleSpec, rng: random.Random) -> CityPlan:
             streets.append(
                 _Node(0, district, NodeKind.STREET, f"{district.code}{i:03d}", name, rect, spec_d)
             )
-    for node in streets:
-        node.id = next(next_id)
-    levels.append(streets)
+    return streets
 
+
+def _communities(
+    streets: list[_Node], street_grids: list[list[int]], rng: random.Random
+) -> tuple[list[_Node], list[int]]:
+    """The communities of every street, and how many grids each one holds."""
     communities: list[_Node] = []
     community_grids: list[int] = []
     used_community_names: dict[str, set[str]] = {}
@@ -160,23 +214,24 @@ def build_city(spec: ScaleSpec, rng: random.Random) -> CityPlan:
                 _Node(0, street, NodeKind.COMMUNITY, f"{street.code}{i:03d}", name, rect, None)
             )
         community_grids.extend(grids_in)
-    for node in communities:
-        node.id = next(next_id)
-    levels.append(communities)
+    return communities, community_grids
 
+
+def _grids(communities: list[_Node], community_grids: list[int], rng: random.Random) -> list[_Node]:
     grids: list[_Node] = []
     for community, count in zip(communities, community_grids, strict=True):
         rects = tile(community.rect, uneven_weights(rng, count, 0.3), rng, GRID_JITTER)
         for i, rect in enumerate(rects, start=1):
             code = f"{community.code}{i:03d}"
             grids.append(_Node(0, community, NodeKind.GRID, code, f"第{i}网格", rect, None))
-    for node in grids:
-        node.id = next(next_id)
-    levels.append(grids)
+    return grids
 
-    rows = [node.row(depth) for depth, nodes in enumerate(levels) for node in nodes]
+
+def _grid_plans(grids: list[_Node], counts: _Counts) -> list[GridPlan]:
     plans = []
-    for node, residents, staff in zip(grids, residents_per_grid, staff_per_grid, strict=True):
+    for node, residents, staff in zip(
+        grids, counts.residents_per_grid, counts.staff_per_grid, strict=True
+    ):
         district_node = node.parent.parent.parent if node.parent and node.parent.parent else None
         assert district_node is not None and district_node.district is not None
         plans.append(
@@ -190,7 +245,7 @@ def build_city(spec: ScaleSpec, rng: random.Random) -> CityPlan:
                 staff=staff,
             )
         )
-    return CityPlan(nodes=rows, grids=plans)
+    return plans
 
 
 def _street_names(

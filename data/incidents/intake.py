@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,19 +92,8 @@ def report(
             check_transition_id(transition_id)
         except InvalidRequest as exc:
             raise IntakeError({"transition_id": str(exc)}) from None
-    kind = _check_source(source, errors)
-    if not isinstance(category, str) or category not in config:
-        errors["category"] = f"未知的事件类别「{category}」"
-    title = _text(title, "title", "标题", MAX_TITLE, errors, required=True)
-    description = _text(description, "description", "描述", MAX_DESCRIPTION, errors)
-    address = _text(address, "address", "地址", MAX_ADDRESS, errors) or None
-    reporter_name = _text(reporter_name, "reporter_name", "姓名", MAX_NAME, errors) or None
-    reporter_phone = _check_phone(reporter_phone, errors)
-    try:
-        check_attachments(attachments)
-    except InvalidRequest as exc:
-        errors["attachments"] = str(exc)
-    errors.update(coordinate_errors(lat, lon))
+    texts = (title, description, address, reporter_name, reporter_phone)
+    fields = _checked_fields(source, category, texts, (lat, lon), attachments, config, errors)
     # a retry gets the first answer only when its own fields pass the same rules
     if transition_id is not None and not errors:
         existing = _replayed(session, transition_id)
@@ -111,30 +101,35 @@ def report(
             return existing
     node = _responsible_node(session, node_id, lat, lon, scope_path, errors)
     actor = _reporter(
-        session, kind, reporter_staff_id, reporter_user_id, reporter_name, reporter_phone, errors
+        session,
+        fields.kind,
+        reporter_staff_id,
+        reporter_user_id,
+        fields.reporter_name,
+        fields.reporter_phone,
+        errors,
     )
-    if errors or node is None or actor is None or kind is None:
+    if errors or node is None or actor is None or fields.kind is None:
         raise IntakeError(errors)
+    reporters = (reporter_staff_id, reporter_user_id)
+    return _insert(session, fields, node, actor, reporters, attachments, transition_id, now, config)
 
-    incident = Incident(
-        tracking_no=f"PENDING-{uuid.uuid4().hex[:16]}",
-        category=category,
-        title=title,
-        description=description,
-        source=kind,
-        state=IncidentState.REPORTED,
-        reporter_staff_id=reporter_staff_id if kind is IncidentSource.TERMINAL else None,
-        reporter_user_id=reporter_user_id if kind is IncidentSource.DESK else None,
-        reporter_name=reporter_name,
-        reporter_phone=reporter_phone,
-        lat=lat,
-        lon=lon,
-        address=address,
-        attachments=list(attachments),
-        last_seq=0,
-        created_at=now,
-        updated_at=now,
-    )
+
+def _insert(
+    session: Session,
+    fields: _Fields,
+    node: OrgNode,
+    actor: Actor,
+    reporters: tuple[int | None, int | None],
+    attachments: Sequence[str],
+    transition_id: str | None,
+    now: dt.datetime,
+    config: CategoryConfig,
+) -> Incident:
+    """The checked report as a numbered incident at its node, with its first history row."""
+    assert fields.kind is not None  # report() refused a bad source
+    incident = _new_incident(fields, fields.kind, *reporters, now)
+    incident.attachments = list(attachments)
     limits.place(incident, node, config, now)
     session.add(incident)
     session.flush()
@@ -148,12 +143,94 @@ def report(
         node_before_id=None,
         now=now,
         transition_id=transition_id,
-        lat=lat,
-        lon=lon,
+        lat=fields.lat,
+        lon=fields.lon,
         attachments=attachments,
-        detail={"source": str(kind), "deadline_at": incident.deadline_at.isoformat()},
+        detail={"source": str(fields.kind), "deadline_at": incident.deadline_at.isoformat()},
     )
     return incident
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """A report's fields after the checks (stripped; ``kind`` None when the source is bad)."""
+
+    kind: IncidentSource | None
+    category: str
+    title: str
+    description: str
+    address: str | None
+    reporter_name: str | None
+    reporter_phone: str | None
+    lat: float | None
+    lon: float | None
+
+
+def _checked_fields(
+    source: IncidentSource | str,
+    category: str,
+    texts: tuple[str, str, str | None, str | None, str | None],
+    point: tuple[float | None, float | None],
+    attachments: Sequence[str],
+    config: CategoryConfig,
+    errors: dict[str, str],
+) -> _Fields:
+    """Every field checked (each problem into ``errors``, in the form's order), stripped.
+
+    ``texts`` are (title, description, address, reporter name, reporter phone).
+    """
+    title, description, address, reporter_name, reporter_phone = texts
+    fields = _Fields(
+        kind=_check_source(source, errors),
+        category=_check_category(category, config, errors),
+        title=_text(title, "title", "标题", MAX_TITLE, errors, required=True),
+        description=_text(description, "description", "描述", MAX_DESCRIPTION, errors),
+        address=_text(address, "address", "地址", MAX_ADDRESS, errors) or None,
+        reporter_name=_text(reporter_name, "reporter_name", "姓名", MAX_NAME, errors) or None,
+        reporter_phone=_check_phone(reporter_phone, errors),
+        lat=point[0],
+        lon=point[1],
+    )
+    try:
+        check_attachments(attachments)
+    except InvalidRequest as exc:
+        errors["attachments"] = str(exc)
+    errors.update(coordinate_errors(*point))
+    return fields
+
+
+def _check_category(category: str, config: CategoryConfig, errors: dict[str, str]) -> str:
+    if not isinstance(category, str) or category not in config:
+        errors["category"] = f"未知的事件类别「{category}」"
+    return category
+
+
+def _new_incident(
+    fields: _Fields,
+    kind: IncidentSource,
+    reporter_staff_id: int | None,
+    reporter_user_id: int | None,
+    now: dt.datetime,
+) -> Incident:
+    """The incident row in state ``reported``, before it is placed and numbered."""
+    return Incident(
+        tracking_no=f"PENDING-{uuid.uuid4().hex[:16]}",
+        category=fields.category,
+        title=fields.title,
+        description=fields.description,
+        source=kind,
+        state=IncidentState.REPORTED,
+        reporter_staff_id=reporter_staff_id if kind is IncidentSource.TERMINAL else None,
+        reporter_user_id=reporter_user_id if kind is IncidentSource.DESK else None,
+        reporter_name=fields.reporter_name,
+        reporter_phone=fields.reporter_phone,
+        lat=fields.lat,
+        lon=fields.lon,
+        address=fields.address,
+        last_seq=0,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _replayed(session: Session, transition_id: str) -> Incident | None:

@@ -113,7 +113,8 @@ _cache_lock = threading.Lock()
 
 def grid_index(session: Session) -> GridIndex:
     """The cached index of this session's database; one cheap count query checks freshness."""
-    key = str(session.get_bind().url)
+    bind = session.get_bind()
+    key = str(bind.engine.url)
     count, top = session.execute(
         select(func.count(OrgNode.id), func.max(OrgNode.id)).where(OrgNode.kind == NodeKind.GRID)
     ).one()

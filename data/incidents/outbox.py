@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from data.db import rows_changed
 from data.models import OutboxMessage
 
 #: last_error is kept short: it is a hint for the operator, not a log
@@ -67,4 +68,4 @@ def purge_published(session: Session, older_than: dt.datetime) -> int:
             OutboxMessage.published_at.is_not(None), OutboxMessage.published_at < older_than
         )
     )
-    return result.rowcount or 0
+    return rows_changed(result)

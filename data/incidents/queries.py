@@ -21,6 +21,7 @@ from data.models import (
     IncidentSource,
     IncidentState,
     OrgNode,
+    Staff,
 )
 
 MAX_PAGE = 500
@@ -137,3 +138,15 @@ def _filtered(
     if until is not None:
         query = query.where(Incident.created_at < until)
     return query
+
+
+def staff_under(session: Session, node_path: str, limit: int) -> list[tuple[int, str, str]]:
+    """Active staff whose node lies under ``node_path``: (id, name, node name), by id."""
+    rows = session.execute(
+        select(Staff.id, Staff.name, OrgNode.name)
+        .join(OrgNode, OrgNode.id == Staff.node_id)
+        .where(Staff.active.is_(True), OrgNode.path.startswith(node_path, autoescape=True))
+        .order_by(Staff.id)
+        .limit(limit)
+    )
+    return [(staff_id, name, node_name) for staff_id, name, node_name in rows]

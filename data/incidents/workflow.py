@@ -100,7 +100,10 @@ RECORD_ACTIONS: dict[str, str] = {
     "deadline_red": "红牌超时",
 }
 
-ACTION_LABELS: dict[str, str] = {**{a: s.label for a, s in ACTIONS.items()}, **RECORD_ACTIONS}
+INCIDENT_ACTION_LABELS: dict[str, str] = {
+    **{a: s.label for a, s in ACTIONS.items()},
+    **RECORD_ACTIONS,
+}
 
 #: actions a grid staff member may take only on incidents dispatched to them
 ASSIGNEE_ONLY = frozenset({"start", "handle", "escalate"})

@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.orm import Session
 
 from data.incidents.actors import Actor
@@ -33,6 +33,7 @@ from data.models import (
     Delivery,
     DeliveryState,
     OrgNode,
+    Post,
     SmsBatch,
     SmsFolder,
     SmsGroup,
@@ -233,3 +234,44 @@ def compose(
         ],
     )
     return Composed(batch.id, len(send), skipped)
+
+
+# -- the recipient picker --------------------------------------------------------------
+
+#: (id, name, post, node id, phone) of one staff member the picker offers
+PickerRow = tuple[int, str, Post, int, str]
+
+
+def _picker_base(scope_path: str) -> Select[int, str, Post, int, str]:
+    return (
+        select(Staff.id, Staff.name, Staff.post, Staff.node_id, Staff.phone)
+        .join(OrgNode, OrgNode.id == Staff.node_id)
+        .where(path_under(OrgNode.path, scope_path))
+    )
+
+
+def chosen_staff(session: Session, scope_path: str, staff_ids: list[int]) -> list[PickerRow]:
+    """The chosen staff that lie in the scope, in the order chosen; others are dropped."""
+    if not staff_ids:
+        return []
+    rows = session.execute(_picker_base(scope_path).where(Staff.id.in_(staff_ids)))
+    by_id = {row[0]: (row[0], row[1], row[2], row[3], row[4]) for row in rows}
+    return [by_id[s] for s in staff_ids if s in by_id]
+
+
+def search_staff(session: Session, scope_path: str, search: str, limit: int) -> list[PickerRow]:
+    """Active staff in scope by id (digits) or whose name or grid contains ``search``."""
+    query = _picker_base(scope_path).where(Staff.active.is_(True)).order_by(Staff.id).limit(limit)
+    if search.isdigit():
+        query = query.where(Staff.id == int(search))
+    else:
+        query = query.where(
+            or_(
+                Staff.name.contains(search, autoescape=True),
+                OrgNode.name.contains(search, autoescape=True),
+            )
+        )
+    return [
+        (sid, name, post, node_id, phone)
+        for sid, name, post, node_id, phone in session.execute(query)
+    ]

@@ -99,7 +99,8 @@ def list_batches(
             .where(Delivery.batch_id.in_(list(counts)))
             .group_by(Delivery.batch_id, Delivery.state)
         ):
-            counts[batch_id][DeliveryState(state).value] = n
+            if batch_id is not None:  # the IN above: always one of these batches
+                counts[batch_id][DeliveryState(state).value] = n
     rows = [
         BatchRow(
             id=b.id,

@@ -1,18 +1,11 @@
-"""Chinese labels of the SMS platform's states, sources and folders (one place, zh-CN)."""
+"""Chinese labels of the SMS platform's sources and folders (one place, zh-CN).
+
+A delivery's state is named by ``data.models.DELIVERY_STATE_LABELS``, shared with alerts.
+"""
 
 from __future__ import annotations
 
-from data.models import DeliveryState, SmsFolder, SmsSource
-
-#: the same words the duty console uses for an alert's deliveries
-DELIVERY_STATE_LABELS: dict[DeliveryState, str] = {
-    DeliveryState.QUEUED: "待发送",
-    DeliveryState.SENDING: "发送中",
-    DeliveryState.SENT: "已发送",
-    DeliveryState.DELIVERED: "已送达",
-    DeliveryState.ACKNOWLEDGED: "已签收",
-    DeliveryState.FAILED: "发送失败",
-}
+from data.models import SmsFolder, SmsSource
 
 SOURCE_LABELS: dict[SmsSource, str] = {
     SmsSource.MANUAL: "手工",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
+from data.db import rows_changed
 from data.masking import mask_phone, mask_text
 from data.models import Delivery, DeliveryState, OrgNode, SmsSource, Staff
 from data.sms.scope import path_under
@@ -146,19 +147,21 @@ def resend(session: Session, scope_path: str, delivery_id: int, now: dt.datetime
         raise LogError(NOT_FOUND)
     delivery, name, node_id = row
     before = Resent(delivery.id, name, node_id, delivery.attempts, delivery.last_error)
-    changed = session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.FAILED)
-        .values(
-            state=DeliveryState.QUEUED,
-            attempts=0,
-            next_attempt_at=now,
-            claimed_by=None,
-            claimed_at=None,
-            failed_at=None,
+    changed = rows_changed(
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.FAILED)
+            .values(
+                state=DeliveryState.QUEUED,
+                attempts=0,
+                next_attempt_at=now,
+                claimed_by=None,
+                claimed_at=None,
+                failed_at=None,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not changed:
         raise LogError("只有发送失败的短信可以重发（该短信可能已重新排队）")
     session.expire(delivery)

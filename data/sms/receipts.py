@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from data.db import rows_changed
 from data.models import Delivery, DeliveryState
 from data.record_ids import record_id
 
@@ -40,4 +41,4 @@ def apply_receipt(session: Session, message_id: str, status: str, now: dt.dateti
             )
             .values(state=DeliveryState.FAILED, failed_at=now, last_error=f"receipt: {status}")
         )
-    return (session.execute(stmt).rowcount or 0) > 0
+    return rows_changed(session.execute(stmt)) > 0

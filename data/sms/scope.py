@@ -10,17 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from data.models import OrgNode, Staff
 from data.record_ids import record_id
 
 
-def path_under(column: ColumnElement[str] | object, scope_path: str) -> ColumnElement[bool]:
+def path_under(
+    column: InstrumentedAttribute[str] | ColumnElement[str], scope_path: str
+) -> ColumnElement[bool]:
     """``column LIKE '<scope_path>%'`` with the path's own ``%``/``_`` escaped."""
-    return column.startswith(scope_path, autoescape=True)  # type: ignore[attr-defined,no-any-return]
+    return column.startswith(scope_path, autoescape=True)
 
 
-def staff_in_scope(scope_path: str) -> Select[tuple[int]]:
+def staff_in_scope(scope_path: str) -> Select[int]:
     """Ids of the staff whose grid lies under ``scope_path`` (a subquery to ``IN``)."""
     return (
         select(Staff.id)

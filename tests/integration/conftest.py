@@ -1,4 +1,5 @@
-"""A running Gridwatch (real HTTP server thread, real Redis, seeded SQLite)."""
+"""Integration fixtures: a running Gridwatch (real HTTP server thread, real Redis, seeded
+SQLite) and the shared database fixtures of tests/support/database.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import pytest
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from dashboard.web.server import ServerThread
+from tests.support.database import engine, sessions
 from tests.support.running import Running
+from tests.support.sms_provider import FailingProvider
+
+__all__ = ["engine", "sessions"]  # the shared database fixtures, for every integration test
 
 
 @pytest.fixture
@@ -32,3 +37,11 @@ def running(
     yield Running(app, server)
     server.stop()
     app.close()
+
+
+@pytest.fixture
+def failing() -> Iterator[FailingProvider]:
+    """A local SMS provider that answers every text with HTTP 500."""
+    provider = FailingProvider()
+    yield provider
+    provider.close()

@@ -68,6 +68,6 @@ def settled_box(page: Page, selector: str, timeout_ms: float = 10_000) -> dict[s
     element found a moment ago still exists: pages re-render on their own timers.
     """
     handle = page.wait_for_function(_BOX_JS, arg=[selector, True], timeout=timeout_ms)
-    box = handle.json_value()
+    box: dict[str, float] | None = handle.json_value()
     assert box is not None
-    return box  # type: ignore[no-any-return]
+    return box

@@ -6,7 +6,7 @@ import datetime as dt
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from dashboard.settings import Settings
 from dashboard.workers import gateway_from
@@ -53,7 +53,7 @@ def test_an_issued_alert_is_texted_by_the_running_server(running):
 def test_an_http_gateway_without_a_url_is_refused_at_start(tmp_path):
     settings = Settings(sms_gateway="http", var_dir=tmp_path)
     with pytest.raises(ValueError, match="GRIDWATCH_SMS_HTTP_URL"):
-        gateway_from(settings, engine=None)  # type: ignore[arg-type]
+        gateway_from(settings, engine=create_engine("sqlite://"))  # never connected
 
 
 def _issue_at_community(running) -> tuple[int, list[tuple[int, str, int]]]:

@@ -55,7 +55,9 @@ def test_pages_and_texts_read_the_configured_zone(running: Running) -> None:
         (summary,) = alert_access.live_alerts(services, tree, who) or []
         with services.sessions() as db:
             delivery = db.scalars(select(Delivery).where(Delivery.alert_id == outcome.alert_id))
-            text = delivery.first().text  # type: ignore[union-attr]
+            first = delivery.first()
+            assert first is not None
+            text = first.text
             audit = db.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
             assert audit is not None
             shown = audit_access.entry(audit, None)

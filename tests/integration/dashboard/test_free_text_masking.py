@@ -330,7 +330,7 @@ def test_a_leader_reveals_one_incident_and_it_is_audited(running):
     (row,) = _audit(running, "incident_reveal")
     assert (row.target_type, row.target_id, row.outcome) == ("incident", str(incident_id), "ok")
     with running.app.services.sessions() as db:
-        assert row.node_id == db.get(Incident, incident_id).node_id  # type: ignore[union-attr]
+        assert row.node_id == db.get_one(Incident, incident_id).node_id
 
     # the audit page names it in Chinese
     city = running.app.tree.get().root

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.runtime.embedded_redis import EmbeddedRedis
 from data.db import make_engine, make_sessionmaker
-from data.demo_city import seed_demo_city
 from data.incidents import outbox, workflow
 from data.incidents.actors import Actor
 from data.incidents.categories import default_categories
@@ -34,21 +33,11 @@ from data.models import Incident, NodeKind, OrgNode, OutboxMessage
 from streams import keys
 from streams.incident_effects import IncidentEffects
 from streams.outbox_relay import relay_outbox
+from tests.support.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = REPO_ROOT
 T0 = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.UTC)
 CATEGORIES = list(default_categories().categories)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(request.getfixturevalue("small_city_url"))
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
-        seed_demo_city(engine, "small", 7)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

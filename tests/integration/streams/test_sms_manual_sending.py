@@ -8,77 +8,23 @@ with the provider's error, shows in the log with it, and 重发 queues it again.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections import Counter
 
-import pytest
 import redis
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.db import make_engine, make_sessionmaker
-from data.demo_city import seed_demo_city
 from data.incidents.actors import Actor
 from data.models import Delivery, DeliveryState, SmsMessage, Staff
 from data.sms import logs
 from data.sms.compose import compose
 from data.sms.gateways import HttpGateway, OutboxGateway
 from streams.sms_sender import SenderConfig, SmsSender
+from tests.support.sms_provider import FailingProvider
 
 FAST = SenderConfig(batch=50, rate_per_s=100_000, burst=100_000, idle_s=0.05)
 OFFICER = Actor(role="duty_officer", name="值班员", scope_path="/", user_id=1)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(request.getfixturevalue("small_city_url"))
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
-        seed_demo_city(engine, "small", 7)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
-
-
-class FailingProvider:
-    """A provider that answers every request with 500 and remembers when it was asked."""
-
-    def __init__(self) -> None:
-        self.times: list[float] = []
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                provider.times.append(time.monotonic())
-                self.send_response(500)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def failing() -> Iterator[FailingProvider]:
-    provider = FailingProvider()
-    yield provider
-    provider.close()
 
 
 def _compose(sessions: sessionmaker[Session], n: int, token: str) -> tuple[int, list[int]]:
@@ -121,7 +67,7 @@ def test_manual_texts_go_out_through_the_outbox_gateway(
         rows = db.scalars(select(Delivery).where(Delivery.batch_id == batch_id)).all()
         assert {d.state for d in rows} == {DeliveryState.SENT}
         stored = db.scalars(select(SmsMessage).order_by(SmsMessage.id)).all()
-        assert sorted(m.staff_id for m in stored) == sorted(people)  # type: ignore[type-var]
+        assert Counter(m.staff_id for m in stored) == Counter(people)
         assert {m.message_id for m in stored} == {str(d.id) for d in rows}
         assert {(m.alert_id, m.action_id) for m in stored} == {(None, None)}
         assert {m.text for m in stored} == {"今晚 8 点前完成辖区巡查，并在终端上报。"}

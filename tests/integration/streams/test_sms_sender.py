@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,33 +29,17 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.alerts import lifecycle
-from data.db import make_engine, make_sessionmaker
-from data.demo_city import seed_demo_city
+from data.db import make_sessionmaker
 from data.incidents.actors import Actor
 from data.models import Delivery, DeliveryState, NodeKind, OrgNode, Post, SmsMessage, Staff
 from data.sms.gateways import HttpGateway, OutboxGateway, OutgoingSms, SendResult
 from data.sms.receipts import apply_receipt
 from streams.sms_sender import SenderConfig, SmsSender, backoff
+from tests.support.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = REPO_ROOT
 OFFICER = Actor(role="duty_officer", name="值班员", scope_path="/")
 FAST = SenderConfig(batch=200, rate_per_s=100_000, burst=100_000, idle_s=0.05)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(request.getfixturevalue("small_city_url"))
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
-        seed_demo_city(engine, "small", 7)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
 
 
 class Provider:
@@ -135,11 +118,14 @@ def gateway_for(provider: Provider, sender: str = "test") -> HttpGateway:
 def issue_at(sessions: sessionmaker[Session], kind: NodeKind) -> lifecycle.ActionResult:
     now = dt.datetime.now(dt.UTC)
     with sessions() as session, session.begin():
-        node = session.scalars(select(OrgNode).where(OrgNode.kind == kind).order_by(OrgNode.id))
+        node = session.scalars(
+            select(OrgNode).where(OrgNode.kind == kind).order_by(OrgNode.id)
+        ).first()
+        assert node is not None, kind
         return lifecycle.issue(
             session,
             OFFICER,
-            node_id=node.first().id,  # type: ignore[union-attr]
+            node_id=node.id,
             level="red",
             category="flood",
             title="暴雨红色预警",

@@ -12,6 +12,7 @@ import json
 from sqlalchemy import func, select
 
 from dashboard.access import alerts as alert_access
+from dashboard.access import base
 from dashboard.access.alerts import IssueForm
 from dashboard.auth.current import SessionUser
 from data.alerts.recipients import responsible_staff
@@ -19,17 +20,9 @@ from data.models import Alert, AlertAction, AuditLog, Delivery, NodeKind, OrgNod
 from layouts import ids
 from streams.keys import ALERTS_STREAM
 from tests.support.accounts import login, make_user
+from tests.support.city import two_communities
 from tests.support.dash_calls import _parse_outputs
 from tests.support.dash_patterns import key_of, post
-
-
-def _communities(running) -> tuple[OrgNode, OrgNode]:
-    with running.app.services.sessions() as db:
-        a, b = db.scalars(
-            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
-        ).all()[:2]
-        db.expunge_all()
-    return a, b
 
 
 def _officer(running, node_id: int, role: Role = Role.DUTY_OFFICER) -> SessionUser:
@@ -54,7 +47,7 @@ def _form(node_id: int, **changes) -> IssueForm:
 
 
 def test_issue_commits_texts_audits_and_publishes_at_once(running):
-    a, _b = _communities(running)
+    a, _b = two_communities(running.app.services.sessions)
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
 
@@ -79,7 +72,7 @@ def test_issue_commits_texts_audits_and_publishes_at_once(running):
 
 
 def test_a_double_click_issues_once(running):
-    a, _b = _communities(running)
+    a, _b = two_communities(running.app.services.sessions)
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
 
@@ -87,7 +80,7 @@ def test_a_double_click_issues_once(running):
     second = alert_access.issue(services, tree, who, _form(a.id), "same-token")
 
     assert first.ok and not second.ok
-    assert second.message == alert_access.DUPLICATE
+    assert second.message == base.DUPLICATE
     with services.sessions() as db:
         actions = db.scalar(select(func.count(AlertAction.id)))
         texts = db.scalar(select(func.count(Delivery.id)))
@@ -96,7 +89,7 @@ def test_a_double_click_issues_once(running):
 
 
 def test_a_refused_issue_can_be_retried_with_the_same_token(running):
-    a, _b = _communities(running)
+    a, _b = two_communities(running.app.services.sessions)
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
 
@@ -108,7 +101,7 @@ def test_a_refused_issue_can_be_retried_with_the_same_token(running):
 
 
 def test_the_officer_of_a_cannot_reach_b(running):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     officer_a = _officer(running, a.id)
     officer_b = _officer(running, b.id)
     services, tree = running.app.services, running.app.tree.get()
@@ -127,7 +120,7 @@ def test_the_officer_of_a_cannot_reach_b(running):
 
 
 def test_grid_staff_and_wall_accounts_cannot_issue(running):
-    a, _b = _communities(running)
+    a, _b = two_communities(running.app.services.sessions)
     services, tree = running.app.services, running.app.tree.get()
     for role in (Role.GRID_STAFF, Role.WALL, Role.ADMIN):
         who = _officer(running, a.id, role)
@@ -137,7 +130,7 @@ def test_grid_staff_and_wall_accounts_cannot_issue(running):
 
 
 def test_change_extend_and_lift(running):
-    a, _b = _communities(running)
+    a, _b = two_communities(running.app.services.sessions)
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
     now = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
@@ -191,7 +184,7 @@ def test_every_problem_of_the_form_is_named():
 
 
 def test_typing_finds_areas_anywhere_in_scope_but_not_outside(running):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     tree = running.app.tree.get()
     officer_a = _officer(running, a.id)
     found = alert_access.node_choices(tree, officer_a, None, search="网格")
@@ -209,7 +202,7 @@ def _counts(running) -> tuple[int, int, int]:
 
 
 def test_the_confirmation_counts_whom_the_issue_texts_and_sends_nothing(running):
-    a, _b = _communities(running)
+    a, _b = two_communities(running.app.services.sessions)
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
     with services.sessions() as db:
@@ -240,7 +233,7 @@ def test_the_confirmation_counts_whom_the_issue_texts_and_sends_nothing(running)
 
 
 def test_the_confirmation_names_the_live_alert_an_issue_would_update(running):
-    a, _b = _communities(running)
+    a, _b = two_communities(running.app.services.sessions)
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
     assert alert_access.issue(services, tree, who, _form(a.id), "first").ok
@@ -253,7 +246,7 @@ def test_the_confirmation_names_the_live_alert_an_issue_would_update(running):
 
 
 def test_the_confirmation_of_a_raise_and_a_lift_counts_everyone_texted(running):
-    a, _b = _communities(running)
+    a, _b = two_communities(running.app.services.sessions)
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
     alert_id = alert_access.issue(services, tree, who, _form(a.id), "t1").alert_id
@@ -274,7 +267,7 @@ def test_the_confirmation_of_a_raise_and_a_lift_counts_everyone_texted(running):
 
 
 def test_the_confirmation_refuses_what_the_action_would_refuse(running):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     officer_a, officer_b = _officer(running, a.id), _officer(running, b.id)
     services, tree = running.app.services, running.app.tree.get()
     in_b = alert_access.issue(services, tree, officer_b, _form(b.id), "tok-b").alert_id
@@ -337,7 +330,7 @@ def test_who_has_not_acknowledged_comes_a_page_at_a_time_with_the_exact_count(ru
 def test_the_desk_list_masks_numbers_typed_into_incident_titles(running):
     from data.incidents.intake import report
 
-    a, _b = _communities(running)
+    a, _b = two_communities(running.app.services.sessions)
     who = _officer(running, a.id)
     services, tree = running.app.services, running.app.tree.get()
     with services.sessions() as db:
@@ -368,7 +361,7 @@ def test_the_desk_list_masks_numbers_typed_into_incident_titles(running):
 def test_a_crafted_confirmation_outside_the_scope_sends_nothing(running):
     """确认 sends what the page holds as the pending change; a request that swaps in
     another area's alert or area is refused as ``change``/``issue`` refuse it."""
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     services, tree = running.app.services, running.app.tree.get()
     officer_b = _officer(running, b.id)
     in_b = alert_access.issue(services, tree, officer_b, _form(b.id), "tok-b").alert_id

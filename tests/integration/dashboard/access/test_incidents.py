@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +24,7 @@ from streams.nearest import nearest_staff
 from tests.support.accounts import login, make_user
 from tests.support.dash_calls import call
 from tests.support.dash_patterns import DashAnswer, key_of, post, prop_id
+from tests.support.paths import REPO_ROOT
 
 
 def _communities(running) -> tuple[OrgNode, OrgNode, OrgNode, OrgNode]:
@@ -260,7 +260,7 @@ def test_the_page_names_categories_as_configured(redis_url, small_city_url, tmp_
     from dashboard.web.server import ServerThread
     from tests.support.running import Running
 
-    shipped = Path(__file__).resolve().parents[3] / "data" / "incident_categories.toml"
+    shipped = REPO_ROOT / "data" / "incident_categories.toml"
     renamed = tmp_path / "incident_categories.toml"
     text = shipped.read_text(encoding="utf-8")
     renamed.write_text(text.replace('name = "民政救济"', 'name = "民政救助（本市）"', 1), "utf-8")

@@ -356,7 +356,7 @@ def test_audit_search_and_export_stay_in_scope(running, street_b):
 
 
 def test_the_audit_log_refuses_update_on_sqlite(running):
-    """(PostgreSQL: tests/integration/dashboard/test_audit_log.py.)"""
+    """(PostgreSQL: tests/integration/data/test_audit.py.)"""
     with running.app.services.sessions.begin() as db:
         audit.record(db, actor="t", action="probe")
     with (

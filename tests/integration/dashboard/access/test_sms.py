@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -23,7 +20,6 @@ from data.models import (
     AuditLog,
     Delivery,
     DeliveryState,
-    NodeKind,
     OrgNode,
     Role,
     SmsBatch,
@@ -39,15 +35,8 @@ from data.sms.gateways import HttpGateway
 from layouts import ids
 from streams.sms_sender import SenderConfig, SmsSender
 from tests.support.accounts import login, make_user
+from tests.support.city import two_communities
 from tests.support.dash_patterns import DashAnswer, key_of, post, prop_id
-
-
-def _communities(running) -> tuple[OrgNode, OrgNode]:
-    with running.app.services.sessions() as db:
-        a, b = db.scalars(
-            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
-        ).all()[:2]
-        return a, b
 
 
 def _staff(running, path: str, n: int) -> list[Staff]:
@@ -183,7 +172,7 @@ def _audit(running, action: str) -> list[AuditLog]:
 
 
 def test_the_page_opens_for_leaders_and_duty_officers_only(running):
-    a, _ = _communities(running)
+    a, _ = two_communities(running.app.services.sessions)
     for role in (Role.DUTY_OFFICER, Role.LEADER):
         http, _ = _user(running, role, a)
         page = _page(http, running)
@@ -197,7 +186,7 @@ def test_the_page_opens_for_leaders_and_duty_officers_only(running):
 
 
 def test_sending_stays_in_scope_and_happens_once(running, caplog):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     mine, theirs = _staff(running, a.path, 2), _staff(running, b.path, 1)
     http, _ = _user(running, Role.DUTY_OFFICER, a)
 
@@ -229,7 +218,7 @@ def test_sending_stays_in_scope_and_happens_once(running, caplog):
 
 
 def test_the_staff_search_lists_only_the_scope(running):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     mine, theirs = _staff(running, a.path, 1)[0], _staff(running, b.path, 1)[0]
     http, _ = _user(running, Role.DUTY_OFFICER, a)
     found = _search(http, running, mine.name, [])
@@ -239,7 +228,7 @@ def test_the_staff_search_lists_only_the_scope(running):
 
 
 def test_folder_moves_stay_in_scope_and_are_audited(running):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     with running.app.services.sessions.begin() as db:
         theirs = compose(
             db,
@@ -265,44 +254,15 @@ def test_folder_moves_stay_in_scope_and_are_audited(running):
     assert "已移入备案短信" in filed.text and "甲社区通知" not in filed.text
     assert "甲社区通知" in _folder(http, running, "filed").text
     with running.app.services.sessions() as db:
-        assert db.get(SmsBatch, theirs).folder == SmsFolder.SENT  # type: ignore[union-attr]
-        assert db.get(SmsBatch, mine).folder == SmsFolder.FILED  # type: ignore[union-attr]
+        assert db.get_one(SmsBatch, theirs).folder == SmsFolder.SENT
+        assert db.get_one(SmsBatch, mine).folder == SmsFolder.FILED
     assert [row.target_id for row in _audit(running, "sms_file")] == [str(mine)]
-
-
-class FailingProvider:
-    def __init__(self) -> None:
-        self.calls = 0
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                provider.calls += 1
-                self.send_response(503)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def failing() -> Iterator[FailingProvider]:
-    provider = FailingProvider()
-    yield provider
-    provider.server.shutdown()
-    provider.server.server_close()
 
 
 @pytest.mark.parametrize("running", [{"run_workers": False}], indirect=True)
 def test_a_failing_gateway_shows_in_the_log_and_can_be_resent(running, failing):
-    """The server's own sender is off; this one talks to a provider that answers 503."""
-    a, _ = _communities(running)
+    """The server's own sender is off; this one talks to a provider that answers 500."""
+    a, _ = two_communities(running.app.services.sessions)
     person = _staff(running, a.path, 1)[0]
     http, _ = _user(running, Role.DUTY_OFFICER, a)
     assert (
@@ -327,7 +287,7 @@ def test_a_failing_gateway_shows_in_the_log_and_can_be_resent(running, failing):
 
     shown = _log(http, running, ["failed"])
     assert shown.status_code == 200
-    assert "HTTP 503" in shown.text and "发送失败" in shown.text and person.name in shown.text
+    assert "HTTP 500" in shown.text and "发送失败" in shown.text and person.name in shown.text
     assert "gw-sms-row-failed" in shown.text and "重发" in shown.text
     assert person.phone not in shown.text and person.phone[-4:] in shown.text  # masked
     with running.app.services.sessions() as db:
@@ -341,7 +301,7 @@ def test_a_failing_gateway_shows_in_the_log_and_can_be_resent(running, failing):
 
 
 def test_statistics_and_groups_through_the_page(running):
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     mine, theirs = _staff(running, a.path, 3), _staff(running, b.path, 1)
     http, _ = _user(running, Role.DUTY_OFFICER, a)
     dash = running.app.dash
@@ -393,7 +353,7 @@ def test_statistics_and_groups_through_the_page(running):
 
 
 def test_templates_are_saved_edited_and_deleted_on_record(running):
-    a, _ = _communities(running)
+    a, _ = two_communities(running.app.services.sessions)
     http, _ = _user(running, Role.LEADER, a)
     key = key_of(running.app.dash, f"{ids.SMS_TPL_TABLE}.children")
 
@@ -480,7 +440,7 @@ def _template_text(http, running, template_id: int) -> DashAnswer:
 
 def test_templates_belong_to_a_node_and_follow_the_scope(running):
     """Security finding 6: any duty officer could overwrite or delete city-wide templates."""
-    a, b = _communities(running)
+    a, b = two_communities(running.app.services.sessions)
     root = running.app.tree.get().root
     city, _ = _user(running, Role.LEADER, root)
     officer_a, _ = _user(running, Role.DUTY_OFFICER, a)

@@ -13,19 +13,12 @@ import requests
 from sqlalchemy import select
 
 from data import devices
-from data.models import AuditLog, Device, DeviceStatus, NodeKind, OrgNode, Role, Staff, User
+from data.models import AuditLog, Device, DeviceStatus, OrgNode, Role, Staff, User
 from layouts import ids
 from streams import device_registry
 from tests.support.accounts import login, make_user
+from tests.support.city import two_communities
 from tests.support.dash_patterns import DashAnswer, key_of, post, prop_id
-
-
-def _communities(running) -> tuple[OrgNode, OrgNode]:
-    with running.app.services.sessions() as db:
-        mine, theirs = db.scalars(
-            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
-        ).all()[:2]
-    return mine, theirs
 
 
 def _grid_staff(running, community: OrgNode) -> Staff:
@@ -102,7 +95,7 @@ def _add_device(running, identifier: str, staff: Staff) -> str:
 
 
 def test_an_admin_creates_users_only_inside_the_scope(running, caplog):
-    mine, theirs = _communities(running)
+    mine, theirs = two_communities(running.app.services.sessions)
     admin, http = _admin(running, mine)
     caplog.set_level(logging.WARNING, logger="gridwatch.scope")
     form = {
@@ -129,7 +122,7 @@ def test_an_admin_creates_users_only_inside_the_scope(running, caplog):
 
 
 def test_an_admin_lists_and_changes_only_users_inside_the_scope(running, caplog):
-    mine, theirs = _communities(running)
+    mine, theirs = two_communities(running.app.services.sessions)
     _, http = _admin(running, mine)
     outsider, _ = make_user(running.app.services.sessions, Role.LEADER, theirs.id)
     insider, _ = make_user(running.app.services.sessions, Role.LEADER, mine.id)
@@ -163,7 +156,7 @@ def test_an_admin_lists_and_changes_only_users_inside_the_scope(running, caplog)
 
 
 def test_an_admin_cannot_revoke_or_rotate_a_terminal_outside_the_scope(running):
-    mine, theirs = _communities(running)
+    mine, theirs = two_communities(running.app.services.sessions)
     _, http = _admin(running, mine)
     token = _add_device(running, "their-1", _grid_staff(running, theirs))
     with running.app.services.sessions() as db:
@@ -183,7 +176,7 @@ def test_an_admin_cannot_revoke_or_rotate_a_terminal_outside_the_scope(running):
 
 
 def test_a_revoke_inside_the_scope_is_refused_at_once_and_audited(running):
-    mine, _ = _communities(running)
+    mine, _ = two_communities(running.app.services.sessions)
     admin, http = _admin(running, mine)
     token = _add_device(running, "mine-1", _grid_staff(running, mine))
     with running.app.services.sessions() as db:

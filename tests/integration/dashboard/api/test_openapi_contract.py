@@ -35,9 +35,10 @@ from data.incidents.intake import report
 from data.incidents.workflow import apply
 from data.models import Delivery, NodeKind, OrgNode, Staff
 from streams import device_registry
+from tests.support.paths import REPO_ROOT
 from tests.support.running import Running
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = REPO_ROOT
 SMS_TOKEN = "contract-sms-token"
 #: fuzzed cases per operation on top of the coverage phase's boundary cases: enough to
 #: reach every branch the document describes, bounded for a busy 2-core machine

@@ -9,6 +9,7 @@ import requests
 
 from streams.codec import decode_stream_fix
 from streams.keys import POSITIONS_STREAM
+from tests.support.paths import REPO_ROOT
 from tests.support.running import Running
 
 
@@ -192,11 +193,10 @@ def test_position_consumer_keeps_latest_fix_and_state(running, r):
 
 def test_openapi_document_is_served_and_matches_docs(running):
     import json
-    from pathlib import Path
 
     served = requests.get(f"{running.url}/api/v1/openapi.json").json()
     assert set(served["paths"]) >= {"/api/v1/positions", "/osmand"}
-    docs = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
+    docs = REPO_ROOT / "docs" / "openapi.json"
     assert json.loads(docs.read_text()) == served, "docs/openapi.json is out of date"
 
 

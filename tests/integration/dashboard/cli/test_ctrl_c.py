@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dashboard.runtime.processes import free_port
@@ -39,7 +40,7 @@ class Command:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    def wait_for(self, condition: Callable[[], object], what: str) -> None:
         deadline = time.monotonic() + DEADLINE_S
         while not condition():
             assert self.process.poll() is None, f"exited before {what}:\n{self.output}"
@@ -49,7 +50,7 @@ class Command:
     def ctrl_c(self) -> None:
         os.killpg(self.process.pid, signal.SIGINT)
 
-    def assert_stopped_cleanly(self, others: list[int] = ()) -> None:  # type: ignore[assignment]
+    def assert_stopped_cleanly(self, others: Sequence[int] = ()) -> None:
         try:
             self.process.wait(DEADLINE_S)
         except subprocess.TimeoutExpired:

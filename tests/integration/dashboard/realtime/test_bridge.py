@@ -10,18 +10,21 @@ from __future__ import annotations
 import redis
 
 from dashboard.realtime.bridge import RealtimeBridge
+from data.incidents.categories import default_categories
+from data.org_tree import OrgTree
 from streams.keys import ALERTS_STREAM, EVENTS_STREAM
+from streams.live_state import StateRules
 
 
 def _bridge(r: redis.Redis) -> RealtimeBridge:
     return RealtimeBridge(
-        None,  # type: ignore[arg-type]  # not emitting here
+        None,  # no Socket.IO: only the stream reads are tested
         r,
-        load_tree=lambda: None,  # type: ignore[arg-type,return-value]
+        load_tree=OrgTree,
         load_roster=dict,
-        rules=None,  # type: ignore[arg-type]
+        rules=StateRules(offline_after_s=300, low_battery_pct=20),
         interval_s=0.25,
-        categories=None,  # type: ignore[arg-type]
+        categories=default_categories(),
     )
 
 

@@ -19,16 +19,18 @@ def _staff_in_two_communities(running) -> tuple[OrgNode, int, OrgNode, int]:
         communities = session.scalars(
             select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
         ).all()
-        picked = []
+        picked: list[tuple[OrgNode, int]] = []
         for community in communities[:2]:
-            staff_id = session.scalar(
+            staff_id = session.scalars(
                 select(Staff.id)
                 .join(OrgNode, OrgNode.id == Staff.node_id)
                 .where(OrgNode.path.startswith(community.path))
                 .order_by(Staff.id)
-            )
-            picked += [community, staff_id]
-    return tuple(picked)  # type: ignore[return-value]
+            ).first()
+            assert staff_id is not None, community.path
+            picked.append((community, staff_id))
+    (a, a_staff), (b, b_staff) = picked
+    return a, a_staff, b, b_staff
 
 
 def _listen(url: str, focus: int, cookie: str) -> tuple[socketio.Client, list[dict]]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 import pytest
@@ -28,9 +30,10 @@ from tests.support.outage import redis_killed
 from tests.support.running import Running
 
 RETRYING = "服务暂不可用，正在自动重试"
+T = TypeVar("T")
 
 
-def _wait_for(condition, what: str, timeout_s: float = 40.0):  # type: ignore[no-untyped-def]
+def _wait_for(condition: Callable[[], T], what: str, timeout_s: float = 40.0) -> T:
     deadline = time.monotonic() + timeout_s
     while True:
         result = condition()

@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.alerts import lifecycle
 from data.alerts.wall import OutOfScope, wall_alerts
-from data.db import make_engine, make_sessionmaker
-from data.demo_city import seed_demo_city
 from data.incidents.actors import Actor
 from data.models import NodeKind, OrgNode
 
 T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 OFFICER = Actor(role="duty_officer", name="市值班员", scope_path="/")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def sessions(request: pytest.FixtureRequest) -> Iterator[sessionmaker[Session]]:
-    if request.param == "sqlite":
-        engine: Engine = make_engine(request.getfixturevalue("small_city_url"))
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
-        seed_demo_city(engine, "small", 7)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 def _issue(session: Session, node: OrgNode, level: str, category: str, hours: float = 6) -> int:

@@ -8,16 +8,13 @@ the platform's tables. The schema it builds matches the models.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from alembic import command
 from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.alerts import lifecycle
-from data.db import alembic_config, make_engine, make_sessionmaker
-from data.demo_city import seed_demo_city
+from data.db import alembic_config
 from data.incidents.actors import Actor
 from data.models import Delivery, NodeKind, OrgNode, SmsBatch, SmsFolder, SmsSource, Staff
 from data.sms.compose import compose
@@ -25,22 +22,6 @@ from data.sms.compose import compose
 T0 = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
 TABLES = {"sms_batch", "sms_template", "sms_group", "sms_group_member"}
 OFFICER = Actor(role="duty_officer", name="市值班员", scope_path="/", user_id=1)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(request.getfixturevalue("small_city_url"))
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
-        seed_demo_city(engine, "small", 7)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
 
 
 def _issue_twice(sessions: sessionmaker[Session]) -> tuple[int, int, int]:

@@ -104,7 +104,8 @@ def test_the_same_client_token_sends_once(sessions: sessionmaker[Session]) -> No
     with sessions() as db:
         assert db.scalar(select(func.count(SmsBatch.id))) == 2
         assert db.scalar(select(func.count(Delivery.id))) == 6
-        assert find_batch(db, me, "double-click-1").id == first.batch_id  # type: ignore[union-attr]
+        found = find_batch(db, me, "double-click-1")
+        assert found is not None and found.id == first.batch_id
 
 
 def test_a_racing_duplicate_token_fails_its_commit(sessions: sessionmaker[Session]) -> None:
@@ -167,8 +168,8 @@ def test_phoneless_and_inactive_staff_are_skipped_and_named(
     a, _ = two_communities(sessions)
     people = staff_under(sessions, a.path, 4)
     with sessions.begin() as db:
-        db.get(Staff, people[1].id).phone = "  "  # type: ignore[union-attr]
-        db.get(Staff, people[2].id).active = False  # type: ignore[union-attr]
+        db.get_one(Staff, people[1].id).phone = "  "
+        db.get_one(Staff, people[2].id).active = False
     with sessions.begin() as db:
         done = compose(
             db,
@@ -319,7 +320,7 @@ def test_a_member_moved_out_of_scope_blocks_the_group_send(
         grid_b = db.scalar(
             select(OrgNode.id).where(OrgNode.kind == NodeKind.GRID, OrgNode.path.startswith(b.path))
         )
-        db.get(Staff, mine[1].id).node_id = grid_b  # type: ignore[union-attr]
+        db.get_one(Staff, mine[1].id).node_id = grid_b
     with sessions.begin() as db, pytest.raises(ComposeError) as refused:
         compose(db, me, text="通知", group_ids=[group.id], client_token="moved-123", now=T0)
     assert "有 1 人不存在或不在您的管辖范围内" in str(refused.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TypeGuard
 
 import msgspec
 from hypothesis import given
@@ -50,14 +51,14 @@ def _is_valid(i: object) -> bool:
     lat, lon, ts = i.get("lat"), i.get("lon"), i.get("ts")
     number = (int, float)
 
-    def num(v: object) -> bool:
+    def num(v: object) -> TypeGuard[float]:
         return isinstance(v, number) and not isinstance(v, bool)
 
     if not (num(lat) and num(lon) and num(ts)):
         return False
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # type: ignore[operator]
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return False
-    if not (NOW - LIMITS.max_age_s <= ts <= NOW + LIMITS.max_future_s):  # type: ignore[operator]
+    if not (NOW - LIMITS.max_age_s <= ts <= NOW + LIMITS.max_future_s):
         return False
     dev = i.get("device_id", "term-7")
     if dev is not None and dev != "term-7":

@@ -1,8 +1,9 @@
 """The OpenAPI document is generated from the models and docs/openapi.json is that output.
 
 The served document is compared with docs/openapi.json by a running server
-(test_api_positions.py) and checked against the live API by schemathesis
-(test_openapi_contract.py); these check the generation itself, without a server.
+(tests/integration/dashboard/api/test_positions.py) and checked against the live API by
+schemathesis (tests/integration/dashboard/api/test_openapi_contract.py); these check the
+generation itself, without a server.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from dashboard.api import schemas
 from dashboard.api.openapi import document_text, main, openapi_document, operations
 from data.incidents.categories import default_categories
 from streams.codec import FixIn
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = REPO_ROOT
 SHIPPED = default_categories().categories
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dashboard.auth.permissions import PUBLIC, ROLE_PERMISSIONS, Perm, markdown_table
 from data.models import Role
+from tests.support.paths import REPO_ROOT
 
-DOCS = Path(__file__).resolve().parents[3] / "docs" / "security.md"
+DOCS = REPO_ROOT / "docs" / "security.md"
 
 
 def test_docs_show_the_table_the_code_enforces():

@@ -15,9 +15,11 @@ from dashboard.realtime.alerts import (
 )
 from dashboard.realtime.bridge import RealtimeBridge
 from data.alerts.wall import ancestor_paths
-from data.models import NodeKind
+from data.incidents.categories import default_categories
+from data.models import NodeKind, OutboxMessage
 from data.org_tree import NodeInfo, OrgTree
 from streams.keys import ALERTS_STREAM
+from streams.live_state import StateRules
 from streams.outbox_relay import stream_fields
 
 
@@ -69,8 +71,8 @@ def _payload(node_id: int, seq: int = 1, **kw: Any) -> dict[str, Any]:
 
 def _entry(payload: dict[str, Any], outbox_id: int = 7) -> dict[bytes, bytes]:
     """The fields exactly as the outbox relay XADDs them, as redis-py returns them."""
-    row = SimpleNamespace(id=outbox_id, payload=payload)
-    return {k.encode(): str(v).encode() for k, v in stream_fields(row).items()}  # type: ignore[arg-type]
+    row = OutboxMessage(id=outbox_id, stream=ALERTS_STREAM, payload=payload)
+    return {k.encode(): str(v).encode() for k, v in stream_fields(row).items()}
 
 
 def test_decode_gives_a_compact_item_without_personal_data():
@@ -192,13 +194,13 @@ class _FakeSocketIO:
 def test_the_bridge_emits_an_alert_once_to_the_rooms_it_concerns():
     socketio = _FakeSocketIO({"org:8", "org:12", "agg:1"})
     bridge = RealtimeBridge(
-        socketio,  # type: ignore[arg-type]
-        r=None,  # type: ignore[arg-type]
+        socketio,  # a stand-in that records what is emitted (flask_socketio is untyped)
+        r=None,  # type: ignore[arg-type]  # no Redis: the entries are handed to collect()
         load_tree=lambda: TREE,
         load_roster=dict,
-        rules=None,  # type: ignore[arg-type]
+        rules=StateRules(offline_after_s=300, low_battery_pct=20),
         interval_s=0.25,
-        categories=None,  # type: ignore[arg-type]
+        categories=default_categories(),
     )
     bridge.reload(force=True)
     fields = _entry(_payload(3))

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 
 import pytest
@@ -65,29 +61,3 @@ def test_other_numbers_pass_unchanged(captured: tuple[logging.Logger, io.StringI
     log, stream = captured
     log.info("staff %d fix at %d, 4096 bytes", 1234, 1796000000)
     assert stream.getvalue().strip().endswith("staff 1234 fix at 1796000000, 4096 bytes")
-
-
-def test_the_gridwatch_command_masks_its_log_lines(tmp_path):
-    """The real `gridwatch` entry point installs the filter on the root handlers."""
-    script = textwrap.dedent(
-        f"""
-        import logging, click
-        from dashboard.cli import main
-
-        @main.command("say")
-        def say():
-            logging.getLogger("gridwatch.import").warning(
-                "resident %s, phone %s", "{ID_NUMBER}", "{PHONE}"
-            )
-
-        main(["say"])
-        """
-    )
-    env = {**os.environ, "GRIDWATCH_VAR_DIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
-    )
-    output = result.stdout + result.stderr
-    assert "gridwatch.import" in output, output
-    assert ID_NUMBER not in output and PHONE not in output
-    assert mask_id_number(ID_NUMBER) in output and mask_phone(PHONE) in output

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session
 
 from data.alerts import lifecycle, queries, states
@@ -57,7 +57,7 @@ def _node(session: Session, nid: int, parent: int | None, kind: NodeKind, path: 
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[object]:
+def engine() -> Iterator[Engine]:
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     with Session(engine) as session, session.begin():
@@ -75,7 +75,7 @@ def engine() -> Iterator[object]:
 
 
 @pytest.fixture
-def session(engine) -> Iterator[Session]:  # type: ignore[no-untyped-def]
+def session(engine: Engine) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
         session.rollback()
@@ -151,7 +151,9 @@ ACTIONS = st.lists(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(ACTIONS)
-def test_random_actions_keep_the_lifecycle_legal(session: Session, steps) -> None:  # type: ignore[no-untyped-def]
+def test_random_actions_keep_the_lifecycle_legal(
+    session: Session, steps: list[tuple[str, AlertLevel, int]]
+) -> None:
     now = T0
     alert_ids: set[int] = set()
     expected_actions = 0

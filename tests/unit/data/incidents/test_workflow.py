@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -46,6 +47,7 @@ from data.models import (
     Staff,
 )
 from tests.support.hypothesis_profiles import examples
+from tests.support.paths import REPO_ROOT
 
 T0 = dt.datetime(2026, 11, 29, 0, 0, tzinfo=dt.UTC)
 CONFIG = default_categories()
@@ -73,8 +75,10 @@ LEVEL = {
 
 def path_of(node: int) -> str:
     chain = [node]
-    while PARENT[chain[-1]] is not None:
-        chain.append(PARENT[chain[-1]])  # type: ignore[arg-type]
+    parent = PARENT[node]
+    while parent is not None:
+        chain.append(parent)
+        parent = PARENT[parent]
     return "/" + "/".join(str(n) for n in reversed(chain)) + "/"
 
 
@@ -130,7 +134,7 @@ def make_engine() -> Engine:
     engine = create_engine("sqlite://", poolclass=StaticPool)
 
     @event.listens_for(engine, "connect")
-    def _fk(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _fk(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
 
     Base.metadata.create_all(engine)
@@ -444,10 +448,10 @@ def session() -> Iterator[Session]:
     engine.dispose()
 
 
-def run(session: Session, incident: int, action: str, actor: str, **kw: object) -> None:
+def run(session: Session, incident: int, action: str, actor: str, **kw: Any) -> None:
     """One request: commit on success, roll back on refusal (as the HTTP layer will)."""
     try:
-        workflow.apply(session, incident, action, ACTORS[actor], now=T0, **kw)  # type: ignore[arg-type]
+        workflow.apply(session, incident, action, ACTORS[actor], now=T0, **kw)
     except WorkflowError:
         session.rollback()
         raise
@@ -590,6 +594,6 @@ def test_refusals_name_nothing_outside_the_actors_scope(session: Session) -> Non
 
 
 def test_docs_show_the_workflow_as_it_is() -> None:
-    docs = (Path(__file__).parents[3] / "docs" / "incidents.md").read_text(encoding="utf-8")
+    docs = (REPO_ROOT / "docs" / "incidents.md").read_text(encoding="utf-8")
     assert "```mermaid\n" + mermaid_state_diagram() + "\n```" in docs
     assert actions_markdown_table() in docs

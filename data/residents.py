@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -26,6 +27,8 @@ from data.models import (
 )
 
 GENDER_LABELS = {"M": "男", "F": "女"}
+#: tags are stored as their values
+_TAG_LABELS: dict[str, str] = {tag.value: label for tag, label in RESIDENT_TAG_LABELS.items()}
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,10 @@ class ResidentRow:
 
     @property
     def tag_labels(self) -> list[str]:
-        return [RESIDENT_TAG_LABELS.get(t, t) for t in self.tags or []]  # type: ignore[call-overload]
+        return [_TAG_LABELS.get(t, t) for t in self.tags or []]
 
 
-def _rows(path: str) -> Select:
+def _rows(path: str) -> Select[*tuple[Any, ...]]:
     grid = OrgNode
     return (
         select(
@@ -95,7 +98,7 @@ def _rows(path: str) -> Select:
     )
 
 
-def _name_filter(query: Select, name: str | None) -> Select:
+def _name_filter(query: Select[*tuple[Any, ...]], name: str | None) -> Select[*tuple[Any, ...]]:
     name = (name or "").strip()
     return query.where(Resident.name.contains(name, autoescape=True)) if name else query
 

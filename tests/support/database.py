@@ -1,7 +1,9 @@
-"""The seeded small city on SQLite and on PostgreSQL, for tests of the record.
+"""The seeded small city on SQLite and on PostgreSQL: the one home of the database fixtures.
 
-Modules that need a different database (their own seed or an empty schema) define
-their own ``engine``/``sessions``, which take precedence over these.
+``tests/integration/conftest.py`` imports these, so every integration test can ask for
+``engine`` (parametrized: SQLite, and PostgreSQL when the ``postgres`` mark runs) and
+``sessions``. A module that needs a different database (its own seed, an empty or
+migrated schema) defines its own ``engine``, which takes precedence over this one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from data.demo_city import seed_demo_city
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """The small demo city (seed 7): a copy of the seeded SQLite file, or seeded anew."""
     if request.param == "sqlite":
         engine = make_engine(request.getfixturevalue("small_city_url"))
     else:

@@ -1,9 +1,9 @@
-"""Read queries shared by pages and the API; every one is bounded by a subtree path."""
+"""Staff read queries (the wall, the alert console, the realtime roster); bounded by a
+subtree path except the roster, which the realtime bridge needs whole."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -42,13 +42,6 @@ def staff_count_per_node(session: Session, path: str) -> dict[int, int]:
         .group_by(Staff.node_id)
     )
     return {node_id: count for node_id, count in rows}
-
-
-def boundaries(session: Session, node_ids: list[int]) -> dict[int, dict[str, Any]]:
-    if not node_ids:
-        return {}
-    rows = session.execute(select(OrgNode.id, OrgNode.boundary).where(OrgNode.id.in_(node_ids)))
-    return {node_id: boundary for node_id, boundary in rows}
 
 
 def staff_roster(session: Session) -> dict[int, tuple[str, Post, int]]:
