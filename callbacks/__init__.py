@@ -1,1 +1,2 @@
-"""Dash callbacks, one module per page, each exposing register(app, services)."""
+"""Dash callbacks, one module (or package, like alerts/) per page, each exposing
+``register(app, context)``; the callbacks themselves are named module-level functions."""

@@ -7,6 +7,7 @@ without it gets the "无权访问此页面" state, never the page or a crash.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output
@@ -40,75 +41,93 @@ def _node_param(search: str | None) -> int | None:
     return record_id(values[0]) if values else None
 
 
+NO_ORG_DATA = "尚无组织数据：请先运行 gridwatch seed"
+
+#: builds one page for the signed-in user (the URL's query string is the last argument)
+PageBuilder = Callable[[AppContext, SessionUser, str | None], Component]
+
+
 def register(app: Dash, context: AppContext) -> None:
-    settings = context.services.settings
-
-    def wall(who: SessionUser, search: str | None) -> Component:
-        tree = context.tree.get()
-        scope = scope_root(tree, who)
-        wanted = _node_param(search)
-        focus = (node_in_scope(tree, who, wanted) if wanted is not None else None) or scope
-        return wall_layout(
-            focus.id if focus else None, settings.tile_url, settings.tile_attribution, who
-        )
-
-    def residents(who: SessionUser, search: str | None) -> Component:
-        tree = context.tree.get()
-        scope = scope_root(tree, who)
-        if scope is None:
-            return empty_state("尚无组织数据：请先运行 gridwatch seed")
-        return residents_layout(who, scope, node_options(tree, scope))
-
-    def events(who: SessionUser, search: str | None) -> Component:
-        tree = context.tree.get()
-        scope = scope_root(tree, who)
-        if scope is None:
-            return empty_state("尚无组织数据：请先运行 gridwatch seed")
-        categories = category_options(context.services.categories)
-        return incidents_layout(who, node_options(tree, scope), categories)
-
-    def admin_users(who: SessionUser, search: str | None) -> Component:
-        tree = context.tree.get()
-        scope = scope_root(tree, who)
-        if scope is None:
-            return empty_state("尚无组织数据：请先运行 gridwatch seed")
-        rows = users_in_scope(context.services, tree, who)
-        return users_layout(who, rows, node_options(tree, scope), scope.id)
-
-    def admin_devices(who: SessionUser, search: str | None) -> Component:
-        tree = context.tree.get()
-        rows = devices_in_scope(context.services, tree, who)
-        return devices_layout(who, rows, staff_options(context.services, tree, who))
-
-    def admin_audit(who: SessionUser, search: str | None) -> Component:
-        with context.services.sessions() as db:
-            seen = actions_seen(db)
-        return audit_layout(who, sorted(set(AUDIT_ACTION_LABELS) | set(seen)))
-
-    # The URLs stay as bookmarked; /events is the incidents page, /duty the alerts page.
-    pages: dict[str, Callable[[SessionUser, str | None], Component]] = {
-        "/": wall,
-        "/wall": wall,
-        "/residents": residents,
-        "/events": events,
-        "/admin/users": admin_users,
-        "/admin/devices": admin_devices,
-        "/admin/audit": admin_audit,
-        "/duty": lambda who, search: alerts_page(context, who, search),
-        "/sms": lambda who, search: sms_page(context, who, search),
-    }
-
-    @app.callback(
+    app.callback(
         Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), Input(ids.URL, "search")
+    )(partial(route, context))
+
+
+def route(context: AppContext, pathname: str | None, search: str | None) -> Component:
+    """The page at ``pathname``, or 无权访问 / 页面不存在."""
+    who = user()
+    if who is None:  # the guard already refused; belt and braces for callbacks
+        return not_found(pathname or "/")
+    path = (pathname or "/").rstrip("/") or "/"
+    page = PAGES.get(path)
+    if page is None:
+        return not_found(path)
+    if not who.can(PAGE_PERMS[path]):
+        return forbidden(who, path)
+    return page(context, who, search)
+
+
+def wall(context: AppContext, who: SessionUser, search: str | None) -> Component:
+    """The wall, focused on ``?node=`` when it lies in the user's scope."""
+    settings = context.services.settings
+    tree = context.tree.get()
+    scope = scope_root(tree, who)
+    wanted = _node_param(search)
+    focus = (node_in_scope(tree, who, wanted) if wanted is not None else None) or scope
+    return wall_layout(
+        focus.id if focus else None, settings.tile_url, settings.tile_attribution, who
     )
-    def route(pathname: str | None, search: str | None) -> Component:
-        who = user()
-        if who is None:  # the guard already refused; belt and braces for callbacks
-            return not_found(pathname or "/")
-        path = (pathname or "/").rstrip("/") or "/"
-        page = pages.get(path)
-        if page is None:
-            return not_found(path)
-        if not who.can(PAGE_PERMS[path]):
-            return forbidden(who, path)
-        return page(who, search)
+
+
+def residents(context: AppContext, who: SessionUser, search: str | None) -> Component:
+    tree = context.tree.get()
+    scope = scope_root(tree, who)
+    if scope is None:
+        return empty_state(NO_ORG_DATA)
+    return residents_layout(who, scope, node_options(tree, scope))
+
+
+def incidents(context: AppContext, who: SessionUser, search: str | None) -> Component:
+    tree = context.tree.get()
+    scope = scope_root(tree, who)
+    if scope is None:
+        return empty_state(NO_ORG_DATA)
+    categories = category_options(context.services.categories)
+    return incidents_layout(who, node_options(tree, scope), categories)
+
+
+def admin_users(context: AppContext, who: SessionUser, search: str | None) -> Component:
+    tree = context.tree.get()
+    scope = scope_root(tree, who)
+    if scope is None:
+        return empty_state(NO_ORG_DATA)
+    rows = users_in_scope(context.services, tree, who)
+    return users_layout(who, rows, node_options(tree, scope), scope.id)
+
+
+def admin_devices(context: AppContext, who: SessionUser, search: str | None) -> Component:
+    tree = context.tree.get()
+    rows = devices_in_scope(context.services, tree, who)
+    return devices_layout(who, rows, staff_options(context.services, tree, who))
+
+
+def admin_audit(context: AppContext, who: SessionUser, search: str | None) -> Component:
+    with context.services.sessions() as db:
+        seen = actions_seen(db)
+    return audit_layout(who, sorted(set(AUDIT_ACTION_LABELS) | set(seen)))
+
+
+#: URL → page. The URLs stay as bookmarked: /events is the incidents page
+#: (layouts/incidents.py, callbacks/incidents.py), /duty the alerts page (layouts/alerts.py,
+#: callbacks/alerts/).
+PAGES: dict[str, PageBuilder] = {
+    "/": wall,
+    "/wall": wall,
+    "/residents": residents,
+    "/events": incidents,
+    "/admin/users": admin_users,
+    "/admin/devices": admin_devices,
+    "/admin/audit": admin_audit,
+    "/duty": alerts_page,
+    "/sms": sms_page,
+}

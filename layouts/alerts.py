@@ -13,10 +13,13 @@ be texted) and sent only from its 确认 button.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import dash_leaflet as dl
-from dash import dash_table, dcc, html
+from dash import dcc, html
+from dash.dash_table.DataTable import DataTable
+from dash.development.base_component import Component
 
 from dashboard.access.alerts import (
     DURATIONS_H,
@@ -34,7 +37,7 @@ from data.alerts.categories import ALERT_CATEGORIES
 from data.alerts.levels import LEVEL_LABELS
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS
-from layouts.shell import app_page
+from layouts.shell import app_page, html_attrs
 
 REFRESH_MS = 2_000
 SLOW_REFRESH_MS = 10_000
@@ -42,6 +45,7 @@ LEVEL_OPTIONS = [
     {"label": f"{label}预警", "value": level.value} for level, label in LEVEL_LABELS.items()
 ]
 HOUR_OPTIONS = [{"label": f"{h} 小时", "value": h} for h in DURATIONS_H]
+CATEGORY_OPTIONS = [{"label": v, "value": k} for k, v in ALERT_CATEGORIES.items()]
 #: progress bar segments: (field of Progress, label, CSS modifier)
 SEGMENTS = (
     ("acknowledged", "已签收", "ack"),
@@ -80,7 +84,30 @@ def _field(label: str, control: Any, wide: bool = False) -> html.Label:
 
 
 def _issue_card(tile_url: str) -> html.Section:
-    layers: list[Any] = []
+    """发布预警: the area map with its breadcrumb, then the form."""
+    return html.Section(
+        [
+            html.H2("发布预警"),
+            html.Div(
+                [
+                    html.Div(id=ids.ALERTS_MAP_CRUMB, className="gw-alerts-crumb"),
+                    html.Button(
+                        "返回上一级", id=ids.ALERTS_MAP_UP, className="gw-button gw-button-small"
+                    ),
+                ],
+                className="gw-alerts-maphead",
+            ),
+            _area_map(tile_url),
+            html.P("点击区域选为发布区域，并进入其下级。", className="gw-card-sub"),
+            _issue_form(),
+        ],
+        className="gw-card gw-alerts-issue-card",
+    )
+
+
+def _area_map(tile_url: str) -> dl.Map:
+    """The area and its children, shaded by the alerts in force; a click picks an area."""
+    layers: list[Component] = []
     if tile_url:
         layers.append(dl.TileLayer(url=tile_url, errorTileUrl="/assets/blank-tile.png"))
     layers.append(
@@ -91,7 +118,7 @@ def _issue_card(tile_url: str) -> html.Section:
             hoverStyle={"variable": "gwAlerts.hoverStyle"},
         )
     )
-    area_map = dl.Map(
+    return dl.Map(
         layers,
         id=ids.ALERTS_MAP,
         center=[34.75, 113.65],
@@ -100,56 +127,18 @@ def _issue_card(tile_url: str) -> html.Section:
         attributionControl=False,
         className="gw-alerts-map",
     )
-    form = html.Div(
+
+
+def _issue_form() -> html.Div:
+    """Area, level, category, duration, title, text and who is texted, then 发布预警."""
+    return html.Div(
         [
-            _field(
-                "发布区域",
-                dcc.Dropdown(
-                    id=ids.ALERTS_NODE,
-                    placeholder="在地图上点选，或在此选择",
-                    className="gw-select",
-                    labels=ZH_DROPDOWN_LABELS,
-                ),
-                True,
-            ),
-            _field(
-                "预警级别",
-                dcc.RadioItems(
-                    id=ids.ALERTS_LEVEL,
-                    options=[
-                        {
-                            "label": html.Span(
-                                o["label"], className=f"gw-alerts-chip-{o['value']}"
-                            ),
-                            "value": o["value"],
-                        }
-                        for o in LEVEL_OPTIONS
-                    ],
-                    className="gw-alerts-levels",
-                    inline=True,
-                ),
-                True,
-            ),
-            _field(
-                "类别",
-                dcc.Dropdown(
-                    id=ids.ALERTS_CATEGORY,
-                    options=[{"label": v, "value": k} for k, v in ALERT_CATEGORIES.items()],
-                    placeholder="选择类别",
-                    className="gw-select",
-                    labels=ZH_DROPDOWN_LABELS,
-                ),
-            ),
+            _field("发布区域", _dropdown(ids.ALERTS_NODE, "在地图上点选，或在此选择"), True),
+            _field("预警级别", _level_choice(), True),
+            _field("类别", _dropdown(ids.ALERTS_CATEGORY, "选择类别", CATEGORY_OPTIONS)),
             _field(
                 "有效时长",
-                dcc.Dropdown(
-                    id=ids.ALERTS_HOURS,
-                    options=HOUR_OPTIONS,
-                    value=24,
-                    clearable=False,
-                    className="gw-select",
-                    labels=ZH_DROPDOWN_LABELS,
-                ),
+                _dropdown(ids.ALERTS_HOURS, None, HOUR_OPTIONS, value=24, clearable=False),
             ),
             _field(
                 "标题",
@@ -171,19 +160,7 @@ def _issue_card(tile_url: str) -> html.Section:
                 ),
                 True,
             ),
-            _field(
-                "下发范围（不选则为全部下级网格）",
-                dcc.Checklist(
-                    id=ids.ALERTS_TARGET_LEVELS,
-                    options=[
-                        {"label": f" {v}", "value": k} for k, v in LEVEL_TARGET_LABELS.items()
-                    ],
-                    value=[],
-                    inline=True,
-                    className="gw-alerts-targets",
-                ),
-                True,
-            ),
+            _field("下发范围（不选则为全部下级网格）", _target_levels(), True),
             html.Button(
                 "发布预警",
                 id=ids.ALERTS_ISSUE,
@@ -193,23 +170,44 @@ def _issue_card(tile_url: str) -> html.Section:
         ],
         className="gw-toolbar gw-alerts-form",
     )
-    return html.Section(
-        [
-            html.H2("发布预警"),
-            html.Div(
-                [
-                    html.Div(id=ids.ALERTS_MAP_CRUMB, className="gw-alerts-crumb"),
-                    html.Button(
-                        "返回上一级", id=ids.ALERTS_MAP_UP, className="gw-button gw-button-small"
-                    ),
-                ],
-                className="gw-alerts-maphead",
-            ),
-            area_map,
-            html.P("点击区域选为发布区域，并进入其下级。", className="gw-card-sub"),
-            form,
+
+
+def _dropdown(
+    component_id: str,
+    placeholder: str | None,
+    options: list[dict[str, Any]] | None = None,
+    **props: Any,
+) -> dcc.Dropdown:
+    """A form dropdown in Chinese; only the props given are set."""
+    given = {"options": options, "placeholder": placeholder}
+    props |= {k: v for k, v in given.items() if v is not None}
+    return dcc.Dropdown(id=component_id, className="gw-select", labels=ZH_DROPDOWN_LABELS, **props)
+
+
+def _level_choice() -> dcc.RadioItems:
+    """The four levels as coloured chips."""
+    return dcc.RadioItems(
+        id=ids.ALERTS_LEVEL,
+        options=[
+            {
+                "label": html.Span(o["label"], className=f"gw-alerts-chip-{o['value']}"),
+                "value": o["value"],
+            }
+            for o in LEVEL_OPTIONS
         ],
-        className="gw-card gw-alerts-issue-card",
+        className="gw-alerts-levels",
+        inline=True,
+    )
+
+
+def _target_levels() -> dcc.Checklist:
+    """Which levels of the org tree below the area are texted."""
+    return dcc.Checklist(
+        id=ids.ALERTS_TARGET_LEVELS,
+        options=[{"label": f" {v}", "value": k} for k, v in LEVEL_TARGET_LABELS.items()],
+        value=[],
+        inline=True,
+        className="gw-alerts-targets",
     )
 
 
@@ -294,7 +292,7 @@ def _pending_table() -> Any:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        return dash_table.DataTable(
+        return DataTable(
             id=ids.ALERTS_PENDING_TABLE,
             columns=[{"name": heading, "id": key} for key, heading in PENDING_COLUMNS],
             data=[],
@@ -414,7 +412,7 @@ def confirm_dialog() -> html.Div:
             ],
             className="gw-alerts-modal-box",
             role="dialog",
-            **{"aria-modal": "true", "aria-labelledby": ids.ALERTS_CONFIRM_TITLE},
+            **html_attrs({"aria-modal": "true", "aria-labelledby": ids.ALERTS_CONFIRM_TITLE}),
         ),
         id=ids.ALERTS_CONFIRM,
         className="gw-alerts-modal",
@@ -428,6 +426,27 @@ def _chip(level: str, label: str) -> html.Span:
 
 def confirm_body(p: Preview, tile_url: str) -> list[Any]:
     """Where (the area filled in its level's colour), how severe, and how many texts."""
+    return [
+        html.Div(
+            [
+                _confirm_map(p, tile_url),
+                html.Div(
+                    [
+                        html.Dl(_confirm_facts(p), className="gw-alerts-facts"),
+                        html.P(p.texted, className="gw-alerts-confirm-count"),
+                        html.P(p.note, className="gw-alerts-confirm-note") if p.note else None,
+                    ],
+                    className="gw-alerts-confirm-facts",
+                ),
+            ],
+            className=f"gw-alerts-confirm gw-alerts-level-{p.level}",
+            **html_attrs({"data-action": p.action, "data-recipients": str(p.recipients)}),
+        )
+    ]
+
+
+def _confirm_map(p: Preview, tile_url: str) -> dl.Map:
+    """The target area inside its parent's outline, fitted when the dialog opens."""
     layers: list[Any] = []
     if tile_url:
         layers.append(dl.TileLayer(url=tile_url, errorTileUrl="/assets/blank-tile.png"))
@@ -444,7 +463,7 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
         if p.bounds
         else {"center": [34.75, 113.65], "zoom": 11}
     )
-    area_map = dl.Map(
+    return dl.Map(
         layers,
         id=ids.ALERTS_CONFIRM_MAP,
         **frame,
@@ -458,10 +477,14 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
         markerZoomAnimation=False,
         className="gw-alerts-confirm-map",
     )
+
+
+def _confirm_facts(p: Preview) -> list[Component]:
+    """级别 (from → to on a change), 区域, 类别, 标题, 有效期, 下发范围 as Dt/Dd pairs."""
     level = [_chip(p.level, p.level_label)]
     if p.from_level:
         level = [_chip(p.from_level, p.from_level_label), html.Span(" → "), *level]
-    facts = [
+    facts: list[tuple[str, str | Sequence[Component]]] = [
         ("级别", level),
         ("区域", p.place),
         ("类别", p.category_label),
@@ -469,26 +492,7 @@ def confirm_body(p: Preview, tile_url: str) -> list[Any]:
         ("有效期", p.validity),
         ("下发范围", p.target_label),
     ]
-    return [
-        html.Div(
-            [
-                area_map,
-                html.Div(
-                    [
-                        html.Dl(
-                            [item for k, v in facts for item in (html.Dt(k), html.Dd(v))],
-                            className="gw-alerts-facts",
-                        ),
-                        html.P(p.texted, className="gw-alerts-confirm-count"),
-                        html.P(p.note, className="gw-alerts-confirm-note") if p.note else None,
-                    ],
-                    className="gw-alerts-confirm-facts",
-                ),
-            ],
-            className=f"gw-alerts-confirm gw-alerts-level-{p.level}",
-            **{"data-action": p.action, "data-recipients": str(p.recipients)},
-        )
-    ]
+    return [item for k, v in facts for item in (html.Dt(k), html.Dd(v))]
 
 
 def alerts_layout(
@@ -606,7 +610,9 @@ def alert_list(values: dict[str, Any] | None) -> html.Div:
     return html.Div(rows, className="gw-alerts-list")
 
 
-def _progress_values(p: Progress) -> tuple[dict[str, str], dict[str, dict], dict[str, str]]:
+def _progress_values(
+    p: Progress,
+) -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, str]]:
     """Legend texts, segment widths and segment tooltips of the progress bar."""
     total = p.total or 1
     legend = {f"leg-{css}": f"{label} {getattr(p, name)}" for name, label, css in SEGMENTS}
@@ -630,36 +636,50 @@ def detail_values(d: AlertDetail | None, missing: str = "") -> dict[str, Any]:
     property updates of the frame's parts, never as new components.
     """
     if d is None:
-        return {
-            "alert": None,
-            "note": missing or EMPTY_DETAIL,
-            "live": False,
-            "head": "gw-alerts-detail-head",
-            "parts": {},
-            "widths": {},
-            "titles": {},
-            "rows": [],
-            "none": True,
-            "page": 0,
-            "prev": True,
-            "next": True,
-            "timeline": [],
-        }
+        return _empty_detail(missing)
     s = d.summary
     legend, widths, titles = _progress_values(s.progress)
-    rows = [
-        {
-            "name": row.name,
-            "post": row.post,
-            "place": row.place,
-            "phone": row.phone,
-            "state": row.state_label,
-            "error": row.error,
-        }
-        for row in d.pending
-    ]
+    return {
+        "alert": s.id,
+        "note": "",
+        "live": d.live,
+        "head": f"gw-alerts-detail-head gw-alerts-level-{s.level}",
+        "parts": _detail_parts(d, legend),
+        "widths": widths,
+        "titles": titles,
+        "rows": _pending_rows(d),
+        "none": not d.pending,
+        "page": d.page,
+        "prev": d.page == 0,
+        "next": d.page >= d.pages - 1,
+        "timeline": _timeline(d),
+    }
+
+
+def _empty_detail(missing: str) -> dict[str, Any]:
+    """No alert picked (or ``missing`` says why it cannot be shown)."""
+    return {
+        "alert": None,
+        "note": missing or EMPTY_DETAIL,
+        "live": False,
+        "head": "gw-alerts-detail-head",
+        "parts": {},
+        "widths": {},
+        "titles": {},
+        "rows": [],
+        "none": True,
+        "page": 0,
+        "prev": True,
+        "next": True,
+        "timeline": [],
+    }
+
+
+def _detail_parts(d: AlertDetail, legend: dict[str, str]) -> dict[str, str]:
+    """The texts of the head, the legend, the facts and the 未签收 heading and pager."""
+    s = d.summary
     first = d.page * PENDING_PAGE_SIZE
-    parts = {
+    return {
         "badge": f"{s.level_label}预警",
         "title": s.title,
         "state": s.state_label,
@@ -678,21 +698,21 @@ def detail_values(d: AlertDetail | None, missing: str = "") -> dict[str, Any]:
             else ""
         ),
     }
-    return {
-        "alert": s.id,
-        "note": "",
-        "live": d.live,
-        "head": f"gw-alerts-detail-head gw-alerts-level-{s.level}",
-        "parts": parts,
-        "widths": widths,
-        "titles": titles,
-        "rows": rows,
-        "none": not d.pending,
-        "page": d.page,
-        "prev": d.page == 0,
-        "next": d.page >= d.pages - 1,
-        "timeline": _timeline(d),
-    }
+
+
+def _pending_rows(d: AlertDetail) -> list[dict[str, str]]:
+    """One page of 未签收人员 as the DataTable's rows (``error`` styles a failed text)."""
+    return [
+        {
+            "name": row.name,
+            "post": row.post,
+            "place": row.place,
+            "phone": row.phone,
+            "state": row.state_label,
+            "error": row.error,
+        }
+        for row in d.pending
+    ]
 
 
 def timeline_items(steps: list[list[str]]) -> list[html.Li]:
@@ -704,7 +724,7 @@ def timeline_items(steps: list[list[str]]) -> list[html.Li]:
     ]
 
 
-def incidents_view(data: dict | None) -> html.Div:
+def incidents_view(data: dict[str, Any] | None) -> html.Div:
     if data is None:
         return html.Div("无权查看事件", className="gw-app-note")
     summary = html.Div(

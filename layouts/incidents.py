@@ -10,6 +10,7 @@ from typing import Any
 
 import dash_leaflet as dl
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashboard.access.incidents import (
     EventDetail,
@@ -22,7 +23,7 @@ from dashboard.auth.permissions import Perm
 from data.models import INCIDENT_SOURCE_LABELS, INCIDENT_STATE_LABELS
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS
-from layouts.shell import app_page
+from layouts.shell import app_page, html_attrs
 
 COLUMNS = ["编号", "类别", "标题", "状态", "责任单位", "层级", "处置时限", "来源", "上报时间"]
 REFRESH_MS = 5_000
@@ -39,7 +40,9 @@ def _field(label: str, control: Any, wide: bool = False) -> html.Label:
     )
 
 
-def _select(id_: str, options: list[dict], placeholder: str, multi: bool = True) -> dcc.Dropdown:
+def _select(
+    id_: str, options: list[dict[str, Any]], placeholder: str, multi: bool = True
+) -> dcc.Dropdown:
     return dcc.Dropdown(
         labels=ZH_DROPDOWN_LABELS,
         id=id_,
@@ -50,7 +53,7 @@ def _select(id_: str, options: list[dict], placeholder: str, multi: bool = True)
     )
 
 
-def _filters(node_options: list[dict], categories: list[dict]) -> html.Div:
+def _filters(node_options: list[dict[str, Any]], categories: list[dict[str, Any]]) -> html.Div:
     return html.Div(
         [
             _field(
@@ -95,7 +98,9 @@ def _filters(node_options: list[dict], categories: list[dict]) -> html.Div:
     )
 
 
-def _desk_form(node_options: list[dict], categories: list[dict]) -> html.Details:
+def _desk_form(
+    node_options: list[dict[str, Any]], categories: list[dict[str, Any]]
+) -> html.Details:
     """登记事件: a phone call or a visitor at the desk becomes a report."""
     return html.Details(
         [
@@ -185,7 +190,7 @@ def _side() -> html.Aside:
 
 
 def incidents_layout(
-    who: SessionUser, node_options: list[dict], categories: list[dict]
+    who: SessionUser, node_options: list[dict[str, Any]], categories: list[dict[str, Any]]
 ) -> html.Div:
     """``categories``: the configured incident categories as dropdown options."""
     body: list[Any] = [
@@ -227,7 +232,7 @@ def _state(state: str, label: str) -> html.Span:
     return html.Span(label, className=f"gw-incidents-state gw-incidents-state-{state}")
 
 
-def _deadline(text: str, status: str) -> list[Any]:
+def _deadline(text: str, status: str) -> list[str | Component]:
     badge = {"yellow": "黄牌", "red": "超时"}.get(status)
     if badge is None:
         return [text]
@@ -254,7 +259,7 @@ def event_table(page: EventPage, selected: int | None) -> html.Table:
             className="gw-incidents-row gw-incidents-selected"
             if r.id == selected
             else "gw-incidents-row",
-            **{"data-incident": str(r.id)},
+            **html_attrs({"data-incident": str(r.id)}),
         )
         for r in page.rows
     ]
@@ -265,7 +270,7 @@ def event_table(page: EventPage, selected: int | None) -> html.Table:
 
 
 def _facts(d: EventDetail) -> html.Dl:
-    pairs = [
+    pairs: list[tuple[str, str | Component]] = [
         ("状态", _state(d.row.state, d.row.state_label)),
         ("类别", d.row.category),
         ("责任单位", f"{d.row.node_name}（{d.row.level_label}）"),

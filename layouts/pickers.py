@@ -13,7 +13,9 @@ from data.org_tree import NodeInfo, OrgTree, node_label
 MAX_NODE_OPTIONS = 1000
 
 
-def node_options(tree: OrgTree, scope: NodeInfo, limit: int = MAX_NODE_OPTIONS) -> list[dict]:
+def node_options(
+    tree: OrgTree, scope: NodeInfo, limit: int = MAX_NODE_OPTIONS
+) -> list[dict[str, Any]]:
     """The user's node and the nodes under it, breadth first, at most ``limit``."""
     options: list[dict[str, Any]] = []
     queue: deque[int] = deque([scope.id])

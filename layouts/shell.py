@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dash import dcc, html
 from dash.development.base_component import Component
@@ -10,6 +11,17 @@ from dash.development.base_component import Component
 from dashboard.auth.current import SessionUser
 from dashboard.auth.permissions import Perm
 from layouts import ids
+
+
+def html_attrs(attrs: dict[str, str]) -> dict[str, Any]:
+    """``data-*`` and ``aria-*`` attributes, which no Python keyword can spell, as keyword
+    arguments for a component (``html.Div(..., **html_attrs({"data-x": "1"}))``).
+
+    Dash's typed components take them as extra keyword arguments; a plain ``dict[str, str]``
+    unpacked there would claim to fill their typed properties as well.
+    """
+    return dict(attrs)
+
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="zh-CN">

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dash_leaflet as dl
 from dash import dcc, html
+from dash.development.base_component import Component
 from dash_socketio import DashSocketIO
 
 from dashboard.auth.current import SessionUser
 from layouts import ids
-from layouts.shell import NAV_ITEMS, logout_button
+from layouts.shell import NAV_ITEMS, html_attrs, logout_button
 
 STATE_LEGEND = [
     ("online", "在线"),
@@ -44,7 +45,62 @@ def _picker(component_id: str, placeholder: str) -> dcc.Dropdown:
 def wall_layout(
     focus_id: int | None, tile_url: str, tile_attribution: str, who: SessionUser
 ) -> html.Div:
-    layers: list = []
+    """The wall: stores and socket, header, alert banner, and the map beside the panels."""
+    return html.Div(
+        [
+            *_stores(focus_id),
+            _header(who),
+            html.Div(id=ids.WALL_ALERT_BANNER, className="gw-alert-banner gw-hidden"),
+            html.Div(
+                id=ids.WALL_ALERT_ANNOUNCE,
+                className="gw-announce",
+                **html_attrs({"aria-live": "assertive"}),
+            ),
+            html.Main(
+                [
+                    dl.Map(
+                        _map_layers(tile_url, tile_attribution),
+                        id=ids.WALL_MAP,
+                        center=[34.78, 113.68],
+                        zoom=12,
+                        preferCanvas=False,
+                        zoomSnap=0.1,
+                        zoomControl=False,
+                        attributionControl=bool(tile_url),
+                        className="gw-map",
+                    ),
+                    _side(),
+                ],
+                className="gw-main",
+            ),
+        ],
+        className="gw-wall",
+    )
+
+
+def _stores(focus_id: int | None) -> list[Component]:
+    """What the callbacks keep in the browser, the timers, and the push socket."""
+    return [
+        dcc.Store(id=ids.WALL_FOCUS, data=focus_id),
+        dcc.Store(id=ids.WALL_SNAPSHOT),
+        dcc.Store(id=ids.WALL_ALERTS),
+        dcc.Store(id=ids.WALL_ALERT_SOUND_ON, storage_type="local", data=False),
+        dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=1000),
+        dcc.Interval(id=ids.WALL_REFRESH, interval=30_000),
+        # no connection until the focus is known (load_focus sets the options): a
+        # first connection to the wrong room, replaced a moment later, would drop
+        # whatever was pushed while the second one was being set up
+        DashSocketIO(
+            id=ids.WALL_SOCKET,
+            eventNames=["pos", "inc", "alert"],
+            options={"auth": {}, "autoConnect": False},
+        ),
+    ]
+
+
+def _map_layers(tile_url: str, tile_attribution: str) -> list[Component]:
+    """Tiles (if configured), outlines, alerted areas, staff and incidents, bottom to top."""
+    layers: list[Component] = []
     if tile_url:
         layers.append(
             dl.TileLayer(
@@ -54,7 +110,8 @@ def wall_layout(
                 errorTileUrl="/assets/blank-tile.png",
             )
         )
-    layers += [
+    return [
+        *layers,
         dl.GeoJSON(
             id=ids.WALL_BOUNDARIES,
             style={"variable": "gw.boundaryStyle"},
@@ -76,7 +133,11 @@ def wall_layout(
             onEachFeature={"variable": "gw.incidentTooltip"},
         ),
     ]
-    header = html.Header(
+
+
+def _header(who: SessionUser) -> html.Header:
+    """Title, the four KPIs, and clock, connection and user on the right."""
+    return html.Header(
         [
             html.Div(
                 [
@@ -98,25 +159,35 @@ def wall_layout(
                 [
                     html.Div("--:--:--", id=ids.WALL_CLOCK, className="gw-clock"),
                     html.Div("连接中…", id=ids.WALL_CONNECTION, className="gw-conn"),
-                    html.Div(
-                        [
-                            html.Span(f"{who.display_name}（{who.role_label}）"),
-                            *[
-                                dcc.Link(item.label, href=item.path, className="gw-wall-link")
-                                for item in NAV_ITEMS
-                                if item.path != "/wall" and who.can(item.perm)
-                            ],
-                            logout_button("gw-logout"),
-                        ],
-                        className="gw-user",
-                    ),
+                    _user_box(who),
                 ],
                 className="gw-clock-box",
             ),
         ],
         className="gw-header",
     )
-    side = html.Aside(
+
+
+def _user_box(who: SessionUser) -> html.Div:
+    """Who is signed in, links to the other pages they may open, and 退出."""
+    links = [
+        dcc.Link(item.label, href=item.path, className="gw-wall-link")
+        for item in NAV_ITEMS
+        if item.path != "/wall" and who.can(item.perm)
+    ]
+    return html.Div(
+        [
+            html.Span(f"{who.display_name}（{who.role_label}）"),
+            *links,
+            logout_button("gw-logout"),
+        ],
+        className="gw-user",
+    )
+
+
+def _side() -> html.Aside:
+    """The panels beside the map, top to bottom."""
+    return html.Aside(
         [
             html.Section(
                 [
@@ -128,52 +199,8 @@ def wall_layout(
                 ],
                 className="gw-panel",
             ),
-            html.Section(
-                [
-                    html.H2(
-                        [
-                            html.Span("生效预警"),
-                            html.Span("", id=ids.WALL_ALERT_COUNT, className="gw-alert-count"),
-                            html.Button(
-                                "提示音 关",
-                                id=ids.WALL_ALERT_SOUND,
-                                className="gw-sound gw-sound-off",
-                                title="新预警发布时播放提示音（浏览器需要点按一次才允许发声）",
-                            ),
-                        ],
-                        className="gw-alert-head",
-                    ),
-                    html.Ul(
-                        html.Li("当前无生效预警", className="gw-empty"),
-                        id=ids.WALL_ALERT_LIST,
-                        className="gw-alert-list",
-                    ),
-                ],
-                className="gw-panel gw-panel-alerts",
-            ),
-            html.Section(
-                [
-                    html.H2("人员状态"),
-                    html.Div(id=ids.WALL_STATE_BAR, className="gw-state-bar"),
-                    html.Ul(
-                        [
-                            html.Li(
-                                [
-                                    html.Span(className=f"gw-dot gw-dot-{key}"),
-                                    html.Span(label, className="gw-state-label"),
-                                    html.Span(
-                                        "0", className="gw-state-count", **{"data-state": key}
-                                    ),
-                                ]
-                            )
-                            for key, label in STATE_LEGEND
-                        ],
-                        id=ids.WALL_STATE_COUNTS,
-                        className="gw-legend",
-                    ),
-                ],
-                className="gw-panel",
-            ),
+            _alerts_panel(),
+            _states_panel(),
             html.Section(
                 [
                     html.H2("事件动态"),
@@ -192,44 +219,56 @@ def wall_layout(
         ],
         className="gw-side",
     )
-    return html.Div(
+
+
+def _alerts_panel() -> html.Section:
+    """生效预警: count, the sound toggle, and the list the merges fill."""
+    return html.Section(
         [
-            dcc.Store(id=ids.WALL_FOCUS, data=focus_id),
-            dcc.Store(id=ids.WALL_SNAPSHOT),
-            dcc.Store(id=ids.WALL_ALERTS),
-            dcc.Store(id=ids.WALL_ALERT_SOUND_ON, storage_type="local", data=False),
-            dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=1000),
-            dcc.Interval(id=ids.WALL_REFRESH, interval=30_000),
-            # no connection until the focus is known (load_focus sets the options): a
-            # first connection to the wrong room, replaced a moment later, would drop
-            # whatever was pushed while the second one was being set up
-            DashSocketIO(
-                id=ids.WALL_SOCKET,
-                eventNames=["pos", "inc", "alert"],
-                options={"auth": {}, "autoConnect": False},
-            ),
-            header,
-            html.Div(id=ids.WALL_ALERT_BANNER, className="gw-alert-banner gw-hidden"),
-            html.Div(
-                id=ids.WALL_ALERT_ANNOUNCE, className="gw-announce", **{"aria-live": "assertive"}
-            ),
-            html.Main(
+            html.H2(
                 [
-                    dl.Map(
-                        layers,
-                        id=ids.WALL_MAP,
-                        center=[34.78, 113.68],
-                        zoom=12,
-                        preferCanvas=False,
-                        zoomSnap=0.1,
-                        zoomControl=False,
-                        attributionControl=bool(tile_url),
-                        className="gw-map",
+                    html.Span("生效预警"),
+                    html.Span("", id=ids.WALL_ALERT_COUNT, className="gw-alert-count"),
+                    html.Button(
+                        "提示音 关",
+                        id=ids.WALL_ALERT_SOUND,
+                        className="gw-sound gw-sound-off",
+                        title="新预警发布时播放提示音（浏览器需要点按一次才允许发声）",
                     ),
-                    side,
                 ],
-                className="gw-main",
+                className="gw-alert-head",
+            ),
+            html.Ul(
+                html.Li("当前无生效预警", className="gw-empty"),
+                id=ids.WALL_ALERT_LIST,
+                className="gw-alert-list",
             ),
         ],
-        className="gw-wall",
+        className="gw-panel gw-panel-alerts",
+    )
+
+
+def _states_panel() -> html.Section:
+    """人员状态: the stacked bar and a count per state (found by ``data-state``)."""
+    return html.Section(
+        [
+            html.H2("人员状态"),
+            html.Div(id=ids.WALL_STATE_BAR, className="gw-state-bar"),
+            html.Ul(
+                [_state_line(key, label) for key, label in STATE_LEGEND],
+                id=ids.WALL_STATE_COUNTS,
+                className="gw-legend",
+            ),
+        ],
+        className="gw-panel",
+    )
+
+
+def _state_line(key: str, label: str) -> html.Li:
+    return html.Li(
+        [
+            html.Span(className=f"gw-dot gw-dot-{key}"),
+            html.Span(label, className="gw-state-label"),
+            html.Span("0", className="gw-state-count", **html_attrs({"data-state": key})),
+        ]
     )

@@ -13,11 +13,12 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, ElementHandle, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ElementHandle, Locator, Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,7 @@ from data.alerts import lifecycle
 from data.alerts.recipients import responsible_staff
 from data.db import make_engine, make_sessionmaker
 from data.incidents.actors import Actor
-from data.models import Alert, AuditLog, Delivery, NodeKind, OrgNode, Role, SmsMessage
+from data.models import Alert, AuditLog, Delivery, NodeKind, OrgNode, Role, SmsMessage, Staff
 from tests.support.browser import LiveServer, login_in_browser, screenshot, settled_box
 from tests.support.server_process import start_server, stop_server
 
@@ -94,7 +95,18 @@ def test_issue_acknowledge_raise_and_lift_from_the_console(
 
     context, page = _open(browser, live_server, (1920, 1080))
     expect(page.locator(".gw-nav-active")).to_have_text("值班预警")
+    _fill_the_issue_form(page, community)
+    _the_confirmation_shows_and_cancels(page, live_server, community, len(expected))
+    alert_id = _issue_confirmed(page, live_server, len(expected))
+    row, detail = _texts_go_out(page, live_server, alert_id, len(expected))
+    _an_acknowledgement_shows_live(page, live_server, alert_id, first, row, len(expected))
+    _raise_to_red(page, row, len(expected))
+    _lift(page, detail, len(expected))
+    context.close()
 
+
+def _fill_the_issue_form(page: Page, community: OrgNode) -> None:
+    """The form names what is missing, the map drills in, then the form is filled."""
     # the form names what is missing instead of sending half an alert
     page.click("#alerts-issue")
     expect(page.locator("#alerts-issue-msg")).to_contain_text("请选择预警发布的区域")
@@ -112,84 +124,106 @@ def test_issue_acknowledge_raise_and_lift_from_the_console(
     page.fill("#alerts-text", "请立即排查低洼地段和地下空间，做好人员转移准备。")
     page.click("#alerts-issue")
 
-    # before anything is sent: the area on a map in the level's colour, the level and
-    # how many people will be texted; 取消 sends nothing
+
+def _the_confirmation_shows_and_cancels(
+    page: Page, server: LiveServer, community: OrgNode, texted: int
+) -> None:
+    """Before anything is sent: the area on a map in the level's colour, the level and
+    how many people will be texted; 取消 sends nothing."""
     dialog = page.locator("#alerts-confirm")
     expect(dialog).to_be_visible(timeout=10_000)
     expect(page.locator("#alerts-confirm-title")).to_have_text("确认发布预警")
     expect(dialog).to_contain_text(community.name)
     expect(dialog.locator(".gw-alerts-chip-orange")).to_have_text("橙色预警")
     expect(dialog).to_contain_text("防汛")
-    expect(dialog).to_contain_text(f"将短信通知 {len(expected)} 人")
+    expect(dialog).to_contain_text(f"将短信通知 {texted} 人")
     expect(page.locator('#alerts-confirm-map path[fill="#f97316"]')).to_have_count(1)
     expect(page.locator("#alerts-confirm-ok")).to_have_text("确认发布")
     screenshot(page, "duty-confirm-issue-1920x1080")
-    with _db(live_server) as db:
+    with _db(server) as db:
         assert db.scalar(select(func.count(Alert.id))) == 0
     page.click("#alerts-confirm-cancel")
     expect(dialog).to_be_hidden()
-    with _db(live_server) as db:
+    with _db(server) as db:
         assert db.scalar(select(func.count(Alert.id))) == 0
 
-    page.click("#alerts-issue")
-    _confirm(page, f"将短信通知 {len(expected)} 人")
-    msg = page.locator("#alerts-issue-msg")
-    expect(msg).to_contain_text(f"已发布：橙色预警，短信通知 {len(expected)} 人", timeout=10_000)
 
-    with _db(live_server) as db:
+def _issue_confirmed(page: Page, server: LiveServer, texted: int) -> int:
+    """发布 again and 确认: issued once, audited once; returns the alert's id."""
+    page.click("#alerts-issue")
+    _confirm(page, f"将短信通知 {texted} 人")
+    msg = page.locator("#alerts-issue-msg")
+    expect(msg).to_contain_text(f"已发布：橙色预警，短信通知 {texted} 人", timeout=10_000)
+
+    with _db(server) as db:
         alert = db.scalars(select(Alert)).one()
         alert_id = alert.id
         audited = db.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "alert_issue"))
     assert audited == 1
+    return alert_id
 
+
+def _texts_go_out(
+    page: Page, server: LiveServer, alert_id: int, texted: int
+) -> tuple[Locator, Locator]:
+    """The alert is listed and shaded; the progress moves without a reload."""
     row = page.locator(f'#alerts-list [data-alert="{alert_id}"]')
     expect(row).to_be_visible(timeout=5_000)
     # the map shades the alerted community's grids in the level's colour
     expect(page.locator('#alerts-map path[fill="#f97316"]').first).to_be_visible(timeout=5_000)
     expect(row).to_have_class(re.compile("gw-alerts-level-orange"))
     detail = page.locator("#alerts-detail")
-    expect(detail).to_contain_text(f"共 {len(expected)} 人")
+    expect(detail).to_contain_text(f"共 {texted} 人")
     # the outbox gateway "sends" them: progress moves without a reload
-    expect(detail).to_contain_text(f"已发送 {len(expected)}", timeout=15_000)
-    expect(detail).to_contain_text(f"未签收人员（{len(expected)} 人")
-    with _db(live_server) as db:
-        texted = db.scalar(select(func.count(SmsMessage.id)).where(SmsMessage.alert_id == alert_id))
-    assert texted == len(expected)
+    expect(detail).to_contain_text(f"已发送 {texted}", timeout=15_000)
+    expect(detail).to_contain_text(f"未签收人员（{texted} 人")
+    with _db(server) as db:
+        sent = db.scalar(select(func.count(SmsMessage.id)).where(SmsMessage.alert_id == alert_id))
+    assert sent == texted
+    return row, detail
 
-    # one staff member acknowledges from the terminal; the console sees it live
-    lines = list(add_device(live_server.settings, f"duty-term-{first.id}", first.id))
+
+def _an_acknowledgement_shows_live(
+    page: Page, server: LiveServer, alert_id: int, first: Staff, row: Locator, texted: int
+) -> None:
+    """One staff member acknowledges from the terminal; the console sees it live."""
+    detail = page.locator("#alerts-detail")
+    lines = list(add_device(server.settings, f"duty-term-{first.id}", first.id))
     token = lines[-1].rsplit(" ", 1)[-1]
     acked = requests.post(
-        f"{live_server.url}/api/v1/alerts/{alert_id}/ack",
+        f"{server.url}/api/v1/alerts/{alert_id}/ack",
         headers={"Authorization": f"Bearer {token}"},
     )
     assert acked.status_code == 200, acked.text
     expect(detail).to_contain_text("已签收 1", timeout=6_000)
-    expect(detail).to_contain_text(f"未签收人员（{len(expected) - 1} 人")
-    expect(row).to_contain_text(f"签收 1/{len(expected)}")
+    expect(detail).to_contain_text(f"未签收人员（{texted - 1} 人")
+    expect(row).to_contain_text(f"签收 1/{texted}")
     screenshot(page, "duty-console-1920x1080")
 
-    # raise to red (confirmed with the new level and the count): everyone texted again
+
+def _raise_to_red(page: Page, row: Locator, texted: int) -> None:
+    """Raise to red (confirmed with the new level and the count): everyone texted again."""
     _pick(page, "alerts-new-level", "红色预警")
     page.click("#alerts-level-btn")
     expect(page.locator("#alerts-confirm-title")).to_have_text("确认升级预警", timeout=10_000)
     expect(page.locator("#alerts-confirm .gw-alerts-chip-red")).to_have_text("红色预警")
     expect(page.locator('#alerts-confirm-map path[fill="#dc2626"]')).to_have_count(1)
-    _confirm(page, "橙色预警", f"将短信通知 {len(expected)} 人")
+    _confirm(page, "橙色预警", f"将短信通知 {texted} 人")
     expect(page.locator("#alerts-act-msg")).to_contain_text(
         "已升级（当前红色预警）", timeout=10_000
     )
     expect(row).to_have_class(re.compile("gw-alerts-level-red"), timeout=5_000)
 
-    # lift (confirmed with the count of lift texts): gone from the list, one text each
+
+def _lift(page: Page, detail: Locator, texted: int) -> None:
+    """Lift (confirmed with the count of lift texts): gone from the list, one text each."""
     page.click("#alerts-lift-btn")
     expect(page.locator("#alerts-confirm-title")).to_have_text("确认解除预警", timeout=10_000)
-    _confirm(page, f"将向 {len(expected)} 人发送解除短信")
+    _confirm(page, f"将向 {texted} 人发送解除短信")
     expect(page.locator("#alerts-act-msg")).to_contain_text("已解除", timeout=10_000)
     expect(page.locator("#alerts-list")).to_contain_text("当前无生效预警", timeout=5_000)
     expect(detail).to_contain_text("已解除")
     expect(page.locator("#alerts-actions")).to_be_hidden()
-    context.close()
 
 
 def test_the_console_on_a_tablet(live_server: LiveServer, browser: Browser):
@@ -354,19 +388,38 @@ def test_large_alerts_stay_workable_while_the_console_refreshes(
     assert street_n >= 200 and district_n >= 2000
 
     context, page = _open_live(browser, city_server, (1920, 1080))
-    row = page.locator(f'#alerts-list [data-alert="{street_id}"]')
-    expect(row).to_contain_text(f"签收 0/{street_n}", timeout=15_000)
+    street_alert = _LiveAlert(street_id, street_n)
+    row, held_row, detail = _the_row_stays_while_picked(
+        page, city_server, street_alert, unreachable
+    )
+    _the_lift_button_stays_while_lifting(page, city_server, street_alert, row, held_row, detail)
+    _the_district_pages_on_the_server(page, _LiveAlert(district_id, district_n))
+    context.close()
+
+
+@dataclass(frozen=True)
+class _LiveAlert:
+    id: int
+    texted: int
+
+
+def _the_row_stays_while_picked(
+    page: Page, server: LiveServer, alert: _LiveAlert, unreachable: Staff
+) -> tuple[Locator, ElementHandle, Locator]:
+    """The list refreshes with new figures; the row under the pointer is the same element,
+    and a click on it opens the detail with the unreachable person first."""
+    row = page.locator(f'#alerts-list [data-alert="{alert.id}"]')
+    expect(row).to_contain_text(f"签收 0/{alert.texted}", timeout=15_000)
     held_row = row.element_handle()
 
-    # the list refreshes with new figures; the row under the pointer is the same element
-    _acknowledge(city_server, street_id, 3)
-    expect(row).to_contain_text(f"签收 3/{street_n}", timeout=10_000)
+    _acknowledge(server, alert.id, 3)
+    expect(row).to_contain_text(f"签收 3/{alert.texted}", timeout=10_000)
     assert _attached(held_row), "the refresh replaced the alert's row"
     held_row.click()  # an ElementHandle: fails if the row was replaced meanwhile
-    detail = page.locator(f'#alerts-detail-body[data-alert="{street_id}"]')
+    detail = page.locator(f'#alerts-detail-body[data-alert="{alert.id}"]')
     expect(detail).to_be_visible(timeout=10_000)
-    expect(detail).to_contain_text(f"未签收人员（{street_n - 3} 人）")
-    pages = -(-(street_n - 3) // 50)
+    expect(detail).to_contain_text(f"未签收人员（{alert.texted - 3} 人）")
+    pages = -(-(alert.texted - 3) // 50)
     expect(detail).to_contain_text(f"第 1 / {pages} 页 · 1–50")
     expect(page.locator("#alerts-pending-table tbody tr:has(td)")).to_have_count(50)
     failed = page.locator("#alerts-pending-table tbody tr:has(td)").first
@@ -374,29 +427,42 @@ def test_large_alerts_stay_workable_while_the_console_refreshes(
     expect(failed.locator("td").last).to_have_text("发送失败")
     expect(failed.locator("td").last).to_have_css("color", "rgb(254, 202, 202)")
     expect(row).to_have_class(re.compile("gw-alerts-row-selected"))
+    return row, held_row, detail
 
-    # the detail refreshes with new figures; the 解除预警 button does not move or change
+
+def _the_lift_button_stays_while_lifting(
+    page: Page,
+    server: LiveServer,
+    alert: _LiveAlert,
+    row: Locator,
+    held_row: ElementHandle,
+    detail: Locator,
+) -> None:
+    """The detail refreshes with new figures; the 解除预警 button does not move or change."""
     lift = page.locator("#alerts-lift-btn")
     held_lift = lift.element_handle()
     where = held_lift.bounding_box()
     held_cell = page.locator("#alerts-pending-table tbody tr:has(td) td").first.element_handle()
-    _acknowledge(city_server, street_id, 4)
-    expect(detail).to_contain_text(f"未签收人员（{street_n - 7} 人）", timeout=10_000)
+    _acknowledge(server, alert.id, 4)
+    expect(detail).to_contain_text(f"未签收人员（{alert.texted - 7} 人）", timeout=10_000)
     expect(detail).to_contain_text("已签收 7")
     assert _attached(held_lift) and held_lift.bounding_box() == where
     assert _attached(held_cell), "the refresh rebuilt the 未签收人员 table"
     assert _attached(held_row)
     held_lift.click()
     expect(page.locator("#alerts-confirm-title")).to_have_text("确认解除预警", timeout=10_000)
-    _confirm(page, "暴雨橙色预警（街道）", f"将向 {street_n} 人发送解除短信")
+    _confirm(page, "暴雨橙色预警（街道）", f"将向 {alert.texted} 人发送解除短信")
     expect(page.locator("#alerts-act-msg")).to_contain_text("已解除", timeout=15_000)
     expect(row).to_have_count(0, timeout=10_000)
 
-    # the district alert: thousands of people, paged; the page turns on the server
-    page.locator(f'#alerts-list [data-alert="{district_id}"]').click()
-    detail = page.locator(f'#alerts-detail-body[data-alert="{district_id}"]')
-    expect(detail).to_contain_text(f"未签收人员（{district_n} 人）", timeout=10_000)
-    last = -(-district_n // 50)
+
+def _the_district_pages_on_the_server(page: Page, alert: _LiveAlert) -> None:
+    """The district alert: thousands of people, paged; the page turns on the server; its
+    lift confirmation fits a tablet."""
+    page.locator(f'#alerts-list [data-alert="{alert.id}"]').click()
+    detail = page.locator(f'#alerts-detail-body[data-alert="{alert.id}"]')
+    expect(detail).to_contain_text(f"未签收人员（{alert.texted} 人）", timeout=10_000)
+    last = -(-alert.texted // 50)
     expect(detail).to_contain_text(f"第 1 / {last} 页")
     first_row = page.locator("#alerts-pending-table tbody tr:has(td)").first
     on_first_page = first_row.inner_text()
@@ -412,7 +478,7 @@ def test_large_alerts_stay_workable_while_the_console_refreshes(
 
     page.click("#alerts-lift-btn")
     _confirm_open = page.locator("#alerts-confirm")
-    expect(_confirm_open).to_contain_text(f"将向 {district_n:,} 人发送解除短信", timeout=10_000)
+    expect(_confirm_open).to_contain_text(f"将向 {alert.texted:,} 人发送解除短信", timeout=10_000)
     box = page.locator(".gw-alerts-modal-box").bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024
     expect(page.locator("#alerts-confirm-ok")).to_be_in_viewport()
@@ -420,7 +486,6 @@ def test_large_alerts_stay_workable_while_the_console_refreshes(
     _confirm(page)
     expect(page.locator("#alerts-act-msg")).to_contain_text("已解除", timeout=30_000)
     expect(page.locator("#alerts-list")).to_contain_text("当前无生效预警", timeout=10_000)
-    context.close()
 
 
 def _open_live(

@@ -126,21 +126,31 @@ def test_an_issued_alert_is_pushed_recoloured_and_lifted(
 ):
     page = wall_page
     _open_wall(page, f"{live_server.url}/wall")
-    banner = page.locator("#wall-alert-banner")
-    items = page.locator("#wall-alert-list .gw-alert")
-    announce = page.locator("#wall-alert-announce")
     expect(page.locator("#wall-alert-list")).to_have_text("当前无生效预警")
-    expect(banner).to_be_hidden()
+    expect(page.locator("#wall-alert-banner")).to_be_hidden()
+    _turn_the_sound_on(page)
+    title = "暴雨橙色预警-墙"
+    alert_id = _issue_is_pushed(page, record, title)
+    _raise_recolours_in_place(page, record, alert_id)
+    other = _a_lower_alert_is_listed_below(page, record, alert_id, title)
+    _lifting_hands_the_banner_on(page, record, alert_id, other)
 
-    # the sound toggle: its click is the gesture; it confirms with a tone
+
+def _turn_the_sound_on(page: Page) -> None:
+    """The sound toggle: its click is the gesture; it confirms with a tone."""
     sound = page.locator("#wall-alert-sound")
     expect(sound).to_have_text("提示音 关")
     sound.click()
     expect(sound).to_have_text("提示音 开")
     assert page.evaluate("window.gw.alertSound.played()") == 1
 
+
+def _issue_is_pushed(page: Page, record: Record, title: str) -> int:
+    """An orange alert at a street: banner, list, count, announcement, shading and tone."""
+    banner = page.locator("#wall-alert-banner")
+    items = page.locator("#wall-alert-list .gw-alert")
+    announce = page.locator("#wall-alert-announce")
     street = record.node(NodeKind.STREET)
-    title = "暴雨橙色预警-墙"
     page.evaluate(WATCH_BANNER, [title, "红色预警"])
     started = time.time()
     alert_id = record.issue(street.id, "orange", title)
@@ -163,21 +173,31 @@ def test_an_issued_alert_is_pushed_recoloured_and_lifted(
     assert page.evaluate("window.gw.alertSound.played()") == 2
     page.wait_for_timeout(1800)  # the map is fitted again below the banner
     screenshot(page, "wall-alert-1920x1080")
+    return alert_id
 
-    # raise: recoloured in place, announced again
+
+def _raise_recolours_in_place(page: Page, record: Record, alert_id: int) -> None:
+    """Raise: recoloured in place, announced again."""
+    items = page.locator("#wall-alert-list .gw-alert")
     started = time.time()
     record.change_level(alert_id, "red")
     relayed = time.time()
     shown = _shown_at(page, "红色预警")
     assert _report("raise", started, relayed, shown) < 5.0
-    expect(banner).to_have_class(f"gw-alert-banner gw-level-red gw-alert-{alert_id}")
+    expect(page.locator("#wall-alert-banner")).to_have_class(
+        f"gw-alert-banner gw-level-red gw-alert-{alert_id}"
+    )
     expect(items).to_have_count(1)
     expect(items.first).to_have_class(f"gw-alert gw-level-red gw-alert-{alert_id}")
-    expect(announce).to_contain_text("预警升级")
+    expect(page.locator("#wall-alert-announce")).to_contain_text("预警升级")
     expect(page.locator("path.gw-alert-area-orange")).to_have_count(0)
     assert page.locator("path.gw-alert-area-red").count() >= 10
 
-    # a second, lower alert at one grid: listed below, the banner keeps the red one
+
+def _a_lower_alert_is_listed_below(page: Page, record: Record, alert_id: int, title: str) -> int:
+    """A second, lower alert at one grid: listed below, the banner keeps the red one."""
+    items = page.locator("#wall-alert-list .gw-alert")
+    banner = page.locator("#wall-alert-banner")
     grid = record.node(NodeKind.GRID)
     other = record.issue(grid.id, "blue", "大风蓝色预警-墙", category="weather")
     expect(items).to_have_count(2, timeout=5_000)
@@ -185,14 +205,19 @@ def test_an_issued_alert_is_pushed_recoloured_and_lifted(
     expect(items.nth(1)).to_have_class(f"gw-alert gw-level-blue gw-alert-{other}")
     expect(banner).to_contain_text("另有 1 条生效预警")
     expect(banner).to_contain_text(title)
-    expect(announce).to_contain_text("蓝色预警")
+    expect(page.locator("#wall-alert-announce")).to_contain_text("蓝色预警")
     screenshot(page, "wall-alert-two-1920x1080")
     page.set_viewport_size({"width": 3840, "height": 2160})
     page.wait_for_timeout(1500)
     screenshot(page, "wall-alert-3840x2160")
     page.set_viewport_size({"width": 1920, "height": 1080})
+    return other
 
-    # lifting removes it; the other one takes the banner
+
+def _lifting_hands_the_banner_on(page: Page, record: Record, alert_id: int, other: int) -> None:
+    """Lifting removes it; the other one takes the banner; lifting that empties the wall."""
+    items = page.locator("#wall-alert-list .gw-alert")
+    banner = page.locator("#wall-alert-banner")
     record.lift(alert_id)
     expect(items).to_have_count(1, timeout=5_000)
     expect(banner).to_have_class(f"gw-alert-banner gw-level-blue gw-alert-{other}")
@@ -202,7 +227,7 @@ def test_an_issued_alert_is_pushed_recoloured_and_lifted(
     expect(page.locator("#wall-alert-list")).to_have_text("当前无生效预警")
     expect(page.locator("#wall-alert-count")).to_have_text("")
     expect(page.locator("path.gw-alert-area")).to_have_count(0)
-    expect(announce).to_be_hidden(timeout=12_000)  # the announcement lasts ~8 s
+    expect(page.locator("#wall-alert-announce")).to_be_hidden(timeout=12_000)  # lasts ~8 s
 
 
 def test_a_wall_opened_later_on_one_grid_shows_its_streets_alert(

@@ -339,7 +339,7 @@ def test_ids_beyond_sql_in_callback_payloads_are_not_found_not_a_500(running):
         )
     )
     assert detail.status_code == 200, detail.text[:300]  # the panel's "pick an incident" state
-    from callbacks.alerts import DETAIL_OUTPUTS
+    from callbacks.alerts.live import DETAIL_OUTPUTS
 
     outputs = [
         []
@@ -472,7 +472,7 @@ def test_crafted_callback_bodies_are_a_400_that_says_why(running):
     username, password = make_user(running.app.services.sessions, Role.LEADER, district.id)
     http = login(running.url, username, password)
     url = f"{running.url}/_dash-update-component"
-    from callbacks.alerts import DETAIL_OUTPUTS
+    from callbacks.alerts.live import DETAIL_OUTPUTS
 
     key = key_of(running.app.dash, f"{ids.ALERTS_DETAIL_SHOWN}.data")
     outputs = [[] for _ in DETAIL_OUTPUTS]
