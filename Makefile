@@ -26,10 +26,12 @@ browser-deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
 	fi
 
-# Imports run one way and never in a circle (import-linter contracts in pyproject.toml).
+# Style, types (mypy: strict on the modules pyproject.toml lists) and imports that run one way
+# and never in a circle (import-linter contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 	@if [ -f "$(IMPORT_LAYERS)" ]; then $(BIN)/python "$(IMPORT_LAYERS)" .; fi
 

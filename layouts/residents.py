@@ -12,7 +12,7 @@ from dashboard.auth.permissions import Perm
 from data.org_tree import NodeInfo
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS
-from layouts.shell import app_page
+from layouts.shell import app_page, html_attrs
 
 COLUMNS = ["姓名", "性别", "年龄", "与户主关系", "住址", "标签", "身份证号", "手机号", "操作"]
 
@@ -138,7 +138,7 @@ def resident_table(page: ResidentPage, can_reveal: bool) -> html.Table:
                     html.Td(actions, className="gw-cell-actions"),
                 ],
                 className="gw-row-household" if r.household_id != previous_household else "",
-                **_data(resident=str(r.id)),
+                **html_attrs({"data-resident": str(r.id)}),
             )
         )
         previous_household = r.household_id
@@ -193,8 +193,3 @@ def household_panel(members: list[MaskedResident] | None) -> list[Any]:
             className="gw-members",
         ),
     ]
-
-
-def _data(**attrs: str) -> dict[str, Any]:
-    """``data-*`` attributes for a Dash component (its typed keywords cannot name them)."""
-    return {f"data-{name}": value for name, value in attrs.items()}

@@ -25,7 +25,7 @@ from data.sms.logs import LogPage
 from data.sms.stats import STATE_ORDER, DailyStats
 from layouts import ids
 from layouts.pickers import ZH_DROPDOWN_LABELS
-from layouts.shell import app_page
+from layouts.shell import app_page, html_attrs
 from layouts.tables import empty_state
 
 REFRESH_MS = 5_000
@@ -253,7 +253,7 @@ def folder_table(page: BatchPage, folder: str) -> html.Div | html.Table:
                     html.Td(_progress(r), className="gw-sms-progress-cell"),
                     html.Td(html.Div(buttons, className="gw-cell-actions")),
                 ],
-                **_data(batch=str(r.id)),
+                **html_attrs({"data-batch": str(r.id)}),
             )
         )
     head = ["时间", "来源", "内容", "发送人", "收件人", "发送进度", "操作"]
@@ -327,7 +327,7 @@ def template_table(rows: list[TemplateView]) -> html.Div | html.Table:
                 html.Td(t.updated, className="gw-sms-time"),
                 _template_actions(t),
             ],
-            **_data(template=str(t.id)),
+            **html_attrs({"data-template": str(t.id)}),
         )
         for t in rows
     ]
@@ -411,7 +411,7 @@ def group_table(rows: list[GroupView]) -> html.Div | html.Table:
                     ids.SMS_GRP_EDIT, ids.SMS_GRP_DELETE, "gid", g.id, f"分组「{g.name}」"
                 ),
             ],
-            **_data(group=str(g.id)),
+            **html_attrs({"data-group": str(g.id)}),
         )
         for g in rows
     ]
@@ -632,7 +632,7 @@ def log_table(page: LogPage) -> html.Div | html.Table:
                     html.Td(action),
                 ],
                 className="gw-sms-row-failed" if failed else "",
-                **_data(delivery=str(r.id)),
+                **html_attrs({"data-delivery": str(r.id)}),
             )
         )
     head = ["时间", "收件人", "手机号", "来源", "状态", "尝试", "错误信息", "内容", "操作"]
@@ -722,8 +722,3 @@ def sms_layout(
         _logs_panel(),
     ]
     return app_page(who, "/sms", "短信平台", [html.Div(body, className="gw-sms")])
-
-
-def _data(**attrs: str) -> dict[str, Any]:
-    """``data-*`` attributes for a Dash component (its typed keywords cannot name them)."""
-    return {f"data-{name}": value for name, value in attrs.items()}
