@@ -84,17 +84,23 @@ def test_a_silent_loop_goes_stale() -> None:
 
 
 def test_waiting_between_rounds_is_not_silence() -> None:
-    """A loop that sleeps 1 s between rounds beats while it waits (stale after 0.3 s)."""
+    """A loop that waits 10 s between rounds beats while it waits (stale after 3 s).
+
+    It is watched for longer than the stale limit; the beat comes every second, so only a
+    thread starved for two whole seconds could look stale (not a busy 2-core machine).
+    """
     stop = threading.Event()
-    beat = Heartbeat("alert-expiry", stale_after_s=0.3)
-    thread = threading.Thread(target=supervise, args=(beat, lambda: 1.0, stop))
+    beat = Heartbeat("alert-expiry", stale_after_s=3.0)
+    thread = threading.Thread(target=supervise, args=(beat, lambda: 10.0, stop))
     thread.start()
-    deadline = time.monotonic() + 1.5
-    while time.monotonic() < deadline:
-        assert beat.state() == "ok"
-        time.sleep(0.02)
-    stop.set()
-    thread.join(5)
+    try:
+        deadline = time.monotonic() + 4.0
+        while time.monotonic() < deadline:
+            assert beat.state() == "ok"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(5)
 
 
 def test_a_name_is_registered_once() -> None:
