@@ -19,11 +19,21 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.alerts import lifecycle
-from data.assessment.facts import compute_facts, deduction_incidents, load_facts, refresh_dirty
+from data.assessment.facts import (
+    compute_facts,
+    deduction_incidents,
+    load_facts,
+    load_staff,
+    refresh_dirty,
+)
+from data.assessment.periods import Period
+from data.assessment.scheme import load_scheme
+from data.assessment.scoring import explain, ranking
 from data.incidents import deadlines, workflow
 from data.incidents.actors import Actor
 from data.incidents.intake import report
 from data.models import AssessmentDirtyDay, Delivery, NodeKind, OrgNode, Staff
+from data.org_tree import OrgTree
 from streams.assessment_refresh import AssessmentRefresh, run_assessment_refresh
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -187,6 +197,33 @@ def test_changes_mark_days_dirty_and_refresh_stores_the_facts(
         assert list(behind["measure"]) == ["yellow", "red", "escalated"]
         assert set(behind["incident_id"]) == {city.fire}
         assert behind["tracking_no"].str.startswith("GW20261130-").all()
+
+
+def test_rankings_and_explain_read_the_stored_facts(
+    sessions: sessionmaker[Session], city: City
+) -> None:
+    with sessions.begin() as db:
+        refresh_dirty(db, TZ)
+    period = Period(DAY, DAY)
+    scheme = load_scheme()
+    with sessions() as db:
+        tree = OrgTree.load(db)
+        root = tree.root
+        assert root is not None
+        facts = load_facts(db, period.previous().start, period.end, root.path)
+        grids = ranking(scheme, tree, facts, period, "grid", root.id)
+        assert len(grids) == sum(node.kind == NodeKind.GRID for node in tree.nodes.values())
+        lapsed = grids[grids["unit_id"] == city.grid_b.id].iloc[0]
+        assert lapsed["cards"].startswith("期内有事件超时（红牌）")
+        assert lapsed["score"] < grids[grids["unit_id"] == city.grid_a.id].iloc[0]["score"]
+        why = explain(db, scheme, tree, facts, period, "grid", city.grid_b.id, TZ)
+        overdue = why.indicators.set_index("code").loc["overdue_deductions"]
+        assert (overdue["numerator"], overdue["points"]) == (1 * 1 + 1 * 3, 10 - 4)
+        assert list(why.incidents["measure"]) == ["yellow", "red", "escalated"]
+        assert set(why.incidents["incident_id"]) == {city.fire}
+        staff = load_staff(db, city.grid_a.path)
+        worker = explain(db, scheme, tree, facts, period, "staff", city.worker, TZ, staff)
+        assert worker.row["name"] in set(staff["name"]) and worker.incidents.empty
 
 
 @pytest.fixture

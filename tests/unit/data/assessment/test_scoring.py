@@ -224,3 +224,18 @@ def test_ranks_are_a_permutation_when_scores_differ(facts: pd.DataFrame) -> None
     assume(table["score"].nunique() == len(table))
     assert sorted(table["rank"]) == [1, 2, 3]
     assert list(table["score"]) == sorted(table["score"], reverse=True)
+
+
+def test_the_worked_example_of_docs_assessment_md() -> None:
+    month = {
+        "reported": 40, "reported_own": 30, "accepted": 36, "dispatched": 34, "handled": 32,
+        "handled_on_time": 28, "closed": 30, "verified": 27, "returned": 3, "yellow": 4, "red": 1,
+        "escalated": 2, "alert_deliveries": 20, "alert_acks": 18, "ack_seconds_p50": 600,
+        "duty_seconds": 2000 * 3600, "online_seconds": 1800 * 3600,
+    }  # fmt: skip
+    facts = _facts([(DAY, 6, 0, measure, float(value)) for measure, value in month.items()])
+    table = score_units(load_scheme(), _tree(), facts, PERIOD, "grid", 4)
+    row = table[table["unit_id"] == 6].iloc[0]
+    assert row["score"] == 77.28
+    assert row["cards"] == "期内有事件超时（红牌）；期内黄牌预警 3 次及以上"
+    assert row["median_ack_time.points"] == pytest.approx(5 * 3000 / 3300)
