@@ -91,7 +91,7 @@ def score_units(
 ) -> pd.DataFrame:
     """Scores, ranks and cards of one period (no comparison); see ``ranking``."""
     units = unit_list(tree, level, node_id, staff)
-    in_period = facts[(facts["day"] >= period.start) & (facts["day"] <= period.end)]
+    in_period = facts[_within(facts["day"], period)]
     totals = unit_measures(tree, in_period, level, node_id, units)
     indicators = scheme.for_level(level)
     scored = units.set_index("unit_id")
@@ -139,15 +139,29 @@ def unit_measures(
     ``ack_seconds_p50`` is the ack-count-weighted median of the daily medians.
     """
     if level == "staff":
-        rows = facts[facts["staff_id"] != 0].assign(unit_id=facts["staff_id"])
+        rows = facts[facts["staff_id"] != 0].rename(columns={"staff_id": "unit"})
     else:
-        owner = grid_owners(tree, level, node_id)
-        rows = facts[facts["staff_id"] == 0].merge(owner, left_on="node_id", right_on="grid_id")
-    rows = rows[rows["unit_id"].isin(units["unit_id"])]
-    sums = rows.groupby(["unit_id", "measure"])["value"].sum().unstack("measure")
+        rows = facts[facts["staff_id"] == 0].rename(columns={"node_id": "unit"})
+    # sum per grid (or staff member) first: a month of a city is millions of rows,
+    # its grids only tens of thousands; the tree is joined to the small result
+    per_source = rows.groupby(["unit", "measure"], sort=False, observed=True)["value"].sum()
+    per_source = per_source.reset_index()
+    acks = rows[rows["measure"].isin(["ack_seconds_p50", "alert_acks"])]
+    per_source, acks = (_owned(frame, tree, level, node_id) for frame in (per_source, acks))
+    per_source = per_source[per_source["unit_id"].isin(units["unit_id"])]
+    sums = per_source.groupby(["unit_id", "measure"], observed=True)["value"].sum()
+    sums = sums.unstack("measure")
     sums = sums.reindex(index=units["unit_id"], columns=list(MEASURES)).fillna(0.0)
-    sums["ack_seconds_p50"] = _weighted_median(rows).reindex(sums.index)
+    sums["ack_seconds_p50"] = _weighted_median(acks).reindex(sums.index)
     return sums
+
+
+def _owned(frame: pd.DataFrame, tree: OrgTree, level: Level, node_id: int) -> pd.DataFrame:
+    """``frame`` (by ``unit``: a grid or a staff member) with the unit_id it counts for."""
+    if level == "staff":
+        return frame.assign(unit_id=frame["unit"])
+    owner = grid_owners(tree, level, node_id)
+    return frame.merge(owner, left_on="unit", right_on="grid_id")
 
 
 def grid_owners(tree: OrgTree, level: Level, node_id: int) -> pd.DataFrame:
@@ -244,7 +258,7 @@ def _median_columns(
 
 def _weighted_median(rows: pd.DataFrame) -> pd.Series:
     """Per unit: the median of daily ``ack_seconds_p50`` weighted by that day's ``alert_acks``."""
-    keys = ["unit_id", "day", "node_id", "staff_id"]
+    keys = ["unit_id", "day", "unit"]
     medians = rows[rows["measure"] == "ack_seconds_p50"][[*keys, "value"]]
     weights = rows[rows["measure"] == "alert_acks"][[*keys, "value"]].rename(
         columns={"value": "weight"}
@@ -285,6 +299,13 @@ def _ranked(scored: pd.DataFrame) -> pd.DataFrame:
     out = scored.sort_values(["score", "name"], ascending=[False, True], na_position="last")
     out["rank"] = out["score"].rank(method="dense", ascending=False).astype("Int64")
     return out.reset_index(drop=True)
+
+
+def _within(days: pd.Series, period: Period) -> pd.Series:
+    """Which rows fall in ``period``; fast on datetime64 days (``load_facts``), right on dates."""
+    if pd.api.types.is_datetime64_any_dtype(days):
+        return days.between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+    return days.between(period.start, period.end)
 
 
 def _tree_frame(tree: OrgTree) -> pd.DataFrame:

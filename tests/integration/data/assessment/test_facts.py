@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -147,7 +148,7 @@ def _alert_grid_a(sessions: sessionmaker[Session], city: City) -> set[int]:
 
 def _as_dict(facts: Any, node_id: int, staff_id: int = 0) -> dict[str, float]:
     rows = facts[(facts["node_id"] == node_id) & (facts["staff_id"] == staff_id)]
-    assert set(rows["day"]) <= {DAY}
+    assert {pd.Timestamp(day).date() for day in rows["day"]} <= {DAY}  # dates or datetime64
     return dict(zip(rows["measure"], rows["value"], strict=True))
 
 
