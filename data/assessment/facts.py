@@ -10,10 +10,12 @@ not every incident. docs/assessment.md lists every measure and its attribution.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy.sql import Select
 from sqlalchemy.orm import Session
 
 from data.assessment.scheme import MEASURES
@@ -171,6 +173,109 @@ def load_facts(
     # datetime64 days and categorical measures: scoring filters and groups millions of rows
     return facts.assign(
         day=pd.to_datetime(facts["day"]), measure=facts["measure"].astype(MEASURE_DTYPE)
+    )
+
+
+#: columns of ``load_sums``: a grid (node_id) or staff member (staff_id), a measure, its sum
+SUM_COLUMNS = ["unit", "measure", "value"]
+#: the daily rows a count-weighted median needs (``load_daily``)
+DAILY_COLUMNS = ["day", "unit", "measure", "value"]
+
+
+def load_sums(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    per_staff: bool,
+    measures: Collection[str],
+    node_path: str | None = None,
+) -> pd.DataFrame:
+    """Each grid's (or, ``per_staff``, each staff member's) ``measures`` summed in SQL over
+    local days start .. end, in the grids under ``node_path`` if given (``SUM_COLUMNS``).
+
+    One row per unit and measure instead of one per day: a month of a city is millions
+    of fact rows but only tens of thousands of sums, so the database adds them up.
+    """
+    unit = AssessmentFact.staff_id if per_staff else AssessmentFact.node_id
+    query = _fact_rows(
+        select(unit, AssessmentFact.measure, func.sum(AssessmentFact.value)),
+        start,
+        end,
+        per_staff,
+        measures,
+        node_path,
+    ).group_by(unit, AssessmentFact.measure)
+    return _frame(session.execute(query).all(), SUM_COLUMNS)
+
+
+def load_daily(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    per_staff: bool,
+    measures: Collection[str],
+    node_path: str | None = None,
+) -> pd.DataFrame:
+    """The daily rows of a few ``measures`` (as ``load_sums`` selects them), for the
+    weighted median of daily medians, which a sum cannot give (``DAILY_COLUMNS``)."""
+    unit = AssessmentFact.staff_id if per_staff else AssessmentFact.node_id
+    query = _fact_rows(
+        select(AssessmentFact.day, unit, AssessmentFact.measure, AssessmentFact.value),
+        start,
+        end,
+        per_staff,
+        measures,
+        node_path,
+    )
+    frame = _frame(session.execute(query).all(), DAILY_COLUMNS)
+    return frame.assign(day=pd.to_datetime(frame["day"]))
+
+
+def load_node_days(
+    session: Session, start: dt.date, end: dt.date, measures: Collection[str], node_path: str
+) -> pd.DataFrame:
+    """The grids under ``node_path`` summed per day and measure (day, measure, value): a
+    node's KPIs and monthly series without one row per grid."""
+    query = _fact_rows(
+        select(AssessmentFact.day, AssessmentFact.measure, func.sum(AssessmentFact.value)),
+        start,
+        end,
+        False,
+        measures,
+        node_path,
+    ).group_by(AssessmentFact.day, AssessmentFact.measure)
+    frame = _frame(session.execute(query).all(), ["day", "measure", "value"])
+    return frame.assign(day=pd.to_datetime(frame["day"]))
+
+
+def _fact_rows(
+    query: Select[Any],
+    start: dt.date,
+    end: dt.date,
+    per_staff: bool,
+    measures: Collection[str],
+    node_path: str | None,
+) -> Select[Any]:
+    """``query`` limited to the days, the grid (staff 0) or staff rows, measures and subtree."""
+    query = query.where(
+        AssessmentFact.day >= start,
+        AssessmentFact.day <= end,
+        (AssessmentFact.staff_id != 0) if per_staff else (AssessmentFact.staff_id == 0),
+        AssessmentFact.measure.in_(sorted(set(measures))),
+    )
+    if node_path is not None:
+        grids = select(OrgNode.id).where(OrgNode.path.startswith(node_path, autoescape=True))
+        query = query.where(AssessmentFact.node_id.in_(grids))
+    return query
+
+
+def _frame(rows: Sequence[Row[Any]], columns: list[str]) -> pd.DataFrame:
+    """Rows as a frame with float values and categorical measures (as ``load_facts``)."""
+    frame = pd.DataFrame(rows, columns=columns)
+    if "unit" in frame:
+        frame["unit"] = frame["unit"].astype("int64")
+    return frame.assign(
+        value=frame["value"].astype("float64"), measure=frame["measure"].astype(MEASURE_DTYPE)
     )
 
 

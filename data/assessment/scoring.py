@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from data.assessment.facts import deduction_incidents
+from data.assessment.facts import deduction_incidents, load_daily, load_sums
 from data.assessment.periods import Period
 from data.assessment.scheme import (
     MEASURES,
@@ -35,6 +35,9 @@ from data.org_tree import OrgTree
 #: how far apart two scores must be to count as a change (scores are shown to 2 places)
 FLAT = 0.005
 STAFF_COLUMNS = ["staff_id", "name", "node_id"]
+ACK_MEDIAN = "ack_seconds_p50"
+#: the daily rows behind the ack-count-weighted median of daily medians
+ACK_MEASURES = (ACK_MEDIAN, "alert_acks")
 
 
 class ScoringError(ValueError):
@@ -70,6 +73,32 @@ def ranking(
     """
     now = score_units(scheme, tree, facts, period, level, node_id, staff)
     before = score_units(scheme, tree, facts, period.previous(), level, node_id, staff)
+    return _compared(now, before)
+
+
+def ranking_from_store(
+    session: Session,
+    scheme: Scheme,
+    tree: OrgTree,
+    period: Period,
+    level: Level,
+    node_id: int,
+    staff: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``ranking`` with the per-period sums done by the database (``load_sums``).
+
+    The same table as ``ranking(scheme, tree, load_facts(session, previous.start,
+    period.end, node.path), ...)``: facts of the grids under ``node_id`` count, staff
+    members' too. Only the measures the scheme reads at ``level`` are summed, and pandas
+    gets one row per grid (or staff member) and measure, not one per day.
+    """
+    now = score_from_store(session, scheme, tree, period, level, node_id, staff)
+    before = score_from_store(session, scheme, tree, period.previous(), level, node_id, staff)
+    return _compared(now, before)
+
+
+def _compared(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """``now`` with the previous period's score and rank, the trend and the rank change."""
     previous = before[["unit_id", "score", "rank"]].rename(
         columns={"score": "prev_score", "rank": "prev_rank"}
     )
@@ -93,6 +122,43 @@ def score_units(
     units = unit_list(tree, level, node_id, staff)
     in_period = facts[_within(facts["day"], period)]
     totals = unit_measures(tree, in_period, level, node_id, units)
+    return score_totals(scheme, level, units, totals)
+
+
+def score_from_store(
+    session: Session,
+    scheme: Scheme,
+    tree: OrgTree,
+    period: Period,
+    level: Level,
+    node_id: int,
+    staff: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``score_units`` of one period, summed by the database; see ``ranking_from_store``."""
+    units = unit_list(tree, level, node_id, staff)
+    per_staff = level == "staff"
+    path = _scope_path(tree, node_id)
+    wanted = scheme_measures(scheme, level)
+    summed = wanted - {ACK_MEDIAN}
+    sums = load_sums(session, period.start, period.end, per_staff, summed, path)
+    if ACK_MEDIAN in wanted:
+        acks = load_daily(session, period.start, period.end, per_staff, ACK_MEASURES, path)
+    else:
+        acks = load_daily(session, period.start, period.start, per_staff, (), path).head(0)
+    totals = unit_totals(tree, sums, acks, level, node_id, units)
+    return score_totals(scheme, level, units, totals)
+
+
+def scheme_measures(scheme: Scheme, level: Level) -> set[str]:
+    """Every measure an indicator or a card of ``level`` reads."""
+    wanted = {m for ind in scheme.for_level(level).values() for m in ind.measures()}
+    return wanted | {c.measure for c in scheme.cards_for(level) if c.measure is not None}
+
+
+def score_totals(
+    scheme: Scheme, level: Level, units: pd.DataFrame, totals: pd.DataFrame
+) -> pd.DataFrame:
+    """Points, score, cards and rank of every unit from its summed measures (``totals``)."""
     indicators = scheme.for_level(level)
     scored = units.set_index("unit_id")
     applicable_weight = pd.Series(0.0, index=scored.index)
@@ -145,14 +211,26 @@ def unit_measures(
     # sum per grid (or staff member) first: a month of a city is millions of rows,
     # its grids only tens of thousands; the tree is joined to the small result
     per_source = rows.groupby(["unit", "measure"], sort=False, observed=True)["value"].sum()
-    per_source = per_source.reset_index()
-    acks = rows[rows["measure"].isin(["ack_seconds_p50", "alert_acks"])]
+    acks = rows[rows["measure"].isin(ACK_MEASURES)]
+    return unit_totals(tree, per_source.reset_index(), acks, level, node_id, units)
+
+
+def unit_totals(
+    tree: OrgTree,
+    per_source: pd.DataFrame,
+    acks: pd.DataFrame,
+    level: Level,
+    node_id: int,
+    units: pd.DataFrame,
+) -> pd.DataFrame:
+    """``unit_measures`` from sums per grid or staff member (unit, measure, value) and the
+    daily ack rows (day, unit, measure, value) the weighted median needs."""
     per_source, acks = (_owned(frame, tree, level, node_id) for frame in (per_source, acks))
     per_source = per_source[per_source["unit_id"].isin(units["unit_id"])]
     sums = per_source.groupby(["unit_id", "measure"], observed=True)["value"].sum()
     sums = sums.unstack("measure")
     sums = sums.reindex(index=units["unit_id"], columns=list(MEASURES)).fillna(0.0)
-    sums["ack_seconds_p50"] = _weighted_median(acks).reindex(sums.index)
+    sums[ACK_MEDIAN] = _weighted_median(acks).reindex(sums.index)
     return sums
 
 
@@ -306,6 +384,15 @@ def _within(days: pd.Series, period: Period) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(days):
         return days.between(pd.Timestamp(period.start), pd.Timestamp(period.end))
     return days.between(period.start, period.end)
+
+
+def _scope_path(tree: OrgTree, node_id: int) -> str | None:
+    """The path whose grids count for a ranking under ``node_id``; None for the whole tree."""
+    node = tree.get(node_id)
+    if node is None:
+        raise ScoringError(f"未知的节点 {node_id}")
+    root = tree.root
+    return None if root is not None and root.id == node.id else node.path
 
 
 def _tree_frame(tree: OrgTree) -> pd.DataFrame:
