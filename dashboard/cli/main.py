@@ -339,5 +339,21 @@ def bench_ingest_cmd(ctx: click.Context, seconds: float, batch: int, clients: in
     bench_ingest(_settings(ctx), seconds=seconds, batch=batch, clients=clients)
 
 
+@bench.command("rankings")
+@click.option("--scale", default="zhengzhou", show_default=True)
+@click.option("--months", type=int, default=12, show_default=True, help="months of facts written")
+@click.option("--incidents", type=int, default=1_000_000, show_default=True, help="per year")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--db", "database", default=None, help="SQLite file or URL (kept; reused if seeded)")
+@click.option("--compare", is_flag=True, help="also time the old path (every daily row in pandas)")
+def bench_rankings_cmd(
+    scale: str, months: int, incidents: int, seed: int, database: str | None, compare: bool
+) -> None:
+    """A month's ranking of every level, drill-downs and the leader callback, with peak memory."""
+    from dashboard.cli.bench_rankings import bench_rankings
+
+    bench_rankings(scale, months, incidents, seed, database, compare)
+
+
 if __name__ == "__main__":
     main()

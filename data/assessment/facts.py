@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Row, delete, func, insert, select
-from sqlalchemy.sql import Select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from data.assessment.scheme import MEASURES
 from data.models import (

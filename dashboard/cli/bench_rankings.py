@@ -1,0 +1,248 @@
+"""``gridwatch bench rankings``: a month's ranking of every level at city scale, timed.
+
+Seeds the city (untimed) into a SQLite file in a temp dir (or uses ``--db``/an empty
+PostgreSQL database), writes synthetic daily facts (``dashboard/cli/bench_facts.py``),
+then times each step on the stored facts with its peak memory (tracemalloc, measured in
+a second run of the step so tracing does not slow the timed one): a month's ranking of
+every level over the whole city, the drill-downs (one street's communities, one grid's
+staff) and the /leader callback equivalent (the ranking of a street's communities, the
+street's KPIs for the month and its monthly series over the window). With ``compare``
+the old path (``load_facts`` + ``ranking``: every daily row into pandas) is timed too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import resource
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from dashboard.cli.bench_facts import facts_days, load_city, write_facts
+from data.assessment.facts import load_facts, load_node_days, load_staff
+from data.assessment.periods import Period, period_of
+from data.assessment.scheme import LEVELS, Level, Scheme, load_scheme
+from data.assessment.scoring import ranking, ranking_from_store, scheme_measures
+from data.db import make_engine
+from data.demo_city import seed_demo_city
+from data.models import AssessmentFact, NodeKind, OrgNode
+from data.org_tree import OrgTree
+
+#: the issue's goals, seconds (memory in MB)
+GOALS = {"grid": 1.0, "drill": 0.15, "memory_mb": 1024.0}
+#: the last day of the generated window: runs are comparable
+WINDOW_END = dt.date(2026, 11, 30)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured step: seconds, tracemalloc peak (MB) and the goal it is held to."""
+
+    name: str
+    seconds: float
+    peak_mb: float
+    rows: int
+    goal_s: float | None
+
+
+def bench_rankings(
+    scale: str = "zhengzhou",
+    months: int = 12,
+    incidents_per_year: int = 1_000_000,
+    seed: int = 1,
+    database: str | None = None,
+    compare: bool = False,
+    console: Any = None,
+) -> list[Figure]:
+    """Seed (unless the database holds a city), write facts (unless present), time, print."""
+    say = console.print if console is not None else print
+    with _engine(database) as engine:
+        _prepare(engine, scale, months, incidents_per_year, seed, say)
+        figures = measure(engine, compare)
+    _print_figures(figures, say)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    say(f"process peak RSS (seeding and writing included): {peak:,.0f} MB")
+    return figures
+
+
+@contextlib.contextmanager
+def _engine(database: str | None) -> Iterator[Engine]:
+    if database is not None:
+        url = database if "://" in database else f"sqlite:///{Path(database).resolve()}"
+        yield make_engine(url)
+        return
+    with tempfile.TemporaryDirectory(prefix="gw-bench-rankings-") as tmp:
+        yield make_engine(f"sqlite:///{tmp}/rankings.db")
+
+
+def _prepare(
+    engine: Engine, scale: str, months: int, incidents: int, seed: int, say: Callable[..., Any]
+) -> None:
+    """Seed the city and write ``months`` months of facts ending ``WINDOW_END``, if absent."""
+    with Session(engine) as session:
+        seeded = _count(session, OrgNode.id) > 0 if _has_table(engine) else False
+    if not seeded:
+        started = time.perf_counter()
+        seed_demo_city(engine, scale, seed)
+        say(f"seeded {scale} in {time.perf_counter() - started:.1f} s")
+    with Session(engine) as session:
+        if _count(session, AssessmentFact.day) > 0:
+            say(f"facts present: {_count(session, AssessmentFact.day):,} rows (kept)")
+            return
+        city = load_city(session, seed)
+    start = _window_start(months)
+    days = (WINDOW_END - start).days + 1
+    started, rows = time.perf_counter(), 0
+    with engine.begin() as connection:
+        for facts in facts_days(city, start, days, incidents, seed):
+            rows += write_facts(connection, facts)
+    say(
+        f"wrote {rows:,} fact rows ({start} – {WINDOW_END})"
+        f" in {time.perf_counter() - started:.0f} s"
+    )
+
+
+def _has_table(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(engine).has_table("org_node")
+
+
+def _count(session: Session, column: Any) -> int:
+    return int(session.scalar(select(func.count(column))) or 0)
+
+
+def _window_start(months: int) -> dt.date:
+    first = WINDOW_END.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return first
+
+
+def measure(engine: Engine, compare: bool) -> list[Figure]:
+    """Every step on the stored facts (see the module docstring)."""
+    scheme = load_scheme()
+    period = period_of("month", WINDOW_END)
+    with Session(engine) as session:
+        tree = OrgTree.load(session)
+        root = tree.root
+        assert root is not None
+        street = _first_of(tree, NodeKind.STREET)
+        grid = _first_of(tree, NodeKind.GRID)
+        figures = [
+            _timed(
+                f"month: {level} (whole city)",
+                lambda lv=level: _new(session, scheme, tree, period, lv, root.id),
+                1.0 if level == "grid" else None,
+            )
+            for level in LEVELS
+        ]
+        figures.append(
+            _timed(
+                "drill: one street's communities",
+                lambda: _new(session, scheme, tree, period, "community", street),
+                GOALS["drill"],
+            )
+        )
+        figures.append(
+            _timed(
+                "drill: one grid's staff",
+                lambda: _new(session, scheme, tree, period, "staff", grid),
+                GOALS["drill"],
+            )
+        )
+        figures.append(
+            _timed(
+                "callback: street ranking + KPI + series",
+                lambda: _callback(session, scheme, tree, period, street),
+                GOALS["drill"],
+            )
+        )
+        if compare:
+            figures.append(
+                _timed(
+                    "old path: month: grid (whole city)",
+                    lambda: _old(session, scheme, tree, period, "grid", root.id),
+                    GOALS["grid"],
+                )
+            )
+            figures.append(
+                _timed(
+                    "old path: drill: one grid's staff",
+                    lambda: _old(session, scheme, tree, period, "staff", grid),
+                    GOALS["drill"],
+                )
+            )
+    return figures
+
+
+def _new(
+    session: Session, scheme: Scheme, tree: OrgTree, period: Period, level: Level, node: int
+) -> int:
+    staff = _staff_for(session, tree, level, node)
+    return len(ranking_from_store(session, scheme, tree, period, level, node, staff))
+
+
+def _old(
+    session: Session, scheme: Scheme, tree: OrgTree, period: Period, level: Level, node: int
+) -> int:
+    info = tree.get(node)
+    assert info is not None
+    facts = load_facts(session, period.previous().start, period.end, info.path)
+    staff = _staff_for(session, tree, level, node)
+    return len(ranking(scheme, tree, facts, period, level, node, staff))
+
+
+def _callback(session: Session, scheme: Scheme, tree: OrgTree, period: Period, node: int) -> int:
+    """What /leader's data callback does for a node: its units' ranking, KPIs, a series."""
+    info = tree.get(node)
+    assert info is not None
+    rows = _new(session, scheme, tree, period, "community", node)
+    measures = scheme_measures(scheme, "street")
+    year = Period(_window_start(12), period.end)
+    days = load_node_days(session, year.start, year.end, measures, info.path)
+    month = days[days["day"] >= pd.Timestamp(period.start)]
+    kpis = month.groupby("measure", observed=True)["value"].sum()
+    series = days.groupby([days["day"].dt.to_period("M"), "measure"], observed=True)["value"].sum()
+    return rows + len(kpis) + len(series)
+
+
+def _staff_for(session: Session, tree: OrgTree, level: Level, node: int) -> pd.DataFrame | None:
+    info = tree.get(node)
+    return load_staff(session, info.path) if level == "staff" and info is not None else None
+
+
+def _first_of(tree: OrgTree, kind: NodeKind) -> int:
+    return min(n.id for n in tree.nodes.values() if n.kind == kind)
+
+
+def _timed(name: str, step: Callable[[], int], goal: float | None) -> Figure:
+    """Time ``step`` (best of two: the first warms the database's cache), then trace its memory."""
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        rows = step()
+        best = min(best, time.perf_counter() - started)
+    tracemalloc.start()
+    step()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return Figure(name, best, peak, rows, goal)
+
+
+def _print_figures(figures: list[Figure], say: Callable[..., Any]) -> None:
+    say(f"{'step':<44} {'seconds':>8} {'goal':>6} {'ratio':>6} {'peak MB':>8} {'rows':>7}")
+    for f in figures:
+        goal = f"{f.goal_s:.2f}" if f.goal_s else "—"
+        ratio = f"{f.seconds / f.goal_s:.2f}" if f.goal_s else "—"
+        mem = f"{f.peak_mb:8.0f}" + ("" if f.peak_mb <= GOALS["memory_mb"] else " (> 1 GB)")
+        say(f"{f.name:<44} {f.seconds:8.3f} {goal:>6} {ratio:>6} {mem} {f.rows:>7,}")
