@@ -270,8 +270,12 @@ def _fact_rows(
 
 
 def _frame(rows: Sequence[Row[Any]], columns: list[str]) -> pd.DataFrame:
-    """Rows as a frame with float values and categorical measures (as ``load_facts``)."""
-    frame = pd.DataFrame(rows, columns=columns)
+    """Rows as a frame with float values and categorical measures (as ``load_facts``).
+
+    Built column by column: pandas inspects every row object it is given (~50 µs each).
+    """
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    frame = pd.DataFrame(dict(zip(columns, values, strict=True)))
     if "unit" in frame:
         frame["unit"] = frame["unit"].astype("int64")
     return frame.assign(
