@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import resource
 import tempfile
 import time
@@ -138,50 +139,29 @@ def measure(engine: Engine, compare: bool) -> list[Figure]:
         assert root is not None
         street = _first_of(tree, NodeKind.STREET)
         grid = _first_of(tree, NodeKind.GRID)
+        new = functools.partial(_new, session, scheme, tree, period)
+        old = functools.partial(_old, session, scheme, tree, period)
         figures = [
-            _timed(
-                f"month: {level} (whole city)",
-                lambda lv=level: _new(session, scheme, tree, period, lv, root.id),
-                1.0 if level == "grid" else None,
-            )
+            _timed(f"month: {level} (whole city)", functools.partial(new, level, root.id),
+                   GOALS["grid"] if level == "grid" else None)
             for level in LEVELS
-        ]
-        figures.append(
-            _timed(
-                "drill: one street's communities",
-                lambda: _new(session, scheme, tree, period, "community", street),
-                GOALS["drill"],
-            )
-        )
-        figures.append(
-            _timed(
-                "drill: one grid's staff",
-                lambda: _new(session, scheme, tree, period, "staff", grid),
-                GOALS["drill"],
-            )
-        )
-        figures.append(
-            _timed(
-                "callback: street ranking + KPI + series",
-                lambda: _callback(session, scheme, tree, period, street),
-                GOALS["drill"],
-            )
-        )
+        ]  # fmt: skip
+        figures += [
+            _timed("drill: one street's communities", functools.partial(new, "community", street),
+                   GOALS["drill"]),
+            _timed("drill: one grid's staff", functools.partial(new, "staff", grid),
+                   GOALS["drill"]),
+            _timed("callback: street ranking + KPI + series",
+                   functools.partial(_callback, session, scheme, tree, period, street),
+                   GOALS["drill"]),
+        ]  # fmt: skip
         if compare:
-            figures.append(
-                _timed(
-                    "old path: month: grid (whole city)",
-                    lambda: _old(session, scheme, tree, period, "grid", root.id),
-                    GOALS["grid"],
-                )
-            )
-            figures.append(
-                _timed(
-                    "old path: drill: one grid's staff",
-                    lambda: _old(session, scheme, tree, period, "staff", grid),
-                    GOALS["drill"],
-                )
-            )
+            figures += [
+                _timed("old path: month: grid (whole city)",
+                       functools.partial(old, "grid", root.id), GOALS["grid"]),
+                _timed("old path: drill: one grid's staff", functools.partial(old, "staff", grid),
+                       GOALS["drill"]),
+            ]  # fmt: skip
     return figures
 
 

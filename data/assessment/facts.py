@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import Row, delete, func, insert, select
@@ -176,6 +176,8 @@ def load_facts(
     )
 
 
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+
 #: columns of ``load_sums``: a grid (node_id) or staff member (staff_id), a measure, its sum
 SUM_COLUMNS = ["unit", "measure", "value"]
 #: the daily rows a count-weighted median needs (``load_daily``)
@@ -249,13 +251,13 @@ def load_node_days(
 
 
 def _fact_rows(
-    query: Select[Any],
+    query: _Query,
     start: dt.date,
     end: dt.date,
     per_staff: bool,
     measures: Collection[str],
     node_path: str | None,
-) -> Select[Any]:
+) -> _Query:
     """``query`` limited to the days, the grid (staff 0) or staff rows, measures and subtree."""
     query = query.where(
         AssessmentFact.day >= start,
@@ -269,7 +271,7 @@ def _fact_rows(
     return query
 
 
-def _frame(rows: Sequence[Row[Any]], columns: list[str]) -> pd.DataFrame:
+def _frame(rows: Sequence[Row[*tuple[Any, ...]]], columns: list[str]) -> pd.DataFrame:
     """Rows as a frame with float values and categorical measures (as ``load_facts``).
 
     Built column by column: pandas inspects every row object it is given (~50 µs each).
