@@ -220,6 +220,8 @@ def load_daily(
 ) -> pd.DataFrame:
     """The daily rows of a few ``measures`` (as ``load_sums`` selects them), for the
     weighted median of daily medians, which a sum cannot give (``DAILY_COLUMNS``)."""
+    if not measures:
+        return _frame([], DAILY_COLUMNS).assign(day=pd.to_datetime(pd.Series([], dtype=object)))
     unit = AssessmentFact.staff_id if per_staff else AssessmentFact.node_id
     query = _fact_rows(
         select(AssessmentFact.day, unit, AssessmentFact.measure, AssessmentFact.value),

@@ -92,8 +92,13 @@ def ranking_from_store(
     members' too. Only the measures the scheme reads at ``level`` are summed, and pandas
     gets one row per grid (or staff member) and measure, not one per day.
     """
-    now = score_from_store(session, scheme, tree, period, level, node_id, staff)
-    before = score_from_store(session, scheme, tree, period.previous(), level, node_id, staff)
+    units = unit_list(tree, level, node_id, staff)
+    owners = None if level == "staff" else grid_owners(tree, level, node_id)
+    path = _scope_path(tree, node_id)
+    now, before = (
+        _score_stored(session, scheme, tree, span, level, node_id, units, owners, path)
+        for span in (period, period.previous())
+    )
     return _compared(now, before)
 
 
@@ -136,16 +141,29 @@ def score_from_store(
 ) -> pd.DataFrame:
     """``score_units`` of one period, summed by the database; see ``ranking_from_store``."""
     units = unit_list(tree, level, node_id, staff)
-    per_staff = level == "staff"
+    owners = None if level == "staff" else grid_owners(tree, level, node_id)
     path = _scope_path(tree, node_id)
+    return _score_stored(session, scheme, tree, period, level, node_id, units, owners, path)
+
+
+def _score_stored(
+    session: Session,
+    scheme: Scheme,
+    tree: OrgTree,
+    period: Period,
+    level: Level,
+    node_id: int,
+    units: pd.DataFrame,
+    owners: pd.DataFrame | None,
+    path: str | None,
+) -> pd.DataFrame:
+    """One period's scores from the database's sums (units and owners worked out once)."""
+    per_staff = level == "staff"
     wanted = scheme_measures(scheme, level)
-    summed = wanted - {ACK_MEDIAN}
-    sums = load_sums(session, period.start, period.end, per_staff, summed, path)
-    if ACK_MEDIAN in wanted:
-        acks = load_daily(session, period.start, period.end, per_staff, ACK_MEASURES, path)
-    else:
-        acks = load_daily(session, period.start, period.start, per_staff, (), path).head(0)
-    totals = unit_totals(tree, sums, acks, level, node_id, units)
+    sums = load_sums(session, period.start, period.end, per_staff, wanted - {ACK_MEDIAN}, path)
+    ack_measures = ACK_MEASURES if ACK_MEDIAN in wanted else ()
+    acks = load_daily(session, period.start, period.end, per_staff, ack_measures, path)
+    totals = unit_totals(tree, sums, acks, level, node_id, units, owners)
     return score_totals(scheme, level, units, totals)
 
 
@@ -222,10 +240,14 @@ def unit_totals(
     level: Level,
     node_id: int,
     units: pd.DataFrame,
+    owners: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``unit_measures`` from sums per grid or staff member (unit, measure, value) and the
-    daily ack rows (day, unit, measure, value) the weighted median needs."""
-    per_source, acks = (_owned(frame, tree, level, node_id) for frame in (per_source, acks))
+    daily ack rows (day, unit, measure, value) the weighted median needs; ``owners``
+    (``grid_owners``) may be passed when already worked out."""
+    if owners is None and level != "staff":
+        owners = grid_owners(tree, level, node_id)
+    per_source, acks = (_owned(frame, owners) for frame in (per_source, acks))
     per_source = per_source[per_source["unit_id"].isin(units["unit_id"])]
     sums = per_source.groupby(["unit_id", "measure"], observed=True)["value"].sum()
     sums = sums.unstack("measure")
@@ -234,12 +256,12 @@ def unit_totals(
     return sums
 
 
-def _owned(frame: pd.DataFrame, tree: OrgTree, level: Level, node_id: int) -> pd.DataFrame:
-    """``frame`` (by ``unit``: a grid or a staff member) with the unit_id it counts for."""
-    if level == "staff":
+def _owned(frame: pd.DataFrame, owners: pd.DataFrame | None) -> pd.DataFrame:
+    """``frame`` (by ``unit``: a grid or a staff member) with the unit_id it counts for:
+    the staff member itself (``owners`` None), else the grid's owner."""
+    if owners is None:
         return frame.assign(unit_id=frame["unit"])
-    owner = grid_owners(tree, level, node_id)
-    return frame.merge(owner, left_on="unit", right_on="grid_id")
+    return frame.merge(owners, left_on="unit", right_on="grid_id")
 
 
 def grid_owners(tree: OrgTree, level: Level, node_id: int) -> pd.DataFrame:
