@@ -64,11 +64,11 @@ def leader_layout(who: SessionUser, kind: str, value: str, unit: dict[str, Any] 
                         html.H2(id=ids.LEADER_TITLE, className="gw-lead-h2"),
                         dcc.Loading(html.Div(id=ids.LEADER_RANKING), type="dot"),
                     ],
-                    className="gw-lead-rank gw-panel",
+                    className="gw-lead-rank gw-lead-panel",
                 ),
                 html.Aside(
                     dcc.Loading(html.Div(id=ids.LEADER_DETAIL), type="dot"),
-                    className="gw-lead-detail gw-panel",
+                    className="gw-lead-detail gw-lead-panel",
                 ),
             ],
             className="gw-lead-main",
@@ -135,7 +135,7 @@ def _chart(title: str, graph_id: str) -> html.Section:
                 style=GRAPH_STYLE,
             ),
         ],
-        className="gw-lead-chart gw-panel",
+        className="gw-lead-chart gw-lead-panel",
     )
 
 
