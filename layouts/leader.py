@@ -173,7 +173,9 @@ def _tile(kpi: Kpi) -> html.Div:
         good = (change > 0) == kpi.higher_is_better
         arrow = "▲" if change > 0 else "▼"
         css = "gw-good" if good else "gw-bad"
-        text = f"较上期 {_number(abs(change), kpi.percent, points=True)}"
+        sign = "+" if change > 0 else "−"
+        change_text = _change(abs(change), kpi.percent)
+        text = f"较上期 {sign}{change_text}（上期 {_number(kpi.previous, kpi.percent)}）"
     return html.Div(
         [
             html.Div(kpi.label, className="gw-lead-kpi-label"),
@@ -184,12 +186,17 @@ def _tile(kpi: Kpi) -> html.Div:
     )
 
 
-def _number(value: float | None, percent: bool, points: bool = False) -> str:
+def _number(value: float | None, percent: bool) -> str:
     if value is None:
         return "—"
     if percent:
-        return f"{value * 100:.1f}{' 个百分点' if points else '%'}"
+        return f"{value * 100:.1f}%"
     return f"{value:,.0f}"
+
+
+def _change(value: float, percent: bool) -> str:
+    """A change: percentages in points ("25.0 点"), counts as numbers."""
+    return f"{value * 100:.1f} 点" if percent else f"{value:,.0f}"
 
 
 def ranking_title(view: LeaderView) -> str:
@@ -203,13 +210,22 @@ def ranking_table(view: LeaderView) -> html.Div | html.Table:
     scored = [r for r in view.rows if r.score is not None]
     if not scored:
         return empty_state(EMPTY)
-    bottom = {r.unit_id for r in scored[-HIGHLIGHT:]} if len(scored) > 2 * HIGHLIGHT else set()
-    top = {r.unit_id for r in scored[:HIGHLIGHT]}
+    top, bottom = highlighted(scored)
     head = html.Thead(
         html.Tr([html.Th(c) for c in ["名次", LEVEL_LABELS[view.level], "得分", "趋势", "红黄牌"]])
     )
     body = [_row(r, view.level, r.unit_id in top, r.unit_id in bottom) for r in view.rows]
     return html.Table([head, html.Tbody(body)], className="gw-table gw-lead-table")
+
+
+def highlighted(scored: list[RankRow]) -> tuple[set[int], set[int]]:
+    """The best and the worst few: ranks reached by the first rows and, below them, by the
+    last rows; a unit tied with the best is never marked worst."""
+    top_ranks = {r.rank for r in scored[:HIGHLIGHT]}
+    bottom_ranks = {r.rank for r in scored[-HIGHLIGHT:]} - top_ranks
+    top = {r.unit_id for r in scored if r.rank in top_ranks}
+    bottom = {r.unit_id for r in scored if r.rank in bottom_ranks}
+    return top, bottom
 
 
 def _row(row: RankRow, level: str, top: bool, bottom: bool) -> html.Tr:
@@ -237,9 +253,11 @@ def _cards(row: RankRow) -> list[Any]:
         return ["—"]
     chips: list[Any] = []
     if row.red_cards:
-        chips.append(html.Span(f"红牌 {row.red_cards}", className="gw-card gw-card-red"))
+        chips.append(html.Span(f"红牌 {row.red_cards}", className="gw-lead-card gw-lead-card-red"))
     if row.yellow_cards:
-        chips.append(html.Span(f"黄牌 {row.yellow_cards}", className="gw-card gw-card-yellow"))
+        chips.append(
+            html.Span(f"黄牌 {row.yellow_cards}", className="gw-lead-card gw-lead-card-yellow")
+        )
     chips.append(html.Div(row.cards, className="gw-lead-reasons"))
     return chips
 
@@ -249,18 +267,10 @@ def detail_panel(detail: UnitDetail | None) -> list[Any]:
     if detail is None:
         return [html.H2("得分明细", className="gw-lead-h2"), empty_state("点选一行查看得分明细")]
     score = f"{detail.score:.2f}" if detail.score is not None else "—"
-    rank = f"第 {detail.rank} 名" if detail.rank is not None else ""
-    rows = [
-        [
-            ind["label"],
-            _raw(ind.get("numerator"), ind.get("denominator")),
-            f"{_plain(ind.get('points'))} / {_plain(ind.get('weight'))}",
-        ]
-        for ind in detail.indicators
-    ]
+    rows = [_indicator_row(ind) for ind in detail.indicators]
     out: list[Any] = [
         html.H2(f"{detail.name}（{LEVEL_LABELS[detail.level]}）", className="gw-lead-h2"),
-        html.Div([html.Strong(score, className="gw-lead-score"), f" 分 {rank}"]),
+        html.Div([html.Strong(score, className="gw-lead-score"), " 分"]),
     ]
     if detail.cards:
         out.append(html.Div(detail.cards, className="gw-lead-reasons gw-lead-reasons-block"))
@@ -268,6 +278,19 @@ def detail_panel(detail: UnitDetail | None) -> list[Any]:
     out.append(html.H3("扣分事件", className="gw-lead-h3"))
     out.append(_incidents(detail.incidents))
     return out
+
+
+def _indicator_row(ind: dict[str, Any]) -> list[Any]:
+    """Label, raw numbers, points of one indicator; a rate with nothing to divide by does
+    not count (it is left out of the score, not given zero)."""
+    denominator = ind.get("denominator")
+    if denominator is not None and denominator == 0:
+        return [ind["label"], html.Span("本期无数据", className="gw-lead-na"), "不计入"]
+    if ind.get("kind") == "deduction":
+        raw = f"扣 {_plain(ind.get('numerator'))}"
+    else:
+        raw = _raw(ind.get("numerator"), denominator)
+    return [ind["label"], raw, f"{_plain(ind.get('points'))} / {_plain(ind.get('weight'))}"]
 
 
 def _incidents(incidents: list[dict[str, Any]]) -> Any:
@@ -317,7 +340,7 @@ def _dark(fig: go.Figure) -> go.Figure:
         margin={"l": 44, "r": 12, "t": 12, "b": 40},
         legend={"orientation": "h", "y": -0.18},
     )
-    fig.update_xaxes(gridcolor="#1c2c4a")
+    fig.update_xaxes(gridcolor="#1c2c4a", type="category")  # "2026-11", not "Nov 2026"
     fig.update_yaxes(gridcolor="#1c2c4a", rangemode="tozero")
     return fig
 

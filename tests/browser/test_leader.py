@@ -105,6 +105,12 @@ def _row(page: Page, name: str):
     return page.locator("#leader-ranking tr.gw-lead-row", has_text=name).first
 
 
+def _settled(page: Page, text: str) -> None:
+    """The detail panel shows ``text`` and no part of the page is still loading."""
+    expect(page.locator("#leader-detail")).to_contain_text(text)
+    expect(page.locator('[data-dash-is-loading="true"]')).to_have_count(0)
+
+
 def _no_overflow(page: Page, width: int) -> None:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"the page scrolls sideways: {scroll} > {width}"
@@ -125,6 +131,7 @@ def test_a_leader_drills_from_the_street_to_staff_and_back(
     assert settled_box(page, "#leader-ranking tr.gw-lead-row")["height"] >= 44
     assert settled_box(page, ".gw-lead-kind")["height"] >= 44
     _no_overflow(page, TABLET[0])
+    _settled(page, "得分/满分")
     screenshot(page, "leader-street-1180x820")
 
     _row(page, names.community_a).tap()
@@ -165,7 +172,11 @@ def test_the_page_at_desk_and_small_tablet_sizes(
         context, page = _open(browser, server, size, record.community_a)
         expect(_row(page, "72.94")).to_be_visible()
         _no_overflow(page, size[0])
+        _settled(page, "得分/满分")
         screenshot(page, f"leader-community-{size[0]}x{size[1]}")
+        page.locator(".gw-lead-charts").scroll_into_view_if_needed()
+        expect(page.locator("#leader-monthly .bars path").first).to_be_attached()
+        screenshot(page, f"leader-charts-{size[0]}x{size[1]}")
         _row(page, "72.94").tap()  # a grid: its staff (no facts per staff in that grid)
         expect(page.locator("#leader-title")).to_contain_text("网格员排名")
         page.locator("#leader-detail").scroll_into_view_if_needed()
