@@ -248,6 +248,13 @@ def exports_blueprint(services: Services) -> Blueprint:
             _csv_lines(AUDIT_COLUMNS, rows), f"审计日志_{stamp}.csv", f"audit-{stamp}.csv"
         )
 
+    _add_assessment_routes(bp, services)
+    return bp
+
+
+def _add_assessment_routes(bp: Blueprint, services: Services) -> None:
+    """The leader page's ranking as CSV and as XLSX."""
+
     @bp.get("/leader/export.csv")
     def assessment_csv() -> Response:
         return assessment_export(services, "csv")
@@ -255,5 +262,3 @@ def exports_blueprint(services: Services) -> Blueprint:
     @bp.get("/leader/export.xlsx")
     def assessment_xlsx() -> Response:
         return assessment_export(services, "xlsx")
-
-    return bp

@@ -167,7 +167,7 @@ def test_a_leader_drills_from_the_street_to_staff_and_back(
 def test_the_page_at_desk_and_small_tablet_sizes(
     leader_server: tuple[LiveServer, Record, Names], browser: Browser
 ):
-    server, record, names = leader_server
+    server, record, _names = leader_server
     for size in ((1920, 1080), (1024, 768)):
         context, page = _open(browser, server, size, record.community_a)
         expect(_row(page, "72.94")).to_be_visible()
