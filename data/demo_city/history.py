@@ -22,6 +22,7 @@ No outbox rows are written: the wall is never pushed the past.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -127,7 +128,7 @@ class HistoryGenerator:
         """Month by month, community by community (ids follow this order)."""
         starts = self.window.month_starts()
         days = self.window.days()
-        for month, (start, stop) in enumerate(zip(starts, starts[1:], strict=False)):
+        for month, (start, stop) in enumerate(itertools.pairwise(starts)):
             month_days = [d for d in days if start <= _midnight(d) < stop]
             for community_id, grids in self.communities:
                 yield self._unit(month, (start, stop), month_days, community_id, grids)

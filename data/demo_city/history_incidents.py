@@ -46,6 +46,7 @@ REJECT_SHARE, TRANSFER_SHARE = 0.03, 0.015
 MAX_RETURNS = 2
 
 S = IncidentState
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ class Track:
     state: IncidentState = S.REPORTED
     status: DeadlineStatus = DeadlineStatus.NONE
     assignee: StaffInfo | None = None
-    last_at: dt.datetime = dt.datetime.min.replace(tzinfo=dt.UTC)
+    last_at: dt.datetime = EPOCH
     stopped: bool = False
     returns: int = 0
     transferred_to: str | None = None
@@ -382,6 +383,7 @@ def _handler(grid: GridInfo, rng: random.Random) -> StaffInfo:
 
 def _reporter(grid: GridInfo, rng: random.Random) -> tuple[IncidentSource, Who, dict[str, Any]]:
     """Mostly the grid's own staff (调查发现, more in better areas), else the public or the desk."""
+    fields: dict[str, Any]
     if grid.staff and rng.random() < 0.45 + 0.4 * grid.quality:
         staff = rng.choice(grid.staff)
         fields = {"reporter_staff_id": staff.id, "reporter_name": None, "reporter_phone": None}
