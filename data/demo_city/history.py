@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from data.demo_city.bulk import insert_rows
 from data.demo_city.generator import DemoCity
 from data.demo_city.history_alerts import AlertMaker, MonthAlerts
 from data.demo_city.history_duty import duty_rows, fact_table, has_fact_table
@@ -202,6 +203,6 @@ def _flush(conn: Connection, buffer: HistoryUnit, written: dict[str, int]) -> No
         if not rows:
             continue
         target = fact_table if name == FACTS else Base.metadata.tables[name]
-        conn.execute(target.insert(), rows)
+        insert_rows(conn, target, rows)
         written[name] = written.get(name, 0) + len(rows)
         rows.clear()

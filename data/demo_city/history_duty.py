@@ -13,7 +13,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from sqlalchemy import Connection, TableClause, column, inspect, table
+from sqlalchemy import Column, Connection, Date, Float, Integer, MetaData, String, Table, inspect
 
 from data.demo_city.history_world import GridInfo
 from data.models import Post
@@ -29,13 +29,16 @@ DUTY_SHARE: dict[Post, float] = {
     Post.VOLUNTEER: 0.3,
 }
 
-fact_table: TableClause = table(
+#: the contract's columns, in a metadata of its own (the model lives in data/models.py once
+#: helper i11-facts' migration lands; this writes the same table either way)
+fact_table = Table(
     FACT_TABLE,
-    column("day"),
-    column("node_id"),
-    column("staff_id"),
-    column("measure"),
-    column("value"),
+    MetaData(),
+    Column("day", Date, primary_key=True),
+    Column("node_id", Integer, primary_key=True),
+    Column("staff_id", Integer, primary_key=True),
+    Column("measure", String(32), primary_key=True),
+    Column("value", Float),
 )
 
 
