@@ -238,7 +238,7 @@ class IncidentMaker:
         """Take ``action`` at ``at`` if the clock and the window allow; False when not taken."""
         if t.stopped:
             return False
-        until = min(at, self.end)
+        until = min(at, self.end - dt.timedelta(microseconds=1))  # nothing at or after the end
         if self._lapse(t, until):
             return False  # escalated by the sweep: the next level takes over
         if at >= self.end:

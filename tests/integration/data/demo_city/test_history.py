@@ -14,15 +14,16 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, func, select, text
 
-from data.db import make_engine, upgrade
+from data.db import make_engine, make_sessionmaker, upgrade
 from data.demo_city import DemoCity, seed_demo_city
 from data.demo_city.history import HISTORY_TABLES, HistoryGenerator
 from data.demo_city.history_duty import FACT_TABLE, has_fact_table
 from data.demo_city.history_world import LOCAL_TZ, HistoryWindow
+from data.incidents import intake
 from data.incidents.categories import default_categories
 from data.incidents.limits import deadline_for
 from data.incidents.workflow import ACTIONS, CLOCK_RUNNING, RECORD_ACTIONS
-from data.models import Base, HandlingLevel, IncidentState
+from data.models import Base, HandlingLevel, Incident, IncidentSource, IncidentState, Staff
 
 END_DAY = dt.date(2026, 11, 20)
 MONTHS = 2
@@ -161,6 +162,24 @@ def replay(incident: dict[str, Any], rows: list[dict[str, Any]], end: dt.datetim
     assert (incident["yellow_at"], incident["deadline_at"]) == deadline_for(
         config, incident["category"], level, incident["level_started_at"]
     )
+
+
+def test_live_incidents_follow_the_history(engine: Engine) -> None:
+    """After the history the live record goes on: fresh ids, a fresh tracking number."""
+    seeded(engine)
+    with make_sessionmaker(engine).begin() as session:
+        last = session.scalar(select(func.max(Incident.id)))
+        staff = session.scalars(select(Staff).order_by(Staff.id).limit(1)).one()
+        incident = intake.report(
+            session,
+            source=IncidentSource.TERMINAL,
+            category="civil_relief",
+            title="历史之后的新事件",
+            node_id=staff.node_id,
+            reporter_staff_id=staff.id,
+        )
+        assert last is not None and incident.id == last + 1
+        assert incident.last_seq == 1
 
 
 def test_counts_per_month_are_within_bounds(engine: Engine) -> None:
