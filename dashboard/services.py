@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.settings import Settings
+from data.assessment.scheme import Scheme, load_scheme
 from data.db import make_engine, make_sessionmaker
 from data.incidents.categories import CategoryConfig, load_categories
 
@@ -24,6 +25,8 @@ class Services:
     redis: redis.Redis
     #: incident categories and time limits, validated when the app is built
     categories: CategoryConfig
+    #: the assessment scheme (indicators and cards), validated when the app is built
+    scheme: Scheme
 
 
 def tls_options(settings: Settings | None) -> dict[str, Any]:
@@ -71,4 +74,5 @@ def make_services(settings: Settings, redis_url: str) -> Services:
         sessions=make_sessionmaker(engine),
         redis=make_redis(redis_url, settings),
         categories=load_categories(settings.incident_categories),  # a bad file stops here
+        scheme=load_scheme(settings.assessment_scheme),  # so does a bad scheme
     )

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     sms_intake_node: int = 0
     #: incident categories and time limits (TOML); empty: the file shipped in data/
     incident_categories: Path | None = None
+    #: assessment scheme: indicators, weights, levels and cards (TOML); empty: the file
+    #: shipped in data/assessment/ (docs/assessment.md)
+    assessment_scheme: Path | None = None
 
     # Background work inside the server process (tests and single-box deployments).
     run_workers: bool = True

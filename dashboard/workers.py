@@ -27,6 +27,7 @@ from data.org_tree import OrgTree
 from data.sms.gateways import Gateway, HttpGateway, OutboxGateway
 from data.staff import staff_roster
 from streams.alert_expiry import run_alert_expiry
+from streams.assessment_refresh import AssessmentRefresh, run_assessment_refresh
 from streams.incident_effects import IncidentEffects
 from streams.incident_pump import run_pump
 from streams.loops import Loop
@@ -110,6 +111,13 @@ def background_loops(app: BuiltApp) -> list[Loop]:
         Loop(
             "alert-expiry",
             lambda stop, beat: run_alert_expiry(services.sessions, stop, beat=beat),
+            every_process=False,
+        ),
+        Loop(
+            "assessment-refresh",
+            lambda stop, beat: run_assessment_refresh(
+                AssessmentRefresh(services.sessions, services.settings.display_zone), stop, beat
+            ),
             every_process=False,
         ),
         Loop("realtime-bridge", _realtime_bridge(app).run, every_process=True),

@@ -758,3 +758,36 @@ class SmsMessage(Base):
 
 
 Index("ix_alert_delivery_due", Delivery.state, Delivery.next_attempt_at)
+
+
+# -- assessment (issue 11) ---------------------------------------------------------------
+
+
+class AssessmentFact(Base):
+    """One raw daily count (a measure) of one grid, or of one staff member in that grid.
+
+    ``day`` is the local day in the display zone; ``staff_id`` 0 is the grid as a whole.
+    Scores are computed from these (data/assessment/scoring.py), never stored; see
+    docs/assessment.md for every measure.
+    """
+
+    __tablename__ = "assessment_fact"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("org_node.id"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(Integer, primary_key=True, default=0, server_default="0")
+    measure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+
+
+Index("ix_assessment_fact_day", AssessmentFact.day)
+Index("ix_assessment_fact_node_day", AssessmentFact.node_id, AssessmentFact.day)
+
+
+class AssessmentDirtyDay(Base):
+    """A grid's day whose facts must be recomputed; written with the change that made it so."""
+
+    __tablename__ = "assessment_dirty_day"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    node_id: Mapped[int] = mapped_column(Integer, primary_key=True)

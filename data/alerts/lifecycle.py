@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from data.alerts import deliveries, recipients, states, texts
 from data.alerts.levels import is_higher
+from data.assessment.dirty import mark_acknowledgement_dirty
 from data.incidents import outbox
 from data.incidents.actors import SYSTEM, Actor
 from data.models import (
@@ -367,6 +368,7 @@ def acknowledge(
     now = now or dt.datetime.now(dt.UTC)
     if not deliveries.mark_acknowledged(session, alert_id, staff_id, via, now):
         return False
+    mark_acknowledgement_dirty(session, alert_id, staff_id)  # assessment facts of the send day
     alert = session.get(Alert, alert_id, with_for_update=True)
     if alert is not None and alert.state == AlertState.ACTIVE:
         staff = session.get(Staff, staff_id)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from data.assessment.dirty import mark_transition_dirty
 from data.incidents import outbox
 from data.incidents.actors import Actor
 from data.masking import mask_text
@@ -69,6 +70,7 @@ def record(
     )
     session.add(row)
     session.flush()
+    mark_transition_dirty(session, node_before_id, incident.node_id, now)  # assessment facts
     node = session.get(OrgNode, incident.node_id)
     outbox.enqueue(session, EVENTS_STREAM, incident_event(incident, row, node), now)
     return row

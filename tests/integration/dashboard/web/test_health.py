@@ -15,6 +15,7 @@ LOOPS = {
     "incident-pump",
     "sms-sender",
     "alert-expiry",
+    "assessment-refresh",
     "realtime-bridge",
     "socket-sessions",
 }
