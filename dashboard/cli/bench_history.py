@@ -24,7 +24,6 @@ from rich.table import Table
 from data.db import make_engine
 from data.demo_city import DemoCity, seed_demo_city
 from data.demo_city.history import HistoryGenerator, write_history
-from data.demo_city.history_duty import has_fact_table
 from data.demo_city.history_world import HistoryWindow, build_world
 
 #: the bench's fixed window end, so runs on different days write the same rows
@@ -49,9 +48,7 @@ def bench_history(
         seed_demo_city(engine, scale, seed)
         city_s = time.perf_counter() - city_started
         city = DemoCity(scale, seed)
-        with engine.connect() as conn:
-            facts = has_fact_table(conn)
-        generated, generate_s = _generate_only(city, months, facts)
+        generated, generate_s = _generate_only(city, months)
         with engine.begin() as conn:
             report = write_history(conn, city, months, end_day=BENCH_END_DAY)
         figures: dict[str, Any] = {
@@ -75,11 +72,11 @@ def bench_history(
     return figures
 
 
-def _generate_only(city: DemoCity, months: int, facts: bool) -> tuple[int, float]:
+def _generate_only(city: DemoCity, months: int) -> tuple[int, float]:
     """Rows the pure generator makes, and the seconds it takes (nothing written)."""
     started = time.perf_counter()
     generator = HistoryGenerator(
-        city, HistoryWindow(BENCH_END_DAY, months), world=build_world(city), duty_facts=facts
+        city, HistoryWindow(BENCH_END_DAY, months), world=build_world(city)
     )
     rows = sum(len(unit) for unit in generator.unit_rows())
     return rows, time.perf_counter() - started

@@ -37,7 +37,12 @@ def seed_with_progress(
             progress.update(tasks[stage], completed=done, total=total)
 
         result = seed_demo_city(
-            engine, scale=scale, seed=seed, progress=report, history_months=history_months
+            engine,
+            scale=scale,
+            seed=seed,
+            progress=report,
+            history_months=history_months,
+            history_zone=settings.display_zone,
         )
     engine.dispose()
     return result

@@ -14,7 +14,8 @@ What is generated (see docs/benchmarks.md for the volumes):
 * alerts with their actions, SMS batches and deliveries, acknowledged or not
   (``history_alerts``);
 * ``duty_seconds``/``online_seconds`` facts per staff member and day
-  (``history_duty``), only when the ``assessment_fact`` table exists.
+  (``history_duty``: there is no record of them yet), and then every other daily fact
+  computed from the record just written (``data.assessment.facts.refresh_range``).
 
 No outbox rows are written: the wall is never pushed the past.
 """
@@ -29,11 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from data.demo_city.bulk import insert_rows
 from data.demo_city.generator import DemoCity
 from data.demo_city.history_alerts import AlertMaker, MonthAlerts
-from data.demo_city.history_duty import duty_rows, fact_table, has_fact_table
+from data.demo_city.history_duty import duty_rows
 from data.demo_city.history_incidents import IncidentMaker, MonthIncidents
 from data.demo_city.history_world import (
     LOCAL_TZ,
@@ -50,6 +52,9 @@ from data.models import Base
 ProgressFn = Callable[[str, int, int], None]
 
 STAGE_HISTORY = "生成历史记录"
+STAGE_FACTS = "计算历史考核数据"
+#: days of facts computed at once (a month keeps pandas' frames small at Zhengzhou scale)
+FACT_DAYS = 31
 #: the record tables history fills, parents first
 HISTORY_TABLES = (
     "incident",
@@ -172,13 +177,16 @@ def write_history(
     end_day: dt.date | None = None,
     staff_rows: list[dict[str, Any]] | None = None,
     progress: ProgressFn | None = None,
+    zone: dt.tzinfo = LOCAL_TZ,
 ) -> HistoryReport:
-    """Generate ``months`` of history ending at ``end_day`` (default today) and write it."""
+    """Generate ``months`` of history ending at ``end_day`` (default today) and write it.
+
+    Then the daily facts of the window are computed from what was written, like any
+    other day's (``data.assessment.facts``), with days in ``zone`` (the display zone).
+    """
     started = time.perf_counter()
     window = HistoryWindow(end_day or default_end_day(), months)
-    generator = HistoryGenerator(
-        city, window, world=build_world(city, staff_rows), duty_facts=has_fact_table(conn)
-    )
+    generator = HistoryGenerator(city, window, world=build_world(city, staff_rows))
     report: ProgressFn = progress or (lambda stage, done, total: None)
     written: dict[str, int] = {}
     buffer = HistoryUnit({})
@@ -193,7 +201,27 @@ def write_history(
             report(STAGE_HISTORY, done, generator.units)
     _flush(conn, buffer, written)
     report(STAGE_HISTORY, done, generator.units)
+    computed = compute_facts_of(conn, window, zone, report)
+    written[FACTS] = written.get(FACTS, 0) + computed
     return HistoryReport(months, written, round(time.perf_counter() - started, 3))
+
+
+def compute_facts_of(
+    conn: Connection, window: HistoryWindow, zone: dt.tzinfo, report: ProgressFn
+) -> int:
+    """The computed daily facts of the window's days (and its end day), a month at a time."""
+    from data.assessment.facts import refresh_range  # pandas: only when history is written
+
+    days = [*window.days(), window.end_day]
+    slices = [days[i : i + FACT_DAYS] for i in range(0, len(days), FACT_DAYS)]
+    session = Session(bind=conn)  # joins the seed's transaction; never commits it
+    rows = 0
+    report(STAGE_FACTS, 0, len(slices))
+    for done, piece in enumerate(slices, start=1):
+        rows += refresh_range(session, piece[0], piece[-1], zone)
+        report(STAGE_FACTS, done, len(slices))
+    session.close()
+    return rows
 
 
 def _flush(conn: Connection, buffer: HistoryUnit, written: dict[str, int]) -> None:
@@ -202,7 +230,6 @@ def _flush(conn: Connection, buffer: HistoryUnit, written: dict[str, int]) -> No
         rows = buffer.tables.get(name)
         if not rows:
             continue
-        target = fact_table if name == FACTS else Base.metadata.tables[name]
-        insert_rows(conn, target, rows)
+        insert_rows(conn, Base.metadata.tables[name], rows)
         written[name] = written.get(name, 0) + len(rows)
         rows.clear()

@@ -1,10 +1,11 @@
 """Generated duty and online seconds per staff member and day (facts, there is no record yet).
 
 Until the GPS module (issue 14) keeps duty shifts and fixes, the only source of the
-online-rate indicator is this generator: it writes the contract's ``duty_seconds`` and
+online-rate indicator is this generator: it writes the ``duty_seconds`` and
 ``online_seconds`` facts straight into ``assessment_fact``, per staff member
-(``staff_id``) and summed per grid (``staff_id = 0``). Good areas are on duty as
-often as poor ones but keep their terminals online for more of it.
+(``staff_id``) and summed per grid (``staff_id = 0``); ``data.assessment.facts`` keeps
+them when it recomputes a day. Good areas are on duty as often as poor ones but keep
+their terminals online for more of it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ import datetime as dt
 import random
 from typing import Any
 
-from sqlalchemy import Column, Connection, Date, Float, Integer, MetaData, String, Table, inspect
-
 from data.demo_city.history_world import GridInfo
 from data.models import Post
 
-FACT_TABLE = "assessment_fact"
 DUTY, ONLINE = "duty_seconds", "online_seconds"
 #: chance of a duty shift on a given day, per post
 DUTY_SHARE: dict[Post, float] = {
@@ -28,23 +26,6 @@ DUTY_SHARE: dict[Post, float] = {
     Post.SUPERVISOR: 0.6,
     Post.VOLUNTEER: 0.3,
 }
-
-#: the contract's columns, in a metadata of its own (the model lives in data/models.py once
-#: helper i11-facts' migration lands; this writes the same table either way)
-fact_table = Table(
-    FACT_TABLE,
-    MetaData(),
-    Column("day", Date, primary_key=True),
-    Column("node_id", Integer, primary_key=True),
-    Column("staff_id", Integer, primary_key=True),
-    Column("measure", String(32), primary_key=True),
-    Column("value", Float),
-)
-
-
-def has_fact_table(conn: Connection) -> bool:
-    """True once helper i11-facts' migration has created ``assessment_fact``."""
-    return inspect(conn).has_table(FACT_TABLE)
 
 
 def duty_rows(grid: GridInfo, days: list[dt.date], rng: random.Random) -> list[dict[str, Any]]:

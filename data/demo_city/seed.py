@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 from data.db import upgrade
 from data.demo_city.generator import PLACE_TABLES, DemoCity
 from data.demo_city.history import HISTORY_TABLES, write_history
+from data.demo_city.history_world import LOCAL_TZ
 from data.demo_city.report import SeedReport
 from data.demo_city.scales import get_scale
 from data.models import Base, Meta, NodeKind, OrgNode
@@ -43,11 +44,13 @@ def seed_demo_city(
     *,
     history_months: int = 0,
     history_end: dt.date | None = None,
+    history_zone: dt.tzinfo = LOCAL_TZ,
 ) -> SeedReport:
     """Generate the demo city for ``scale``/``seed`` and write it; refuse a non-empty tree.
 
     ``history_months`` > 0 adds that many months of generated history ending at
-    ``history_end`` (default: today), in the same transaction (data/demo_city/history.py).
+    ``history_end`` (default: today), in the same transaction (data/demo_city/history.py),
+    with its daily facts computed for days in ``history_zone`` (the display zone).
     """
     spec = get_scale(scale)
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -76,6 +79,7 @@ def seed_demo_city(
                 end_day=history_end,
                 staff_rows=staff_rows,
                 progress=report,
+                zone=history_zone,
             )
         report(STAGE_META, 0, len(META_KEYS))
         _write_meta(conn, spec.name, seed)

@@ -12,18 +12,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select
 
-from data.db import make_engine, make_sessionmaker, upgrade
+from data.db import make_engine, make_sessionmaker
 from data.demo_city import DemoCity, seed_demo_city
 from data.demo_city.history import HISTORY_TABLES, HistoryGenerator
-from data.demo_city.history_duty import FACT_TABLE, has_fact_table
 from data.demo_city.history_world import LOCAL_TZ, HistoryWindow
 from data.incidents import intake
 from data.incidents.categories import default_categories
 from data.incidents.limits import deadline_for
 from data.incidents.workflow import ACTIONS, CLOCK_RUNNING, RECORD_ACTIONS
-from data.models import Base, HandlingLevel, Incident, IncidentSource, IncidentState, Staff
+from data.models import (
+    AssessmentFact,
+    Base,
+    HandlingLevel,
+    Incident,
+    IncidentSource,
+    IncidentState,
+    Staff,
+)
 
 END_DAY = dt.date(2026, 11, 20)
 MONTHS = 2
@@ -49,23 +56,7 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
 
 
-def ensure_fact_table(engine: Engine) -> None:
-    """The contract's ``assessment_fact``, until helper i11-facts' migration creates it."""
-    upgrade(engine)
-    with engine.begin() as conn:
-        if not has_fact_table(conn):
-            conn.execute(
-                text(
-                    f"CREATE TABLE {FACT_TABLE} (day DATE NOT NULL, node_id INTEGER NOT NULL,"
-                    " staff_id INTEGER NOT NULL DEFAULT 0, measure VARCHAR(32) NOT NULL,"
-                    " value FLOAT NOT NULL, PRIMARY KEY (day, node_id, staff_id, measure))"
-                )
-            )
-
-
-def seeded(engine: Engine, seed: int = 5, facts: bool = False) -> None:
-    if facts:
-        ensure_fact_table(engine)
+def seeded(engine: Engine, seed: int = 5) -> None:
     seed_demo_city(engine, "small", seed, history_months=MONTHS, history_end=END_DAY)
 
 
@@ -183,11 +174,11 @@ def test_live_incidents_follow_the_history(engine: Engine) -> None:
 
 
 def test_counts_per_month_are_within_bounds(engine: Engine) -> None:
-    seeded(engine, facts=True)
+    seeded(engine)
     with engine.connect() as conn:
         incidents = rows_of(conn, "incident")
         deliveries = rows_of(conn, "alert_delivery")
-        facts = [dict(r._mapping) for r in conn.execute(text(f"SELECT * FROM {FACT_TABLE}"))]
+        facts = rows_of_facts(conn)
     months = Counter(i["created_at"].astimezone(LOCAL_TZ).strftime("%Y-%m") for i in incidents)
     assert len(months) in (MONTHS, MONTHS + 1)  # windows need not start on the 1st
     assert 40 * 5 * MONTHS * 0.7 <= len(incidents) <= 40 * 5 * MONTHS * 1.3  # 40 grids, ~5 a month
@@ -199,7 +190,27 @@ def test_counts_per_month_are_within_bounds(engine: Engine) -> None:
     assert 0 < actions["escalate"] < actions["deadline_red"]
     acked = [d for d in deliveries if d["acknowledged_at"] is not None]
     assert 0.3 * len(deliveries) < len(acked) < len(deliveries)
-    assert_duty_facts(facts)
+    assert_duty_facts([f for f in facts if f["measure"] in ("duty_seconds", "online_seconds")])
+    assert_computed_facts(facts, incidents, deliveries)
+
+
+def rows_of_facts(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(select(AssessmentFact))]
+
+
+def assert_computed_facts(
+    facts: list[dict[str, Any]], incidents: list[dict[str, Any]], deliveries: list[dict[str, Any]]
+) -> None:
+    """The seed computed the window's facts from the record it wrote."""
+    grid_totals: Counter[str] = Counter()
+    for f in facts:
+        if f["staff_id"] == 0:
+            grid_totals[f["measure"]] += f["value"]
+    assert grid_totals["reported"] == len(incidents)
+    assert grid_totals["alert_deliveries"] == len(deliveries)
+    acked = sum(1 for d in deliveries if d["acknowledged_at"] is not None)
+    assert grid_totals["alert_acks"] == acked
+    assert 0 < grid_totals["red"] < grid_totals["yellow"]
 
 
 def assert_duty_facts(facts: list[dict[str, Any]]) -> None:
