@@ -230,6 +230,12 @@ def _flush(conn: Connection, buffer: HistoryUnit, written: dict[str, int]) -> No
         rows = buffer.tables.get(name)
         if not rows:
             continue
+        if name == FACTS:  # in primary-key order: the b-tree is appended to, not split
+            rows.sort(key=_fact_key)
         insert_rows(conn, Base.metadata.tables[name], rows)
         written[name] = written.get(name, 0) + len(rows)
         rows.clear()
+
+
+def _fact_key(row: dict[str, Any]) -> tuple[dt.date, int, int, str]:
+    return row["day"], row["node_id"], row["staff_id"], row["measure"]
