@@ -183,8 +183,8 @@ class IncidentMaker:
     def _work_level(self, t: Track, rng: random.Random) -> None:
         """Accept … close at the current level; returns early when stopped or escalated."""
         quality = t.grid.quality
-        median = 0.2 + 0.55 * (1.0 - quality)  # share of the time limit the work takes
-        total = (t.deadline_at - t.started) * (median * math.exp(rng.gauss(0.0, 0.5)))
+        median = 0.2 + 0.5 * (1.0 - quality)  # share of the time limit the work takes
+        total = (t.deadline_at - t.started) * (median * math.exp(rng.gauss(0.0, 0.4)))
         at = t.last_at
         if t.state in (S.REPORTED, S.ESCALATED):
             at += total * 0.08
