@@ -14,6 +14,7 @@ from dash import Dash, Input, Output
 from dash.development.base_component import Component
 
 from callbacks.alerts import alerts_page
+from callbacks.leader import leader_page
 from callbacks.sms import sms_page
 from dashboard.access.devices import devices_in_scope, staff_options
 from dashboard.access.incidents import category_options
@@ -130,4 +131,5 @@ PAGES: dict[str, PageBuilder] = {
     "/admin/audit": admin_audit,
     "/duty": alerts_page,
     "/sms": sms_page,
+    "/leader": leader_page,
 }

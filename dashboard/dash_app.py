@@ -19,6 +19,7 @@ from callbacks import (
     admin_users,
     alerts,
     incidents,
+    leader,
     residents,
     router,
     sms,
@@ -51,6 +52,16 @@ def build_dash(server: Flask, services: Services, tree: TreeCache) -> Dash:
     app.layout = shell
     context = AppContext(services=services, tree=tree)
     router.register(app, context)
-    for page in (wall, residents, incidents, alerts, sms, admin_users, admin_devices, admin_audit):
+    for page in (
+        wall,
+        residents,
+        incidents,
+        alerts,
+        sms,
+        admin_users,
+        admin_devices,
+        admin_audit,
+        leader,
+    ):
         page.register(app, context)
     return app

@@ -26,6 +26,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "incident_reveal": "查看事件原文",
     "export_residents": "导出居民信息",
     "export_audit": "导出审计日志",
+    "export_assessment": "导出考核排名",
     "user_add": "新建用户",
     "user_enable": "启用用户",
     "user_disable": "停用用户",

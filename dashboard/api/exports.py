@@ -1,4 +1,5 @@
-"""CSV downloads: residents (masked) and audit searches, both scope-checked and audited.
+"""Downloads: residents (masked), audit searches and assessment rankings (CSV and XLSX),
+all scope-checked and audited.
 
 The scope is decided here in SQL from the session's user (the requested node's
 ``path`` must start with the user's node ``path``); a node outside it answers
@@ -17,9 +18,12 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, request, stream_with_context
+from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
+from dashboard.access.assessment import export_table, read_period
 from dashboard.access.audit import MAX_EXPORT_ROWS, parse_query, search
+from dashboard.access.base import Refused
 from dashboard.access.residents import masked
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser, user
@@ -27,6 +31,7 @@ from dashboard.auth.permissions import Perm
 from dashboard.auth.views import client_address
 from dashboard.services import Services
 from data.models import OrgNode
+from data.org_tree import OrgTree
 from data.record_ids import record_id
 from data.residents import count_in_subtree, iter_subtree
 
@@ -107,6 +112,67 @@ def _node_in_scope(db: Session, who: SessionUser, raw: str | None) -> OrgNode:
     return node
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(header: list[str], rows: list[list[object]], title: str) -> bytes:
+    """One sheet: the header row in bold, then the rows; text cells cannot run as formulas."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = cell.font.copy(bold=True)
+    for row in rows:
+        sheet.append([_cell(v) if isinstance(v, str) else v for v in row])
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _refusal(message: str, status: int = 400) -> Response:
+    """A refused export: the reason as plain text (the page's link never gets a 500)."""
+    return Response(
+        message, status=status, mimetype="text/plain", content_type="text/plain; charset=utf-8"
+    )
+
+
+def assessment_export(services: Services, file_type: str) -> Response:
+    """The ranking of the level below ``?node=`` for ``?kind=&value=`` as CSV or XLSX."""
+    who = _who(Perm.VIEW_ASSESSMENT)
+    try:
+        period = read_period(request.args.get("kind"), request.args.get("value"))
+        with services.sessions() as db:
+            tree = OrgTree.load(db)
+        view, header, rows = export_table(
+            services, tree, who, record_id(request.args.get("node")), period
+        )
+    except Refused as refused:
+        return _refusal(refused.message)
+    with services.sessions.begin() as db:
+        record_action(
+            db,
+            who,
+            "export_assessment",
+            target_type="org_node",
+            target_id=view.node.id,
+            node_id=view.node.id,
+            address=client_address(),
+            detail={"rows": len(rows), "level": view.level, "period": view.period.label()},
+        )
+    name = f"考核排名_{view.node.name}_{view.period.start}_{view.period.end}"
+    ascii_name = f"ranking-{view.node.id}-{view.period.start}-{view.period.end}"
+    if file_type == "csv":
+        return _download(_csv_lines(header, iter(rows)), f"{name}.csv", f"{ascii_name}.csv")
+    response = Response(_xlsx(header, rows, "考核排名"), mimetype=XLSX_TYPE)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}.xlsx\"; filename*=UTF-8''{quote(name + '.xlsx')}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def exports_blueprint(services: Services) -> Blueprint:
     bp = Blueprint("exports", __name__)
 
@@ -182,4 +248,17 @@ def exports_blueprint(services: Services) -> Blueprint:
             _csv_lines(AUDIT_COLUMNS, rows), f"审计日志_{stamp}.csv", f"audit-{stamp}.csv"
         )
 
+    _add_assessment_routes(bp, services)
     return bp
+
+
+def _add_assessment_routes(bp: Blueprint, services: Services) -> None:
+    """The leader page's ranking as CSV and as XLSX."""
+
+    @bp.get("/leader/export.csv")
+    def assessment_csv() -> Response:
+        return assessment_export(services, "csv")
+
+    @bp.get("/leader/export.xlsx")
+    def assessment_xlsx() -> Response:
+        return assessment_export(services, "xlsx")

@@ -24,6 +24,7 @@ class Perm(enum.StrEnum):
     HANDLE_INCIDENTS = "handle_incidents"
     ISSUE_ALERTS = "issue_alerts"
     SEND_SMS = "send_sms"
+    VIEW_ASSESSMENT = "view_assessment"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -40,6 +41,7 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.HANDLE_INCIDENTS: "值班台登记与处理事件（受理、派遣、核查、结案等）",
     Perm.ISSUE_ALERTS: "发布、调整与解除四级预警，查看签收进度",
     Perm.SEND_SMS: "短信平台：发送短信、模板、用户分组、统计与日志",
+    Perm.VIEW_ASSESSMENT: "查看与导出考核排名（本辖区）",
 }
 
 #: The public (citizen, not logged in) is not a Role of a stored user.
@@ -68,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role | str, frozenset[Perm]] = {
             Perm.HANDLE_INCIDENTS,
             Perm.ISSUE_ALERTS,
             Perm.SEND_SMS,
+            Perm.VIEW_ASSESSMENT,
         }
     ),
     Role.DUTY_OFFICER: frozenset(
@@ -80,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role | str, frozenset[Perm]] = {
             Perm.HANDLE_INCIDENTS,
             Perm.ISSUE_ALERTS,
             Perm.SEND_SMS,
+            Perm.VIEW_ASSESSMENT,
         }
     ),
     Role.GRID_STAFF: frozenset(
