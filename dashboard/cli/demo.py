@@ -27,6 +27,7 @@ from dashboard.runtime.processes import die_with_parent
 from dashboard.settings import Settings
 from dashboard.web.server import _sigterm_as_interrupt, run_app
 from data.db import is_empty, make_engine
+from data.demo_city.history import DEFAULT_MONTHS
 from data.models import ROLE_LABELS
 
 console = Console()
@@ -91,7 +92,13 @@ def _uninterrupted() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def run_demo(settings: Settings, scale: str, simulated_staff: int, port: int | None) -> None:
+def run_demo(
+    settings: Settings,
+    scale: str,
+    simulated_staff: int,
+    port: int | None,
+    history_months: int = DEFAULT_MONTHS,
+) -> None:
     port = port or settings.port
     _sigterm_as_interrupt()
     app: GridwatchApp | None = None
@@ -99,8 +106,11 @@ def run_demo(settings: Settings, scale: str, simulated_staff: int, port: int | N
     try:
         engine = make_engine(settings.resolved_database_url())
         if is_empty(engine):
-            console.print(f"[bold]首次运行：生成演示城市（规模 {scale}）…[/bold]")
-            seed_with_progress(settings, scale, seed=1)  # one transaction: all or nothing
+            console.print(
+                f"[bold]首次运行：生成演示城市（规模 {scale}）及 {history_months} 个月历史…[/bold]"
+            )
+            # one transaction: all or nothing
+            seed_with_progress(settings, scale, seed=1, history_months=history_months)
         engine.dispose()
 
         app = create_app(settings)

@@ -101,12 +101,19 @@ def migrate(ctx: click.Context) -> None:
 @main.command()
 @click.option("--scale", type=click.Choice(["small", "city", "zhengzhou"]), default="city")
 @click.option("--seed", "seed_value", type=int, default=1, show_default=True)
+@click.option(
+    "--history-months",
+    type=click.IntRange(0, 120),
+    default=12,
+    show_default=True,
+    help="Months of generated history up to today (0: none).",
+)
 @click.pass_context
-def seed(ctx: click.Context, scale: str, seed_value: int) -> None:
-    """Generate the demo city (deterministic for a seed) into the database."""
+def seed(ctx: click.Context, scale: str, seed_value: int, history_months: int) -> None:
+    """Generate the demo city and its history (deterministic for a seed) into the database."""
     from dashboard.cli.seeding import seed_with_progress
 
-    report = seed_with_progress(_settings(ctx), scale, seed_value)
+    report = seed_with_progress(_settings(ctx), scale, seed_value, history_months)
     click.echo(report)
 
 
@@ -290,12 +297,27 @@ def simulate(
 @click.option("--scale", type=click.Choice(["small", "city", "zhengzhou"]), default="city")
 @click.option("--simulated-staff", type=int, default=600, show_default=True)
 @click.option("--port", type=int, default=None)
+@click.option(
+    "--history-months",
+    type=click.IntRange(0, 120),
+    default=12,
+    show_default=True,
+    help="Months of generated history seeded on the first run (0: none).",
+)
 @click.pass_context
-def demo(ctx: click.Context, scale: str, simulated_staff: int, port: int | None) -> None:
-    """Embedded Redis + SQLite + demo city + simulator + server, all in one."""
+def demo(
+    ctx: click.Context, scale: str, simulated_staff: int, port: int | None, history_months: int
+) -> None:
+    """Embedded Redis + SQLite + demo city with its history + simulator + server, all in one."""
     from dashboard.cli.demo import run_demo
 
-    run_demo(_settings(ctx), scale=scale, simulated_staff=simulated_staff, port=port)
+    run_demo(
+        _settings(ctx),
+        scale=scale,
+        simulated_staff=simulated_staff,
+        port=port,
+        history_months=history_months,
+    )
 
 
 @main.group()
@@ -353,6 +375,20 @@ def bench_rankings_cmd(
     from dashboard.cli.bench_rankings import bench_rankings
 
     bench_rankings(scale, months, incidents, seed, database, compare)
+
+
+@bench.command("history")
+@click.option("--scale", type=click.Choice(["small", "city", "zhengzhou"]), default="city")
+@click.option("--history-months", type=click.IntRange(1, 120), default=12, show_default=True)
+@click.option("--seed", "seed_value", type=int, default=1, show_default=True)
+@click.option("--database", "database_url", default=None, help="Default: a throw-away SQLite file.")
+def bench_history_cmd(
+    scale: str, history_months: int, seed_value: int, database_url: str | None
+) -> None:
+    """Rows/s, time and peak memory of generating and writing N months of history."""
+    from dashboard.cli.bench_history import bench_history
+
+    bench_history(scale, history_months, seed_value, database_url)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,13 @@ from rich.progress import (
 
 from dashboard.settings import Settings
 from data.db import make_engine
+from data.demo_city.history import DEFAULT_MONTHS
 
 
-def seed_with_progress(settings: Settings, scale: str, seed: int) -> object:
+def seed_with_progress(
+    settings: Settings, scale: str, seed: int, history_months: int = DEFAULT_MONTHS
+) -> object:
+    """The demo city and ``history_months`` of generated history (0: none), one bar per stage."""
     from data.demo_city import seed_demo_city
 
     engine = make_engine(settings.resolved_database_url())
@@ -32,6 +36,13 @@ def seed_with_progress(settings: Settings, scale: str, seed: int) -> object:
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        result = seed_demo_city(engine, scale=scale, seed=seed, progress=report)
+        result = seed_demo_city(
+            engine,
+            scale=scale,
+            seed=seed,
+            progress=report,
+            history_months=history_months,
+            history_zone=settings.display_zone,
+        )
     engine.dispose()
     return result

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from data.demo_city.history import HistoryReport
+
 
 @dataclass(frozen=True, slots=True)
 class SeedReport:
@@ -23,6 +25,8 @@ class SeedReport:
     households: int
     residents: int
     elapsed_s: float
+    #: what the generated history wrote (None: no history asked for)
+    history: HistoryReport | None = None
 
     @property
     def nodes(self) -> int:
@@ -42,7 +46,7 @@ class SeedReport:
 
     @property
     def total_rows(self) -> int:
-        """Every row written (gw_meta excluded)."""
+        """Every row of the city written (gw_meta and the history excluded)."""
         return (
             self.nodes
             + self.staff

@@ -18,6 +18,8 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 
 from data.db import upgrade
 from data.demo_city.generator import PLACE_TABLES, DemoCity
+from data.demo_city.history import HISTORY_TABLES, write_history
+from data.demo_city.history_world import LOCAL_TZ
 from data.demo_city.report import SeedReport
 from data.demo_city.scales import get_scale
 from data.models import Base, Meta, NodeKind, OrgNode
@@ -39,11 +41,22 @@ def seed_demo_city(
     scale: str,
     seed: int,
     progress: ProgressFn | None = None,
+    *,
+    history_months: int = 0,
+    history_end: dt.date | None = None,
+    history_zone: dt.tzinfo = LOCAL_TZ,
 ) -> SeedReport:
-    """Generate the demo city for ``scale``/``seed`` and write it; refuse a non-empty tree."""
+    """Generate the demo city for ``scale``/``seed`` and write it; refuse a non-empty tree.
+
+    ``history_months`` > 0 adds that many months of generated history ending at
+    ``history_end`` (default: today), in the same transaction (data/demo_city/history.py),
+    with its daily facts computed for days in ``history_zone`` (the display zone).
+    """
     spec = get_scale(scale)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"seed must be an integer, got {seed!r}")
+    if isinstance(history_months, bool) or not 0 <= history_months <= 120:
+        raise ValueError(f"history_months must be 0–120, got {history_months!r}")
     report: ProgressFn = progress or _no_progress
     started = time.perf_counter()
     upgrade(engine)
@@ -54,11 +67,23 @@ def seed_demo_city(
         nodes = city.node_rows()
         report(STAGE_PLAN, spec.grids, spec.grids)
         _insert(conn, "org_node", nodes, len(nodes), STAGE_NODES, report)
-        staff = _insert(conn, "staff", city.staff_rows(), spec.staff, STAGE_STAFF, report)
+        staff_rows = list(city.staff_rows())
+        staff = _insert(conn, "staff", staff_rows, spec.staff, STAGE_STAFF, report)
         places = _insert_places(conn, city, spec.residents, report)
+        history = None
+        if history_months:
+            history = write_history(
+                conn,
+                city,
+                history_months,
+                end_day=history_end,
+                staff_rows=staff_rows,
+                progress=report,
+                zone=history_zone,
+            )
         report(STAGE_META, 0, len(META_KEYS))
         _write_meta(conn, spec.name, seed)
-        _advance_sequences(conn)
+        _advance_sequences(conn, SEEDED_TABLES + (HISTORY_TABLES if history else ()))
         report(STAGE_META, len(META_KEYS), len(META_KEYS))
     kinds = Counter(row["kind"] for row in nodes)
     return SeedReport(
@@ -76,6 +101,7 @@ def seed_demo_city(
         households=places["household"],
         residents=places["resident"],
         elapsed_s=round(time.perf_counter() - started, 3),
+        history=history,
     )
 
 
@@ -147,14 +173,14 @@ def _write_meta(conn: Connection, scale: str, seed: int) -> None:
 SEEDED_TABLES = ("org_node", "staff", "compound", "building", "house", "household", "resident")
 
 
-def _advance_sequences(conn: Connection) -> None:
+def _advance_sequences(conn: Connection, tables: tuple[str, ...]) -> None:
     """PostgreSQL: move each id sequence past the seeded ids, so later inserts get fresh ones.
 
     (SQLite picks max(id) + 1 by itself.)
     """
     if conn.dialect.name != "postgresql":
         return
-    for table in SEEDED_TABLES:
+    for table in tables:
         conn.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM {table}), 1))"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -100,6 +102,14 @@ def _interrupt(demo: subprocess.Popen[bytes]) -> None:
         raise
 
 
+def _history_days(db: Path) -> int:
+    """How many days back the first run's generated incidents reach."""
+    with sqlite3.connect(db) as conn:
+        (oldest,) = conn.execute("SELECT MIN(created_at) FROM incident").fetchone()
+    assert oldest is not None, "the demo seeded no history"
+    return (datetime.datetime.now() - datetime.datetime.fromisoformat(oldest)).days
+
+
 def test_demo_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
     port = free_port()
     log_path = tmp_path / "demo.log"
@@ -110,6 +120,7 @@ def test_demo_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
         password = _leader_password(demo, log_path)
         assert (tmp_path / "var" / "gridwatch.db").exists()
         assert (tmp_path / "var" / "redis" / "appendonly.aof").exists()
+        assert _history_days(tmp_path / "var" / "gridwatch.db") > 330  # a year of history
 
         http = login(base, "leader", password)
         assert _staff_online(http, base, 10) >= 10, "simulated staff did not show up"
