@@ -16,9 +16,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from data.db import make_engine, make_sessionmaker
-from data.models import GRID_LEVEL_OF_KIND, NodeKind, OrgNode, Role, Staff
+from data.models import NodeKind, OrgNode, Role, Staff
 from tests.support.assessment import Record, add_record
 from tests.support.browser import LiveServer, login_in_browser, screenshot, settled_box
+from tests.support.city import add_child_node
 from tests.support.server_process import start_server, stop_server
 
 TABLET = (1180, 820)
@@ -36,25 +37,6 @@ class Names:
     community_b_name: str
 
 
-def _child(db, parent: OrgNode, kind: NodeKind, name: str, code: str) -> OrgNode:
-    node = OrgNode(
-        parent_id=parent.id,
-        kind=kind,
-        grid_level=GRID_LEVEL_OF_KIND[kind],
-        code=code,
-        name=name,
-        path="",
-        depth=parent.depth + 1,
-        boundary=parent.boundary,
-        center_lat=parent.center_lat,
-        center_lon=parent.center_lon,
-    )
-    db.add(node)
-    db.flush()
-    node.path = f"{parent.path}{node.id}/"
-    return node
-
-
 @pytest.fixture
 def leader_server(
     redis_url: str, small_city_url: str, tmp_path: Path
@@ -67,9 +49,9 @@ def leader_server(
         street = db.get(OrgNode, record.street)
         assert street is not None and street.parent_id is not None
         district = db.get(OrgNode, street.parent_id)
-        street_b = _child(db, district, NodeKind.STREET, "乙街道", "T-B")
-        community_b = _child(db, street_b, NodeKind.COMMUNITY, "乙社区", "T-B-1")
-        _child(db, community_b, NodeKind.GRID, "乙第1网格", "T-B-1-1")
+        street_b = add_child_node(db, district, NodeKind.STREET, "乙街道", "T-B")
+        community_b = add_child_node(db, street_b, NodeKind.COMMUNITY, "乙社区", "T-B-1")
+        add_child_node(db, community_b, NodeKind.GRID, "乙第1网格", "T-B-1-1")
         names = Names(
             street=street.name,
             community_a=db.get(OrgNode, record.community_a).name,

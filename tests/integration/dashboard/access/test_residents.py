@@ -22,7 +22,6 @@ from data import audit
 from data.demo_city.idcard import make_id_number
 from data.masking import mask_id_number, mask_phone
 from data.models import (
-    GRID_LEVEL_OF_KIND,
     AuditLog,
     Building,
     Compound,
@@ -35,6 +34,7 @@ from data.models import (
 )
 from layouts import ids
 from tests.support.accounts import login, make_user
+from tests.support.city import add_child_node
 from tests.support.dash_patterns import DashAnswer, key_of, post, prop_id
 
 B_NAMES = ["乙街甲", "乙街乙", "乙街丙"]
@@ -51,33 +51,14 @@ class StreetB:
     id_numbers: list[str]
 
 
-def _child(db, parent: OrgNode, kind: NodeKind, name: str, code: str) -> OrgNode:
-    node = OrgNode(
-        parent_id=parent.id,
-        kind=kind,
-        grid_level=GRID_LEVEL_OF_KIND[kind],
-        code=code,
-        name=name,
-        path="",
-        depth=parent.depth + 1,
-        boundary=parent.boundary,
-        center_lat=parent.center_lat,
-        center_lon=parent.center_lon,
-    )
-    db.add(node)
-    db.flush()
-    node.path = f"{parent.path}{node.id}/"
-    return node
-
-
 @pytest.fixture
 def street_b(running) -> StreetB:
     """A second street under the same district, with one household of three residents."""
     with running.app.services.sessions.begin() as db:
         district = db.scalar(select(OrgNode).where(OrgNode.kind == NodeKind.DISTRICT))
-        street = _child(db, district, NodeKind.STREET, "乙街道", "T-B")
-        community = _child(db, street, NodeKind.COMMUNITY, "乙社区", "T-B-1")
-        grid = _child(db, community, NodeKind.GRID, "乙第1网格", "T-B-1-1")
+        street = add_child_node(db, district, NodeKind.STREET, "乙街道", "T-B")
+        community = add_child_node(db, street, NodeKind.COMMUNITY, "乙社区", "T-B-1")
+        grid = add_child_node(db, community, NodeKind.GRID, "乙第1网格", "T-B-1-1")
         compound = Compound(node_id=grid.id, name="乙小区", address="乙路1号", boundary={})
         db.add(compound)
         db.flush()

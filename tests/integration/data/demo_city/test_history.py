@@ -7,7 +7,6 @@ import hashlib
 import itertools
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,26 +33,6 @@ from data.models import (
 
 END_DAY = dt.date(2026, 11, 20)
 MONTHS = 2
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'history.db'}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pg_engine(postgres_url: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> Engine:
-    """An empty database (this module seeds its own city and history)."""
-    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
 
 
 def seeded(engine: Engine, seed: int = 5) -> None:

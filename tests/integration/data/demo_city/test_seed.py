@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +17,6 @@ from data.demo_city.idcard import is_valid_id_number
 from data.models import Base
 
 TABLES = ("org_node", "staff", "compound", "building", "house", "household", "resident")
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'gridwatch.db'}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pg_engine(postgres_url: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> Engine:
-    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
 
 
 def rows_of(conn: Connection, table: str) -> list[dict[str, Any]]:
