@@ -1,0 +1,376 @@
+"""Statistics reads for /stats (统计报表) and its exports: the scheme's rates per unit, the
+node's own total, found vs closed per month and the red/yellow card list.
+
+Every read checks ``Perm.VIEW_ASSESSMENT`` and the user's subtree through
+``dashboard.access.assessment.focus_node`` (a node outside is refused with a message,
+logged, never answered). The database does the sums (``score_from_store``,
+``load_sums``, ``load_node_days``): no daily fact reaches pandas, so a city-wide view
+costs one grouped query per level, not millions of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from dashboard.access.assessment import (
+    KIND_LEVEL,
+    LEVEL_BELOW,
+    LEVEL_LABELS,
+    MAX_EXPORT_ROWS,
+    TOO_BIG,
+    Crumb,
+    breadcrumb,
+    focus_node,
+)
+from dashboard.access.base import Refused
+from dashboard.auth.current import SessionUser
+from dashboard.services import Services
+from data.assessment.facts import load_daily, load_node_days, load_staff, load_sums
+from data.assessment.periods import Period, split
+from data.assessment.scheme import Level, Scheme
+from data.assessment.scoring import (
+    ACK_MEASURES,
+    ACK_MEDIAN,
+    grid_owners,
+    scheme_measures,
+    score_from_store,
+    score_totals,
+    unit_totals,
+)
+from data.models import NodeKind
+from data.org_tree import NodeInfo, OrgTree
+
+#: the card list shows (and the page says so) at most this many cards, red first
+MAX_CARDS = 500
+#: the months of the found vs closed chart, the period's own month included
+CHART_MONTHS = 12
+#: the counts beside the rates (found = incidents reported, closed = 结案)
+COUNT_MEASURES = ("reported", "closed")
+#: the four rates the seed platforms chart (调查发现率, 处置交办率, 上报反馈率, 结案率)
+SEED_RATES = ("discovery_rate", "dispatch_rate", "feedback_rate", "closure_rate")
+#: the levels under a node of each kind, top down (the card list looks at all of them)
+LEVELS_BELOW: dict[NodeKind, tuple[Level, ...]] = {
+    NodeKind.CITY: ("district", "street", "community", "grid", "staff"),
+    NodeKind.DISTRICT: ("street", "community", "grid", "staff"),
+    NodeKind.STREET: ("community", "grid", "staff"),
+    NodeKind.COMMUNITY: ("grid", "staff"),
+    NodeKind.GRID: ("staff",),
+}
+COLOR_LABELS = {"red": "红牌", "yellow": "黄牌"}
+#: the scheme level whose indicators describe the city's own total (no level ranks the city)
+CITY_LEVEL: Level = "district"
+CARDS_CAPPED = (
+    "共 {total} 张红黄牌，只列出前 {shown} 张（红牌在前）；导出可得全部（最多 {limit} 行）"
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One indicator of the level shown: its code, label and kind (ratio/deduction/median)."""
+
+    code: str
+    label: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    """An indicator's raw numbers for one unit; ``value`` None when nothing to divide by."""
+
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    unit_id: int
+    name: str
+    found: int
+    closed: int
+    cells: dict[str, Cell]
+    score: float | None
+
+
+@dataclass(frozen=True)
+class CardRow:
+    level: Level
+    unit_id: int
+    name: str
+    color: str
+    reason: str
+
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS[self.level]
+
+    @property
+    def color_label(self) -> str:
+        return COLOR_LABELS.get(self.color, self.color)
+
+
+@dataclass(frozen=True)
+class StatsView:
+    """What /stats shows for one node in focus and one period."""
+
+    node: NodeInfo
+    level: Level
+    period: Period
+    breadcrumb: list[Crumb]
+    columns: list[Column]
+    rows: list[StatsRow]
+    #: the node itself (its grids summed), with the indicators of the level below
+    total: StatsRow
+    #: (month "2026-11", found, closed), oldest first
+    monthly: list[tuple[str, int, int]]
+    #: red first, at most ``MAX_CARDS``
+    cards: list[CardRow]
+    #: how many cards there are in all (more than ``len(cards)`` when capped)
+    cards_total: int
+
+    @property
+    def cards_note(self) -> str:
+        if self.cards_total <= len(self.cards):
+            return ""
+        return CARDS_CAPPED.format(
+            total=self.cards_total, shown=len(self.cards), limit=MAX_EXPORT_ROWS
+        )
+
+
+# -- the public reads ------------------------------------------------------------------------
+
+
+def stats_view(
+    services: Services, tree: OrgTree, who: SessionUser, node_id: int | None, period: Period
+) -> StatsView:
+    """The rates of the level below the node, its total, the monthly counts and the cards."""
+    node = focus_node(tree, who, node_id)
+    level = LEVEL_BELOW[node.kind]
+    scheme = services.scheme
+    with services.sessions() as db:
+        staff = load_staff(db, node.path) if "staff" in LEVELS_BELOW[node.kind] else None
+        rows = _unit_rows(db, scheme, tree, node, level, period, staff)
+        total = _total_row(db, scheme, tree, node, level, period)
+        monthly = monthly_counts(db, node, period)
+        cards, cards_total = _cards(db, scheme, tree, node, period, staff, MAX_CARDS)
+    return StatsView(
+        node=node,
+        level=level,
+        period=period,
+        breadcrumb=breadcrumb(tree, who, node),
+        columns=columns(scheme, level),
+        rows=rows,
+        total=total,
+        monthly=monthly,
+        cards=cards,
+        cards_total=cards_total,
+    )
+
+
+def rates_export(
+    services: Services, tree: OrgTree, who: SessionUser, node_id: int | None, period: Period
+) -> tuple[NodeInfo, Level, list[str], list[list[Any]]]:
+    """The rates table as an export: Chinese headers, one row per unit, the total last."""
+    node = focus_node(tree, who, node_id)
+    level = LEVEL_BELOW[node.kind]
+    with services.sessions() as db:
+        staff = load_staff(db, node.path) if level == "staff" else None
+        rows = _unit_rows(db, services.scheme, tree, node, level, period, staff)
+        if len(rows) > MAX_EXPORT_ROWS:
+            raise Refused(TOO_BIG.format(rows=len(rows), limit=MAX_EXPORT_ROWS))
+        total = _total_row(db, services.scheme, tree, node, level, period)
+    cols = columns(services.scheme, level)
+    header = [LEVEL_LABELS[level], "发现事件", "结案"]
+    for col in cols:
+        header += _export_headers(col)
+    header.append("综合得分")
+    body = [_export_row(row, cols) for row in [*rows, total]]
+    return node, level, header, body
+
+
+def cards_export(
+    services: Services, tree: OrgTree, who: SessionUser, node_id: int | None, period: Period
+) -> tuple[NodeInfo, list[str], list[list[Any]]]:
+    """Every card of every level below the node, red first; more than the cap is refused."""
+    node = focus_node(tree, who, node_id)
+    with services.sessions() as db:
+        staff = load_staff(db, node.path) if "staff" in LEVELS_BELOW[node.kind] else None
+        cards, total = _cards(db, services.scheme, tree, node, period, staff, MAX_EXPORT_ROWS)
+    if total > MAX_EXPORT_ROWS:
+        raise Refused(TOO_BIG.format(rows=total, limit=MAX_EXPORT_ROWS))
+    header = ["层级", "单位", "牌色", "原因"]
+    return node, header, [[c.level_label, c.name, c.color_label, c.reason] for c in cards]
+
+
+def columns(scheme: Scheme, level: Level) -> list[Column]:
+    """The scheme's indicators at ``level``, in file order."""
+    return [Column(code, ind.label, ind.kind) for code, ind in scheme.for_level(level).items()]
+
+
+def monthly_counts(db: Session, node: NodeInfo, period: Period) -> list[tuple[str, int, int]]:
+    """Found and closed per month for the twelve months up to the period's end, summed by
+    the database per day (``load_node_days``), then per month here (≤ 366 × 2 rows)."""
+    months = chart_months(period)
+    days = load_node_days(db, months[0].start, period.end, COUNT_MEASURES, node.path)
+    labels = [m.start.strftime("%Y-%m") for m in months]
+    if days.empty:
+        return [(m, 0, 0) for m in labels]
+    table = days.assign(month=days["day"].dt.strftime("%Y-%m")).pivot_table(
+        index="month", columns="measure", values="value", aggfunc="sum", observed=True
+    )
+    table = table.reindex(index=labels, columns=list(COUNT_MEASURES)).fillna(0)
+    return [(m, int(r["reported"]), int(r["closed"])) for m, r in table.iterrows()]
+
+
+def chart_months(period: Period) -> list[Period]:
+    """The calendar months of the twelve up to the period's end (the last one cut at it)."""
+    end = period.end
+    year, month = divmod(end.year * 12 + end.month - 1 - (CHART_MONTHS - 1), 12)
+    return split(Period(dt.date(year, month + 1, 1), end), "month")
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _unit_rows(
+    db: Session,
+    scheme: Scheme,
+    tree: OrgTree,
+    node: NodeInfo,
+    level: Level,
+    period: Period,
+    staff: pd.DataFrame | None,
+) -> list[StatsRow]:
+    """One row per unit of ``level`` under the node, in name order (a report, not a rank)."""
+    scored = score_from_store(db, scheme, tree, period, level, node.id, staff)
+    counts = _counts(db, tree, node, level, period)
+    scored = scored.merge(counts, how="left", left_on="unit_id", right_index=True)
+    scored = scored.sort_values("name", kind="stable")
+    codes = list(scheme.for_level(level))
+    return [_stats_row(r, codes) for r in scored.to_dict("records")]
+
+
+def _counts(
+    db: Session, tree: OrgTree, node: NodeInfo, level: Level, period: Period
+) -> pd.DataFrame:
+    """reported and closed per unit (index unit_id), summed in SQL per grid or staff member."""
+    per_staff = level == "staff"
+    sums = load_sums(db, period.start, period.end, per_staff, COUNT_MEASURES, node.path)
+    if not per_staff:
+        owners = grid_owners(tree, level, node.id)
+        sums = sums.merge(owners, left_on="unit", right_on="grid_id")
+        sums = sums.drop(columns="unit").rename(columns={"unit_id": "unit"})
+    table = sums.pivot_table(
+        index="unit", columns="measure", values="value", aggfunc="sum", observed=True
+    )
+    return table.reindex(columns=list(COUNT_MEASURES)).fillna(0).rename_axis("unit_id")
+
+
+def _total_row(
+    db: Session, scheme: Scheme, tree: OrgTree, node: NodeInfo, level: Level, period: Period
+) -> StatsRow:
+    """The node itself: its grids' measures summed, with the indicators of the level below
+    (so the total lines up with the rows) scored as the node's own level would be."""
+    own: Level = KIND_LEVEL.get(node.kind, CITY_LEVEL)
+    units = pd.DataFrame({"unit_id": [node.id], "name": [node.name]}).astype({"unit_id": "int64"})
+    wanted = scheme_measures(scheme, own) | scheme_measures(scheme, level)
+    sums = load_sums(db, period.start, period.end, False, wanted - {ACK_MEDIAN}, node.path)
+    ack_measures = ACK_MEASURES if ACK_MEDIAN in wanted else ()
+    acks = load_daily(db, period.start, period.end, False, ack_measures, node.path)
+    grids = [
+        n.id
+        for n in tree.nodes.values()
+        if n.kind == NodeKind.GRID and n.path.startswith(node.path)
+    ]
+    owners = pd.DataFrame({"grid_id": grids, "unit_id": node.id}, dtype="int64")
+    totals = unit_totals(tree, sums, acks, own, node.id, units, owners)
+    scored = score_totals(scheme, own, units, totals)
+    # the level below may read an indicator the node's own level does not (or the reverse):
+    # the cells follow the columns of the rows
+    cells_from = score_totals(scheme, level, units, totals)
+    row = cells_from.to_dict("records")[0] | {"score": scored["score"].iloc[0]}
+    row |= {m: totals[m].iloc[0] for m in COUNT_MEASURES}
+    row["name"] = f"{node.name}（合计）"
+    return _stats_row(row, list(scheme.for_level(level)))
+
+
+def _stats_row(r: dict[str, Any], codes: list[str]) -> StatsRow:
+    return StatsRow(
+        unit_id=int(r["unit_id"]),
+        name=str(r["name"]),
+        found=int(_number(r.get("reported")) or 0),
+        closed=int(_number(r.get("closed")) or 0),
+        cells={
+            code: Cell(
+                numerator=_number(r.get(f"{code}.numerator")),
+                denominator=_number(r.get(f"{code}.denominator")),
+                value=_number(r.get(f"{code}.value")),
+            )
+            for code in codes
+        },
+        score=_number(r.get("score")),
+    )
+
+
+def _cards(
+    db: Session,
+    scheme: Scheme,
+    tree: OrgTree,
+    node: NodeInfo,
+    period: Period,
+    staff: pd.DataFrame | None,
+    cap: int,
+) -> tuple[list[CardRow], int]:
+    """Every card of every level below the node (one scoring per level, summed in SQL),
+    red first, then top level first, then by name; the first ``cap`` and the count."""
+    found: list[CardRow] = []
+    for level in LEVELS_BELOW[node.kind]:
+        if not scheme.cards_for(level):
+            continue
+        scored = score_from_store(db, scheme, tree, period, level, node.id, staff)
+        carded = scored[scored["cards"] != ""]
+        colour = {card.reason: card.color for card in scheme.cards_for(level)}
+        for r in carded[["unit_id", "name", "cards"]].to_dict("records"):
+            for reason in str(r["cards"]).split("；"):
+                found.append(
+                    CardRow(
+                        level, int(r["unit_id"]), str(r["name"]), colour.get(reason, "red"), reason
+                    )
+                )
+    order = {level: i for i, level in enumerate(LEVELS_BELOW[node.kind])}
+    found.sort(key=lambda c: (c.color != "red", order[c.level], c.name, c.reason))
+    return found[:cap], len(found)
+
+
+def _export_headers(col: Column) -> list[str]:
+    if col.kind == "ratio":
+        return [f"{col.label}·分子", f"{col.label}·分母", f"{col.label}（%）"]
+    if col.kind == "deduction":
+        return [f"{col.label}（扣分）"]
+    return [f"{col.label}（秒）", f"{col.label}·签收数"]
+
+
+def _export_row(row: StatsRow, cols: list[Column]) -> list[Any]:
+    out: list[Any] = [row.name, row.found, row.closed]
+    for col in cols:
+        cell = row.cells[col.code]
+        if col.kind == "ratio":
+            percent = None if cell.value is None else round(cell.value * 100, 2)
+            out += [cell.numerator, cell.denominator, percent]
+        elif col.kind == "deduction":
+            out.append(cell.numerator)
+        else:
+            out += [cell.value, cell.denominator]
+    out.append(row.score)
+    return out
+
+
+def _number(value: Any) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
