@@ -178,7 +178,7 @@ def rates_table(view: StatsView) -> html.Div:
     body = [_row(r, view.columns, drill) for r in view.rows]
     body.append(_row(view.total, view.columns, False, total=True))
     table = html.Table([head, html.Tbody(body)], className="gw-table gw-stats-table")
-    hint = "点选一行查看下一级" if drill else "网格员为最低一级"
+    hint = ("点选一行查看下一级" if drill else "网格员为最低一级") + " · 表格可左右滑动"
     return html.Div(
         [html.Div(table, className="gw-stats-scroll"), html.P(hint, className="gw-app-note")]
     )

@@ -11,6 +11,7 @@ costs one grouped query per level, not millions of rows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,7 @@ LEVELS_BELOW: dict[NodeKind, tuple[Level, ...]] = {
     NodeKind.COMMUNITY: ("grid", "staff"),
     NodeKind.GRID: ("staff",),
 }
+DIGITS = re.compile(r"(\d+)")
 COLOR_LABELS = {"red": "红牌", "yellow": "黄牌"}
 #: the scheme level whose indicators describe the city's own total (no level ranks the city)
 CITY_LEVEL: Level = "district"
@@ -250,9 +252,9 @@ def _unit_rows(
     scored = score_from_store(db, scheme, tree, period, level, node.id, staff)
     counts = _counts(db, tree, node, level, period)
     scored = scored.merge(counts, how="left", left_on="unit_id", right_index=True)
-    scored = scored.sort_values("name", kind="stable")
     codes = list(scheme.for_level(level))
-    return [_stats_row(r, codes) for r in scored.to_dict("records")]
+    rows = [_stats_row(r, codes) for r in scored.to_dict("records")]
+    return sorted(rows, key=lambda row: natural_key(row.name))
 
 
 def _counts(
@@ -342,9 +344,26 @@ def _cards(
                         level, int(r["unit_id"]), str(r["name"]), colour.get(reason, "red"), reason
                     )
                 )
-    order = {level: i for i, level in enumerate(LEVELS_BELOW[node.kind])}
-    found.sort(key=lambda c: (c.color != "red", order[c.level], c.name, c.reason))
-    return found[:cap], len(found)
+    return first_cards(found, LEVELS_BELOW[node.kind], cap)
+
+
+def first_cards(
+    cards: list[CardRow], levels: tuple[Level, ...], cap: int
+) -> tuple[list[CardRow], int]:
+    """Red before yellow, then the higher level first, then by name and reason: the first
+    ``cap`` of them, and how many there are in all."""
+    order = {level: i for i, level in enumerate(levels)}
+    ranked = sorted(
+        cards, key=lambda c: (c.color != "red", order[c.level], natural_key(c.name), c.reason)
+    )
+    return ranked[:cap], len(ranked)
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Names with their numbers read as numbers: 第2网格 before 第10网格."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in DIGITS.split(name) if part
+    )
 
 
 def _export_headers(col: Column) -> list[str]:
