@@ -39,8 +39,8 @@ from data.assessment.scoring import (
     ACK_MEDIAN,
     grid_owners,
     scheme_measures,
-    score_from_store,
     score_totals,
+    unit_list,
     unit_totals,
 )
 from data.models import NodeKind
@@ -64,6 +64,8 @@ LEVELS_BELOW: dict[NodeKind, tuple[Level, ...]] = {
 }
 DIGITS = re.compile(r"(\d+)")
 COLOR_LABELS = {"red": "红牌", "yellow": "黄牌"}
+#: the levels whose units are sums of grids
+GRID_LEVELS: tuple[Level, ...] = ("district", "street", "community", "grid")
 #: the scheme level whose indicators describe the city's own total (no level ranks the city)
 CITY_LEVEL: Level = "district"
 CARDS_CAPPED = (
@@ -155,19 +157,17 @@ def stats_view(
     level = LEVEL_BELOW[node.kind]
     scheme = services.scheme
     with services.sessions() as db:
-        staff = load_staff(db, node.path) if "staff" in LEVELS_BELOW[node.kind] else None
-        rows = _unit_rows(db, scheme, tree, node, level, period, staff)
-        total = _total_row(db, scheme, tree, node, level, period)
+        sums = read_sums(db, scheme, tree, node, period, staff=True)
         monthly = monthly_counts(db, node, period)
-        cards, cards_total = _cards(db, scheme, tree, node, period, staff, MAX_CARDS)
+    cards, cards_total = _cards(scheme, tree, node, sums, MAX_CARDS)
     return StatsView(
         node=node,
         level=level,
         period=period,
         breadcrumb=breadcrumb(tree, who, node),
         columns=columns(scheme, level),
-        rows=rows,
-        total=total,
+        rows=_unit_rows(scheme, tree, node, level, sums),
+        total=_total_row(scheme, tree, node, level, sums),
         monthly=monthly,
         cards=cards,
         cards_total=cards_total,
@@ -181,11 +181,11 @@ def rates_export(
     node = focus_node(tree, who, node_id)
     level = LEVEL_BELOW[node.kind]
     with services.sessions() as db:
-        staff = load_staff(db, node.path) if level == "staff" else None
-        rows = _unit_rows(db, services.scheme, tree, node, level, period, staff)
-        if len(rows) > MAX_EXPORT_ROWS:
-            raise Refused(TOO_BIG.format(rows=len(rows), limit=MAX_EXPORT_ROWS))
-        total = _total_row(db, services.scheme, tree, node, level, period)
+        sums = read_sums(db, services.scheme, tree, node, period, staff=level == "staff")
+    rows = _unit_rows(services.scheme, tree, node, level, sums)
+    if len(rows) > MAX_EXPORT_ROWS:
+        raise Refused(TOO_BIG.format(rows=len(rows), limit=MAX_EXPORT_ROWS))
+    total = _total_row(services.scheme, tree, node, level, sums)
     cols = columns(services.scheme, level)
     header = [LEVEL_LABELS[level], "发现事件", "结案"]
     for col in cols:
@@ -201,12 +201,78 @@ def cards_export(
     """Every card of every level below the node, red first; more than the cap is refused."""
     node = focus_node(tree, who, node_id)
     with services.sessions() as db:
-        staff = load_staff(db, node.path) if "staff" in LEVELS_BELOW[node.kind] else None
-        cards, total = _cards(db, services.scheme, tree, node, period, staff, MAX_EXPORT_ROWS)
+        sums = read_sums(db, services.scheme, tree, node, period, staff=True)
+    cards, total = _cards(services.scheme, tree, node, sums, MAX_EXPORT_ROWS)
     if total > MAX_EXPORT_ROWS:
         raise Refused(TOO_BIG.format(rows=total, limit=MAX_EXPORT_ROWS))
     header = ["层级", "单位", "牌色", "原因"]
     return node, header, [[c.level_label, c.name, c.color_label, c.reason] for c in cards]
+
+
+@dataclass(frozen=True)
+class Sums:
+    """One period's measures under a node, summed by the database once and shared by every
+    level: per grid (districts, streets, communities, grids and the node's total are all
+    sums of grids) and per staff member; plus the daily rows the ack median needs."""
+
+    grids: pd.DataFrame
+    grid_acks: pd.DataFrame
+    staff_list: pd.DataFrame | None
+    staff: pd.DataFrame | None
+    staff_acks: pd.DataFrame | None
+
+
+def read_sums(
+    db: Session, scheme: Scheme, tree: OrgTree, node: NodeInfo, period: Period, staff: bool
+) -> Sums:
+    """Two grouped queries (grids; staff members when ``staff``), each over every measure
+    any level's indicators, cards or counts read."""
+    root = tree.root
+    path = None if root is not None and root.id == node.id else node.path
+    grid_wanted = set(COUNT_MEASURES).union(*(scheme_measures(scheme, lv) for lv in GRID_LEVELS))
+    grids, grid_acks = _summed(db, period, False, grid_wanted, path)
+    if not staff:
+        return Sums(grids, grid_acks, None, None, None)
+    people, people_acks = _summed(
+        db, period, True, scheme_measures(scheme, "staff") | set(COUNT_MEASURES), path
+    )
+    return Sums(grids, grid_acks, load_staff(db, node.path), people, people_acks)
+
+
+def _summed(
+    db: Session, period: Period, per_staff: bool, wanted: set[str], path: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sums = load_sums(db, period.start, period.end, per_staff, wanted - {ACK_MEDIAN}, path)
+    ack_measures = ACK_MEASURES if ACK_MEDIAN in wanted else ()
+    acks = load_daily(db, period.start, period.end, per_staff, ack_measures, path)
+    return sums, acks
+
+
+def score_level(
+    scheme: Scheme,
+    tree: OrgTree,
+    node: NodeInfo,
+    level: Level,
+    sums: Sums,
+    units: pd.DataFrame | None = None,
+    owners: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``score_from_store``'s table for ``level`` under the node from the shared sums, with
+    each unit's ``reported`` and ``closed`` beside it (``units``/``owners`` to score other
+    units, e.g. the node itself)."""
+    if level == "staff":
+        if sums.staff is None or sums.staff_acks is None:
+            raise ValueError("staff sums were not read")
+        units = unit_list(tree, level, node.id, sums.staff_list) if units is None else units
+        per, acks = sums.staff, sums.staff_acks
+    else:
+        units = unit_list(tree, level, node.id) if units is None else units
+        owners = grid_owners(tree, level, node.id) if owners is None else owners
+        per, acks = sums.grids, sums.grid_acks
+    totals = unit_totals(tree, per, acks, level, node.id, units, owners)
+    scored = score_totals(scheme, level, units, totals)
+    counts = totals[list(COUNT_MEASURES)]
+    return scored.merge(counts, how="left", left_on="unit_id", right_index=True)
 
 
 def columns(scheme: Scheme, level: Level) -> list[Column]:
@@ -240,64 +306,33 @@ def chart_months(period: Period) -> list[Period]:
 
 
 def _unit_rows(
-    db: Session,
-    scheme: Scheme,
-    tree: OrgTree,
-    node: NodeInfo,
-    level: Level,
-    period: Period,
-    staff: pd.DataFrame | None,
+    scheme: Scheme, tree: OrgTree, node: NodeInfo, level: Level, sums: Sums
 ) -> list[StatsRow]:
     """One row per unit of ``level`` under the node, in name order (a report, not a rank)."""
-    scored = score_from_store(db, scheme, tree, period, level, node.id, staff)
-    counts = _counts(db, tree, node, level, period)
-    scored = scored.merge(counts, how="left", left_on="unit_id", right_index=True)
+    scored = score_level(scheme, tree, node, level, sums)
     codes = list(scheme.for_level(level))
     rows = [_stats_row(r, codes) for r in scored.to_dict("records")]
     return sorted(rows, key=lambda row: natural_key(row.name))
 
 
-def _counts(
-    db: Session, tree: OrgTree, node: NodeInfo, level: Level, period: Period
-) -> pd.DataFrame:
-    """reported and closed per unit (index unit_id), summed in SQL per grid or staff member."""
-    per_staff = level == "staff"
-    sums = load_sums(db, period.start, period.end, per_staff, COUNT_MEASURES, node.path)
-    if not per_staff:
-        owners = grid_owners(tree, level, node.id)
-        sums = sums.merge(owners, left_on="unit", right_on="grid_id")
-        sums = sums.drop(columns="unit").rename(columns={"unit_id": "unit"})
-    table = sums.pivot_table(
-        index="unit", columns="measure", values="value", aggfunc="sum", observed=True
-    )
-    return table.reindex(columns=list(COUNT_MEASURES)).fillna(0).rename_axis("unit_id")
-
-
-def _total_row(
-    db: Session, scheme: Scheme, tree: OrgTree, node: NodeInfo, level: Level, period: Period
-) -> StatsRow:
+def _total_row(scheme: Scheme, tree: OrgTree, node: NodeInfo, level: Level, sums: Sums) -> StatsRow:
     """The node itself: its grids' measures summed, with the indicators of the level below
-    (so the total lines up with the rows) scored as the node's own level would be."""
+    (so the total lines up with the rows) and the score its own level would give."""
     own: Level = KIND_LEVEL.get(node.kind, CITY_LEVEL)
-    units = pd.DataFrame({"unit_id": [node.id], "name": [node.name]}).astype({"unit_id": "int64"})
-    wanted = scheme_measures(scheme, own) | scheme_measures(scheme, level)
-    sums = load_sums(db, period.start, period.end, False, wanted - {ACK_MEDIAN}, node.path)
-    ack_measures = ACK_MEASURES if ACK_MEDIAN in wanted else ()
-    acks = load_daily(db, period.start, period.end, False, ack_measures, node.path)
+    units = pd.DataFrame({"unit_id": [node.id], "name": [f"{node.name}（合计）"]})
+    units = units.astype({"unit_id": "int64"})
     grids = [
         n.id
         for n in tree.nodes.values()
         if n.kind == NodeKind.GRID and n.path.startswith(node.path)
     ]
     owners = pd.DataFrame({"grid_id": grids, "unit_id": node.id}, dtype="int64")
-    totals = unit_totals(tree, sums, acks, own, node.id, units, owners)
-    scored = score_totals(scheme, own, units, totals)
-    # the level below may read an indicator the node's own level does not (or the reverse):
-    # the cells follow the columns of the rows
-    cells_from = score_totals(scheme, level, units, totals)
-    row = cells_from.to_dict("records")[0] | {"score": scored["score"].iloc[0]}
+    totals = unit_totals(tree, sums.grids, sums.grid_acks, own, node.id, units, owners)
+    # the cells follow the columns of the rows below (a grid's staff have fewer indicators),
+    # the score is the one the node's own level gives it
+    row = score_totals(scheme, level, units, totals).to_dict("records")[0]
+    row["score"] = score_totals(scheme, own, units, totals)["score"].iloc[0]
     row |= {m: totals[m].iloc[0] for m in COUNT_MEASURES}
-    row["name"] = f"{node.name}（合计）"
     return _stats_row(row, list(scheme.for_level(level)))
 
 
@@ -320,30 +355,21 @@ def _stats_row(r: dict[str, Any], codes: list[str]) -> StatsRow:
 
 
 def _cards(
-    db: Session,
-    scheme: Scheme,
-    tree: OrgTree,
-    node: NodeInfo,
-    period: Period,
-    staff: pd.DataFrame | None,
-    cap: int,
+    scheme: Scheme, tree: OrgTree, node: NodeInfo, sums: Sums, cap: int
 ) -> tuple[list[CardRow], int]:
-    """Every card of every level below the node (one scoring per level, summed in SQL),
-    red first, then top level first, then by name; the first ``cap`` and the count."""
+    """Every card of every level below the node (all scored from the shared sums), red
+    first, then top level first, then by name; the first ``cap`` and the count."""
     found: list[CardRow] = []
     for level in LEVELS_BELOW[node.kind]:
         if not scheme.cards_for(level):
             continue
-        scored = score_from_store(db, scheme, tree, period, level, node.id, staff)
+        scored = score_level(scheme, tree, node, level, sums)
         carded = scored[scored["cards"] != ""]
         colour = {card.reason: card.color for card in scheme.cards_for(level)}
         for r in carded[["unit_id", "name", "cards"]].to_dict("records"):
             for reason in str(r["cards"]).split("；"):
-                found.append(
-                    CardRow(
-                        level, int(r["unit_id"]), str(r["name"]), colour.get(reason, "red"), reason
-                    )
-                )
+                color = colour.get(reason, "red")
+                found.append(CardRow(level, int(r["unit_id"]), str(r["name"]), color, reason))
     return first_cards(found, LEVELS_BELOW[node.kind], cap)
 
 

@@ -16,17 +16,26 @@ time 75% < 80%); its closure (75%) is above the red floor.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.access.assessment import NO_RIGHT, OUTSIDE, read_period
 from dashboard.access.base import Refused
-from dashboard.access.stats import cards_export, rates_export, stats_view
+from dashboard.access.stats import (
+    cards_export,
+    rates_export,
+    read_sums,
+    score_level,
+    stats_view,
+)
 from dashboard.auth.current import SessionUser
 from dashboard.services import Services, make_redis
 from dashboard.settings import Settings
+from data.assessment.facts import load_staff
 from data.assessment.scheme import load_scheme
+from data.assessment.scoring import score_from_store
 from data.incidents.categories import load_categories
 from data.models import Role
 from data.org_tree import OrgTree
@@ -199,3 +208,17 @@ def test_the_exports_have_chinese_headers_and_the_numbers(services, tree, record
     _node, card_header, cards = cards_export(services, tree, leader, None, NOVEMBER)
     assert card_header == ["层级", "单位", "牌色", "原因"]
     assert cards[0][2:] == ["红牌", RED_LAPSE] and cards[-1][2:] == ["黄牌", LATE]
+
+
+@pytest.mark.parametrize("level", ["district", "street", "community", "grid", "staff"])
+def test_one_read_for_every_level_scores_as_score_from_store(services, sessions, tree, level):
+    """The page sums the period once and scores every level from it; the numbers are the
+    assessment core's own (``score_from_store`` reads once per level)."""
+    root = tree.root
+    with sessions() as db:
+        sums = read_sums(db, services.scheme, tree, root, NOVEMBER, staff=True)
+        staff = load_staff(db, root.path) if level == "staff" else None
+        expected = score_from_store(db, services.scheme, tree, NOVEMBER, level, root.id, staff)
+    got = score_level(services.scheme, tree, root, level, sums)
+    pd.testing.assert_frame_equal(got[expected.columns], expected)
+    assert got["reported"].sum() == (20 if level != "staff" else 10)
