@@ -406,13 +406,21 @@ def _export_row(row: StatsRow, cols: list[Column]) -> list[Any]:
         cell = row.cells[col.code]
         if col.kind == "ratio":
             percent = None if cell.value is None else round(cell.value * 100, 2)
-            out += [cell.numerator, cell.denominator, percent]
+            out += [_whole(cell.numerator), _whole(cell.denominator), percent]
         elif col.kind == "deduction":
-            out.append(cell.numerator)
+            out.append(_whole(cell.numerator))
         else:
-            out += [cell.value, cell.denominator]
-    out.append(row.score)
+            seconds = None if cell.value is None else round(cell.value, 1)
+            out += [seconds, _whole(cell.denominator)]
+    out.append(None if row.score is None else round(row.score, 2))
     return out
+
+
+def _whole(value: float | None) -> float | int | None:
+    """Counts as whole numbers in the file (15, not 15.0); seconds sums may be fractions."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(value, 2)
 
 
 def _number(value: Any) -> float | None:
