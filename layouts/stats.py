@@ -175,8 +175,8 @@ def rates_table(view: StatsView) -> html.Div:
             + [html.Th(col.label) for col in view.columns]
         )
     )
-    body = [_row(r, view.columns, drill) for r in view.rows]
-    body.append(_row(view.total, view.columns, False, total=True))
+    body = [_row(r, view.columns, drill, short_name(r.name, view)) for r in view.rows]
+    body.append(_row(view.total, view.columns, False, view.total.name, total=True))
     table = html.Table([head, html.Tbody(body)], className="gw-table gw-stats-table")
     hint = ("点选一行查看下一级" if drill else "网格员为最低一级") + " · 表格可左右滑动"
     return html.Div(
@@ -189,9 +189,16 @@ def _has_data(rows: list[StatsRow]) -> bool:
     return any(r.found or r.closed or any(c.denominator for c in r.cells.values()) for r in rows)
 
 
-def _row(row: StatsRow, cols: list[Column], drill: bool, total: bool = False) -> html.Tr:
+def short_name(name: str, view: StatsView) -> str:
+    """A grid's name without its community when that community is in focus (the title
+    names it): "第2网格", not "康桥西社区 · 第2网格" on every row."""
+    prefix = f"{view.node.name} · "
+    return name[len(prefix) :] if name.startswith(prefix) else name
+
+
+def _row(row: StatsRow, cols: list[Column], drill: bool, name: str, total: bool = False) -> html.Tr:
     cells = [
-        html.Td(row.name, className="gw-stats-unit gw-lead-name"),
+        html.Td(name, className="gw-stats-unit gw-lead-name"),
         html.Td(f"{row.found:,}", className="gw-num"),
         html.Td(f"{row.closed:,}", className="gw-num"),
     ] + [html.Td(_cell(col, row.cells[col.code]), className="gw-num") for col in cols]
@@ -295,7 +302,7 @@ def rates_figure(view: StatsView) -> go.Figure:
     out (no bar), not drawn as zero."""
     labels = {col.code: col.label for col in view.columns}
     shown = [code for code in SEED_RATES if code in labels]
-    names = [r.name for r in view.rows]
+    names = [short_name(r.name, view) for r in view.rows]
     traces = []
     for code in shown:
         values = [r.cells[code].value for r in view.rows]
@@ -313,7 +320,10 @@ def rates_figure(view: StatsView) -> go.Figure:
     if not traces:
         return empty_figure()
     fig = _dark(go.Figure(traces))
-    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_layout(
+        barmode="group", bargap=0.25, legend={"orientation": "h", "y": 1.14}, margin={"t": 40}
+    )
+    fig.update_xaxes(automargin=True, tickangle=-30 if len(names) > 6 else 0)
     fig.update_yaxes(range=[0, 105], ticksuffix="%")
     return fig
 

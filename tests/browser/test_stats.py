@@ -38,6 +38,15 @@ class Names:
     community_b_name: str
 
 
+@pytest.fixture(autouse=True)
+def patient_expect() -> Iterator[None]:
+    """Every view change may wait for the database on a loaded box (Playwright's 5 s
+    default is the machine's load, not the page); the default comes back afterwards."""
+    expect.set_options(timeout=WORK_MS)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture
 def stats_server(
     redis_url: str, small_city_url: str, tmp_path: Path
