@@ -243,13 +243,13 @@ def _plain(value: float | None) -> str:
 
 def card_list(view: StatsView) -> list[Any]:
     """Every card of every level below, red first (red rows red); the cap said when hit."""
-    if not view.cards:
-        return [empty_state(NO_CARDS)]
-    rows = [_card_row(c) for c in view.cards]
-    head = html.Thead(html.Tr([html.Th(c) for c in ["层级", "单位", "牌色", "原因"]]))
     out: list[Any] = []
     if view.cards_note:
         out.append(html.P(view.cards_note, className="gw-stats-capped"))
+    if not view.cards:
+        return [*out, empty_state(NO_CARDS)]
+    rows = [_card_row(c) for c in view.cards]
+    head = html.Thead(html.Tr([html.Th(c) for c in ["层级", "单位", "牌色", "原因"]]))
     out.append(
         html.Div(
             html.Table([head, html.Tbody(rows)], className="gw-table gw-stats-card-table"),

@@ -123,6 +123,9 @@ def test_the_city_total_sums_every_grid(services, tree, record):
     assert (view.total.found, view.total.closed) == (20, 15)
     assert view.total.cells["closure_rate"].value == 0.75
     assert sum(r.found for r in view.rows) == 20
+    # above a street the card list stops at the grids (staff cards: under each street)
+    assert {c.level for c in view.cards} == {"district", "street", "community", "grid"}
+    assert "网格员的红黄牌请进入街道后查看" in view.cards_note
 
 
 def test_monthly_found_and_closed_for_twelve_months(services, tree, record):

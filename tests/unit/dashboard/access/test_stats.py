@@ -9,6 +9,7 @@ import datetime as dt
 from dashboard.access.assessment import read_period
 from dashboard.access.stats import (
     MAX_CARDS,
+    NO_STAFF_CARDS,
     CardRow,
     StatsView,
     chart_months,
@@ -65,6 +66,9 @@ def test_the_page_says_when_the_list_was_cut():
     assert view.cards_note == ""
     capped = StatsView(node, "community", period, [], [], [], None, [], shown, 900)
     assert capped.cards_note.startswith("共 900 张红黄牌，只列出前 3 张")
+    city = NodeInfo(9, None, NodeKind.CITY, None, "郑州市", "/9/", 0, 34.7, 113.6)
+    above = StatsView(city, "district", period, [], [], [], None, [], shown, 3)
+    assert above.cards_note == NO_STAFF_CARDS  # staff members' cards: under each street
 
 
 def test_names_with_numbers_sort_as_numbers():
