@@ -16,6 +16,7 @@ from dash.development.base_component import Component
 from callbacks.alerts import alerts_page
 from callbacks.leader import leader_page
 from callbacks.sms import sms_page
+from callbacks.stats import stats_page
 from dashboard.access.devices import devices_in_scope, staff_options
 from dashboard.access.incidents import category_options
 from dashboard.access.users import users_in_scope
@@ -132,4 +133,5 @@ PAGES: dict[str, PageBuilder] = {
     "/duty": alerts_page,
     "/sms": sms_page,
     "/leader": leader_page,
+    "/stats": stats_page,
 }

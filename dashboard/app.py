@@ -22,6 +22,7 @@ from dashboard.api.openapi import openapi_blueprint
 from dashboard.api.positions import positions_blueprint
 from dashboard.api.request_input import install_dash_body_check, install_json_provider
 from dashboard.api.sms_webhooks import sms_blueprint
+from dashboard.api.stats_exports import stats_exports_blueprint
 from dashboard.auth.setup import init_auth
 from dashboard.auth.socket_sessions import SocketSessions
 from dashboard.display_time import CONFIG_KEY as DISPLAY_ZONE_KEY
@@ -113,6 +114,7 @@ def create_app(settings: Settings) -> GridwatchApp:
     install_outage_answers(server)  # Redis or the database down: 503, never a 500
     server.register_blueprint(positions_blueprint(services))
     server.register_blueprint(exports_blueprint(services))
+    server.register_blueprint(stats_exports_blueprint(services))
     categories = services.categories
     server.register_blueprint(openapi_blueprint(categories.categories))
     server.register_blueprint(open311_blueprint(services, categories))

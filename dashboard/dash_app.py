@@ -23,6 +23,7 @@ from callbacks import (
     residents,
     router,
     sms,
+    stats,
     wall,
 )
 from dashboard.context import AppContext
@@ -62,6 +63,7 @@ def build_dash(server: Flask, services: Services, tree: TreeCache) -> Dash:
         admin_devices,
         admin_audit,
         leader,
+        stats,
     ):
         page.register(app, context)
     return app

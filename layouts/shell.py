@@ -57,6 +57,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/duty", "值班预警", Perm.ISSUE_ALERTS),
     NavItem("/sms", "短信", Perm.SEND_SMS),
     NavItem("/leader", "考核排名", Perm.VIEW_ASSESSMENT),
+    NavItem("/stats", "统计报表", Perm.VIEW_ASSESSMENT),
     NavItem("/admin/users", "用户", Perm.MANAGE_USERS),
     NavItem("/admin/devices", "终端", Perm.MANAGE_DEVICES),
     NavItem("/admin/audit", "审计", Perm.VIEW_AUDIT),
