@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, request, stream_with_context
 from openpyxl import Workbook
+from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from dashboard.access.assessment import export_table, read_period
@@ -58,7 +59,7 @@ def _cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _csv_lines(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
+def csv_lines(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -70,7 +71,7 @@ def _csv_lines(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]
         yield buffer.getvalue()
 
 
-def _download(lines: Iterator[str], filename: str, ascii_name: str) -> Response:
+def download_response(lines: Iterator[str], filename: str, ascii_name: str) -> Response:
     response = Response(stream_with_context(lines), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (
@@ -80,7 +81,7 @@ def _download(lines: Iterator[str], filename: str, ascii_name: str) -> Response:
     return response
 
 
-def _who(perm: Perm) -> SessionUser:
+def export_user(perm: Perm) -> SessionUser:
     who = user()
     if who is None:
         abort(401)
@@ -115,14 +116,14 @@ def _node_in_scope(db: Session, who: SessionUser, raw: str | None) -> OrgNode:
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _xlsx(header: list[str], rows: list[list[object]], title: str) -> bytes:
+def xlsx_bytes(header: list[str], rows: list[list[object]], title: str) -> bytes:
     """One sheet: the header row in bold, then the rows; text cells cannot run as formulas."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
     sheet.append(header)
     for cell in sheet[1]:
-        cell.font = cell.font.copy(bold=True)
+        cell.font = Font(bold=True)
     for row in rows:
         sheet.append([_cell(v) if isinstance(v, str) else v for v in row])
     sheet.freeze_panes = "A2"
@@ -131,7 +132,7 @@ def _xlsx(header: list[str], rows: list[list[object]], title: str) -> bytes:
     return out.getvalue()
 
 
-def _refusal(message: str, status: int = 400) -> Response:
+def refusal(message: str, status: int = 400) -> Response:
     """A refused export: the reason as plain text (the page's link never gets a 500)."""
     return Response(
         message, status=status, mimetype="text/plain", content_type="text/plain; charset=utf-8"
@@ -140,7 +141,7 @@ def _refusal(message: str, status: int = 400) -> Response:
 
 def assessment_export(services: Services, file_type: str) -> Response:
     """The ranking of the level below ``?node=`` for ``?kind=&value=`` as CSV or XLSX."""
-    who = _who(Perm.VIEW_ASSESSMENT)
+    who = export_user(Perm.VIEW_ASSESSMENT)
     try:
         period = read_period(request.args.get("kind"), request.args.get("value"))
         with services.sessions() as db:
@@ -149,7 +150,7 @@ def assessment_export(services: Services, file_type: str) -> Response:
             services, tree, who, record_id(request.args.get("node")), period
         )
     except Refused as refused:
-        return _refusal(refused.message)
+        return refusal(refused.message)
     with services.sessions.begin() as db:
         record_action(
             db,
@@ -164,8 +165,8 @@ def assessment_export(services: Services, file_type: str) -> Response:
     name = f"考核排名_{view.node.name}_{view.period.start}_{view.period.end}"
     ascii_name = f"ranking-{view.node.id}-{view.period.start}-{view.period.end}"
     if file_type == "csv":
-        return _download(_csv_lines(header, iter(rows)), f"{name}.csv", f"{ascii_name}.csv")
-    response = Response(_xlsx(header, rows, "考核排名"), mimetype=XLSX_TYPE)
+        return download_response(csv_lines(header, iter(rows)), f"{name}.csv", f"{ascii_name}.csv")
+    response = Response(xlsx_bytes(header, rows, "考核排名"), mimetype=XLSX_TYPE)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}.xlsx\"; filename*=UTF-8''{quote(name + '.xlsx')}"
     )
@@ -178,7 +179,7 @@ def exports_blueprint(services: Services) -> Blueprint:
 
     @bp.get("/residents/export.csv")
     def residents_csv() -> Response:
-        who = _who(Perm.EXPORT_RESIDENTS)
+        who = export_user(Perm.EXPORT_RESIDENTS)
         with services.sessions.begin() as db:
             node = _node_in_scope(db, who, request.args.get("node"))
             count = count_in_subtree(db, node.path)
@@ -211,15 +212,15 @@ def exports_blueprint(services: Services) -> Blueprint:
                     ]
 
         stamp = f"{dt.date.today():%Y%m%d}"
-        return _download(
-            _csv_lines(RESIDENT_COLUMNS, masked_rows()),
+        return download_response(
+            csv_lines(RESIDENT_COLUMNS, masked_rows()),
             f"居民信息_{name}_{stamp}.csv",
             f"residents-{node.id}-{stamp}.csv",
         )
 
     @bp.get("/admin/audit/export.csv")
     def audit_csv() -> Response:
-        who = _who(Perm.VIEW_AUDIT)
+        who = export_user(Perm.VIEW_AUDIT)
         query = parse_query(request.args)
         with services.sessions.begin() as db:
             scope = _user_node(db, who)
@@ -244,8 +245,8 @@ def exports_blueprint(services: Services) -> Blueprint:
             for e in entries
         )
         stamp = f"{dt.date.today():%Y%m%d}"
-        return _download(
-            _csv_lines(AUDIT_COLUMNS, rows), f"审计日志_{stamp}.csv", f"audit-{stamp}.csv"
+        return download_response(
+            csv_lines(AUDIT_COLUMNS, rows), f"审计日志_{stamp}.csv", f"audit-{stamp}.csv"
         )
 
     _add_assessment_routes(bp, services)

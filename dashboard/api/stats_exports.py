@@ -17,7 +17,14 @@ from flask import Blueprint, Response, request
 from dashboard.access.assessment import read_period
 from dashboard.access.base import Refused
 from dashboard.access.stats import cards_export, rates_export
-from dashboard.api.exports import XLSX_TYPE, _csv_lines, _download, _refusal, _who, _xlsx
+from dashboard.api.exports import (
+    XLSX_TYPE,
+    csv_lines,
+    download_response,
+    export_user,
+    refusal,
+    xlsx_bytes,
+)
 from dashboard.auth.audit_trail import record_action
 from dashboard.auth.current import SessionUser
 from dashboard.auth.permissions import Perm
@@ -32,7 +39,7 @@ BAD_TABLE = "未知的导出表「{table}」（可选 rates 或 cards）"
 
 def stats_export(services: Services, file_type: str) -> Response:
     """The table ``?table=`` of the node ``?node=`` for ``?kind=&value=`` as CSV or XLSX."""
-    who = _who(Perm.VIEW_ASSESSMENT)
+    who = export_user(Perm.VIEW_ASSESSMENT)
     table = request.args.get("table") or "rates"
     try:
         if table not in TABLES:
@@ -47,14 +54,14 @@ def stats_export(services: Services, file_type: str) -> Response:
         else:
             node, header, rows = cards_export(services, tree, who, node_id, period)
     except Refused as refused:
-        return _refusal(refused.message)
+        return refusal(refused.message)
     _audit(services, who, node, table, level, period.label(), len(rows))
     title, stem = TABLES[table]
     name = f"{title}_{node.name}_{period.start}_{period.end}"
     ascii_name = f"{stem}-{node.id}-{period.start}-{period.end}"
     if file_type == "csv":
-        return _download(_csv_lines(header, iter(rows)), f"{name}.csv", f"{ascii_name}.csv")
-    response = Response(_xlsx(header, rows, title), mimetype=XLSX_TYPE)
+        return download_response(csv_lines(header, iter(rows)), f"{name}.csv", f"{ascii_name}.csv")
+    response = Response(xlsx_bytes(header, rows, title), mimetype=XLSX_TYPE)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}.xlsx\"; filename*=UTF-8''{quote(name + '.xlsx')}"
     )
