@@ -123,9 +123,7 @@ def register_playlist(app: Dash, context: AppContext) -> None:
         State(ids.USR_WALL_ENABLED, "value"),
         prevent_initial_call=True,
     )
-    def save_playlist(
-        _clicks: Any, user_id: Any, views: Any, seconds: Any, enabled: Any
-    ) -> Any:
+    def save_playlist(_clicks: Any, user_id: Any, views: Any, seconds: Any, enabled: Any) -> Any:
         who = user()
         if who is None or not who.can(Perm.MANAGE_USERS):
             return message("无权设置大屏轮播", "error")

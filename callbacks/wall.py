@@ -22,7 +22,14 @@ from dashboard.context import AppContext
 from dashboard.realtime.incidents import open_items
 from data.org_tree import NodeInfo, OrgTree
 from layouts import ids
-from layouts.wall import empty_figure, monthly_figure, rank_message, rank_panel, rank_view
+from layouts.wall import (
+    empty_figure,
+    monthly_figure,
+    rank_message,
+    rank_panel,
+    rank_view,
+    view_message,
+)
 from streams.live_state import LiveState
 
 #: a picker lists at most this many nodes; above it, choose the level above first
@@ -209,8 +216,8 @@ def load_rankings(
     try:
         rankings = wall_rankings(context.services, context.tree.get(), who, focus_id)
     except Refused as refused:
-        shown = rank_message(refused.message)
-        return shown, shown, empty_figure(refused.message)
+        text = refused.message
+        return rank_message(text), view_message(text), empty_figure(text)
     figure = monthly_figure(rankings.monthly) if rankings.monthly else empty_figure(NO_DATA)
     return rank_panel(rankings), rank_view(rankings), figure
 

@@ -217,14 +217,8 @@ def _side() -> html.Aside:
             _alerts_panel(),
             _states_panel(),
             html.Section(
-                [
-                    html.H2("龙虎榜"),
-                    html.Div(
-                        html.Div("加载中…", className="gw-empty"),
-                        id=ids.WALL_RANK_PANEL,
-                        className="gw-rank-panel",
-                    ),
-                ],
+                [html.H2("龙虎榜"), html.Div("加载中…", className="gw-empty")],
+                id=ids.WALL_RANK_PANEL,
                 className="gw-panel gw-panel-rank",
             ),
             html.Section(
@@ -367,9 +361,9 @@ def _panel_list(title: str, rows: list[WallRankRow], kind: str) -> html.Div:
             [
                 html.Span(str(r.rank or ""), className="gw-rank-no"),
                 html.Span(r.name, className="gw-rank-name", title=r.name),
+                _cards(r),
                 html.Span(_score(r.score), className="gw-rank-score"),
                 _trend(r),
-                _cards(r),
             ],
             className="gw-rank-line",
         )
@@ -386,25 +380,37 @@ def _panel_list(title: str, rows: list[WallRankRow], kind: str) -> html.Div:
 
 def rank_panel(rankings: WallRankings) -> list[Component]:
     """龙虎榜 beside the map: 前五 and 后五 of the level below the focus, this month."""
-    caption = html.Div(
-        f"{rankings.level_label}排名 · {rankings.period_label}", className="gw-rank-caption"
-    )
+    caption = _panel_title(f"{rankings.level_label} · {rankings.period_label}")
     if not rankings.ranking:
         return [caption, html.Div(NO_DATA, className="gw-empty")]
+    panel = rankings.half(PANEL_SIZE)
     return [
         caption,
         html.Div(
             [
-                _panel_list("前五", rankings.top(PANEL_SIZE), "top"),
-                _panel_list("后五", rankings.bottom(PANEL_SIZE), "bottom"),
+                _panel_list("前五", rankings.top(panel), "top"),
+                _panel_list("后五", rankings.bottom(panel), "bottom"),
             ],
             className="gw-rank-cols",
         ),
     ]
 
 
+def _panel_title(caption: str) -> html.H2:
+    """龙虎榜 with what it ranks on the same line (the column has no height to spare)."""
+    return html.H2(
+        [html.Span("龙虎榜"), html.Span(caption, className="gw-rank-caption")],
+        className="gw-rank-title-line",
+    )
+
+
 def rank_message(text: str) -> list[Component]:
-    """What the panel and the view show instead of a ranking (a refusal, no data)."""
+    """What the panel shows instead of a ranking (a refusal, no data)."""
+    return [_panel_title(""), html.Div(text, className="gw-empty")]
+
+
+def view_message(text: str) -> list[Component]:
+    """What the rankings view shows instead of a ranking."""
     return [html.Div(text, className="gw-empty")]
 
 
@@ -432,6 +438,11 @@ def _view_table(title: str, rows: list[WallRankRow], kind: str) -> html.Div:
         ],
         className=f"gw-panel gw-rank-table-box gw-rank-{kind}",
     )
+
+
+def _count(size: int) -> str:
+    """前十 / 后五: the number in Chinese as a wall title reads it."""
+    return "零一二三四五六七八九十"[size] if size <= 10 else str(size)
 
 
 def _big(label: str, value: str, tone: str = "") -> html.Div:
@@ -480,10 +491,13 @@ def rank_view(rankings: WallRankings) -> list[Component]:
         if rankings.no_data
         else None
     )
+    size = rankings.half(FULL_SIZE)
     tables = html.Div(
         [
-            _view_table(f"前十（{rankings.level_label}）", rankings.top(FULL_SIZE), "top"),
-            _view_table(f"后十（{rankings.level_label}）", rankings.bottom(FULL_SIZE), "bottom"),
+            _view_table(f"前{_count(size)}（{rankings.level_label}）", rankings.top(size), "top"),
+            _view_table(
+                f"后{_count(size)}（{rankings.level_label}）", rankings.bottom(size), "bottom"
+            ),
         ],
         className="gw-rank-tables",
     )

@@ -81,6 +81,11 @@ class WallRankings:
         """The best ``size``, best first."""
         return self.ranking[:size]
 
+    def half(self, most: int) -> int:
+        """How many each end lists: ``most``, or half the units (the best half rounded up)
+        when there are fewer than twice as many, so top and bottom split them all."""
+        return min(most, (len(self.ranking) + 1) // 2)
+
     def bottom(self, size: int) -> list[WallRankRow]:
         """The worst ``size``, worst first; never a unit ``top(size)`` already lists."""
         return list(reversed(self.ranking[size:]))[:size]
@@ -105,7 +110,7 @@ def wall_rankings(
         days = load_node_days(
             db, months[0].start, period.end, ["reported", "closed", "red"], node.path
         )
-    rows = [_row(r) for r in table.to_dict("records")]
+    rows = [_row(tree, level, r) for r in table.to_dict("records")]
     scored = sorted((r for r in rows if r.score is not None), key=_best_first)
     totals = _month_totals(days, period)
     return WallRankings(
@@ -173,11 +178,14 @@ def _month_totals(days: pd.DataFrame, period: Period) -> dict[str, int]:
     return {str(k): int(v) for k, v in sums.items()}
 
 
-def _row(r: dict[str, Any]) -> WallRankRow:
+def _row(tree: OrgTree, level: str, r: dict[str, Any]) -> WallRankRow:
+    """A ranking row as the wall shows it: a node by its own name (the wall's title already
+    names the focus above it, and a wall column is narrow), a staff member by name."""
+    node = None if level == "staff" else tree.get(int(r["unit_id"]))
     return WallRankRow(
         unit_id=int(r["unit_id"]),
         rank=_int(r.get("rank")),
-        name=str(r["name"]),
+        name=node.name if node is not None else str(r["name"]),
         score=_float(r.get("score")),
         trend=str(r.get("trend") or "flat"),
         rank_change=int(r.get("rank_change") or 0),

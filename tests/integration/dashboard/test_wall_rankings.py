@@ -87,6 +87,11 @@ def test_top_and_bottom_never_list_a_unit_twice_and_unscored_units_are_named_apa
         assert [r.score for r in top] == sorted((r.score for r in top), reverse=True)
         assert [r.score for r in bottom] == sorted(r.score for r in bottom)
     assert all(r.score is not None for r in shown.ranking)
+    # fewer than twice as many units as a list holds: the two ends split them all
+    half = shown.half(10)
+    assert half == min(10, (len(shown.ranking) + 1) // 2)
+    assert len(shown.top(half)) + len(shown.bottom(half)) == len(shown.ranking)
+    assert {r.name for r in shown.ranking} >= {"第1网格", "第2网格"}  # own names, no prefix
     names = {r.name for r in shown.ranking}
     assert not names & set(shown.no_data)  # "本期无数据" units are never ranked
 
