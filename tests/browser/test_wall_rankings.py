@@ -23,6 +23,7 @@ from sqlalchemy import select
 from dashboard.access.wall_playlist import MIN_SECONDS
 from data.db import make_engine, make_sessionmaker
 from data.models import AssessmentFact, OrgNode, Role, User, WallPlaylist
+from tests.support.accounts import make_user
 from tests.support.assessment import LAPSED, PERFECT, add_record
 from tests.support.browser import LiveServer, login_in_browser, screenshot, settled_box
 from tests.support.server_process import start_server, stop_server
@@ -171,4 +172,39 @@ def test_a_wall_without_a_playlist_shows_the_map_only(
     expect(page.locator("#wall-rank-panel")).to_contain_text(place.lapsed_name, timeout=15_000)
     expect(page.locator("#wall-next")).to_be_hidden()
     expect(page.locator("#wall-rank-view")).to_be_hidden()
+    context.close()
+
+
+def test_an_admin_sets_a_wall_accounts_playlist_on_the_users_page(
+    browser: Browser, live_server: LiveServer
+):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    admin = login_in_browser(page, live_server, Role.ADMIN)
+    engine = make_engine(live_server.settings.resolved_database_url())
+    sessions = make_sessionmaker(engine)
+    with sessions() as db:
+        admin_node = db.scalar(select(User.node_id).where(User.username == admin))
+    wall_name, _ = make_user(sessions, Role.WALL, admin_node, name="hall-wall")
+    page.goto(f"{live_server.url}/admin/users")
+    expect(page.locator("#usr-table")).to_contain_text(wall_name, timeout=15_000)
+
+    page.locator("#usr-wall-account").click()
+    page.get_by_role("option", name=re.compile(wall_name)).click()
+    page.fill("#usr-wall-seconds", "5")
+    page.click("#usr-wall-save")
+    expect(page.locator("#usr-wall-message")).to_contain_text("10–3600", timeout=10_000)
+    with sessions() as db:
+        assert db.scalar(select(WallPlaylist)) is None  # nothing stored
+
+    page.fill("#usr-wall-seconds", "30")
+    page.click("#usr-wall-save")
+    expect(page.locator("#usr-wall-message")).to_contain_text(
+        "轮播已保存：实时地图 → 排名统计，每屏 30 秒（已启用）", timeout=10_000
+    )
+    screenshot(page, "admin_wall_playlist_1920")
+    with sessions() as db:
+        row = db.scalars(select(WallPlaylist)).one()
+        assert (row.views, row.seconds, row.enabled) == (["map", "rankings"], 30, True)
+    engine.dispose()
     context.close()
