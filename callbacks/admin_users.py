@@ -109,8 +109,8 @@ def register_playlist(app: Dash, context: AppContext) -> None:
             return no_update, no_update, no_update
         walls = wall_accounts(context.services, context.tree.get(), who)
         found = next((w for w in walls if w.user_id == user_id), None)
-        if found is None or found.playlist is None:
-            return list(VIEWS), 60, []
+        if found is None or found.playlist is None:  # a new playlist starts switched on
+            return list(VIEWS), 60, ["on"]
         playlist = found.playlist
         return list(playlist.views), playlist.seconds, ["on"] if playlist.enabled else []
 

@@ -181,4 +181,5 @@ def playlist_form() -> html.Section:
             html.Div(id=ids.USR_WALL_MESSAGE, className="gw-msg-slot"),
         ],
         className="gw-card",
+        style={"marginTop": "16px"},  # below the users table (pages.css spaces cards above)
     )
