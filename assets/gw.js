@@ -670,19 +670,33 @@
     // long until the next. It starts over when the playlist changes; the map view only
     // uncovers the live map, which kept running underneath.
     rotateWall: function (tick, playlist) {
-      var hidden = ["gw-rank-view gw-hidden", "", "gw-next gw-hidden"];
       var views = (playlist && playlist.enabled && playlist.views) || [];
-      if (!views.length) { rotation.key = null; return hidden; }
-      var key = JSON.stringify(playlist);
-      var now = Date.now();
-      if (rotation.key !== key) { rotation.key = key; rotation.start = now; }
-      var span = Math.max(1, playlist.seconds) * 1000;
-      var elapsed = now - rotation.start;
-      var view = views[Math.floor(elapsed / span) % views.length];
-      var cover = view === "rankings" ? "gw-rank-view" : "gw-rank-view gw-hidden";
-      if (views.length < 2) { return [cover, "", "gw-next gw-hidden"]; }
-      var left = Math.max(1, Math.ceil((span - (elapsed % span)) / 1000));
-      return [cover, "下一屏 " + left + "s", "gw-next gw-next-" + view];
+      var out = ["gw-rank-view gw-hidden", "", "gw-next gw-hidden"];
+      if (views.length) {
+        var key = JSON.stringify(playlist);
+        var now = Date.now();
+        if (rotation.key !== key) { rotation.key = key; rotation.start = now; }
+        var span = Math.max(1, playlist.seconds) * 1000;
+        var elapsed = now - rotation.start;
+        var view = views[Math.floor(elapsed / span) % views.length];
+        out[0] = view === "rankings" ? "gw-rank-view" : "gw-rank-view gw-hidden";
+        if (views.length > 1) {
+          var left = Math.max(1, Math.ceil((span - (elapsed % span)) / 1000));
+          out[1] = "下一屏 " + left + "s";
+          out[2] = "gw-next gw-next-" + view;
+        }
+      } else {
+        rotation.key = null;
+      }
+      // a wall runs for months: only what differs from the page is handed to React each
+      // second (read from the page itself, so a re-rendered wall is never out of step)
+      var nu = window.dash_clientside.no_update;
+      var coverEl = document.getElementById("wall-rank-view");
+      var nextEl = document.getElementById("wall-next");
+      var onPage = [
+        coverEl && coverEl.className, nextEl && nextEl.textContent, nextEl && nextEl.className,
+      ];
+      return out.map(function (value, i) { return value === onPage[i] ? nu : value; });
     },
     wallChart: function (figure) {
       if (!figure) { return window.dash_clientside.no_update; }

@@ -6,8 +6,10 @@ below the focus, this month and its trend; a focus outside the wall's subtree is
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.access.base import Refused
@@ -17,9 +19,11 @@ from dashboard.services import Services, make_redis
 from dashboard.settings import Settings
 from data.assessment.scheme import load_scheme
 from data.incidents.categories import load_categories
-from data.models import Role
+from data.models import NodeKind, OrgNode, Role
 from data.org_tree import OrgTree
+from tests.support.accounts import login, make_user
 from tests.support.assessment import NOVEMBER, Record, add_record
+from tests.support.dash_calls import call
 
 
 @pytest.fixture
@@ -120,3 +124,32 @@ def test_an_account_without_the_wall_permission_is_refused(services, tree, recor
     with pytest.raises(Refused) as refused:
         wall_rankings(services, tree, public, None, today=NOVEMBER)
     assert refused.value.message == NO_RIGHT
+
+
+def test_the_wall_callback_answers_its_own_subtree_and_refuses_the_rest(running):
+    """Through HTTP as the browser calls it: a forged focus gets the refusal, not a 500
+    and not another community's ranking."""
+    with running.app.services.sessions() as db:
+        mine, other = db.scalars(
+            select(OrgNode).where(OrgNode.kind == NodeKind.COMMUNITY).order_by(OrgNode.id)
+        ).all()[:2]
+    other_names = {c.name for c in running.app.tree.get().children_of(other.id)}
+    account = make_user(running.app.services.sessions, Role.WALL, mine.id)
+    http = login(running.url, *account)
+    dash = running.app.dash
+
+    own = call(http, running.url, dash, "wall-rank-panel.children", {"wall-focus.data": mine.id})
+    own_text = json.dumps(own.json(), ensure_ascii=False)
+    assert own.status_code == 200 and "龙虎榜" in own_text and OUTSIDE not in own_text
+    for focus in (other.id, 10**12):
+        foreign = call(
+            http, running.url, dash, "wall-rank-panel.children", {"wall-focus.data": focus}
+        )
+        text = json.dumps(foreign.json(), ensure_ascii=False)
+        assert foreign.status_code == 200 and OUTSIDE in text
+        assert not any(name in text for name in other_names)
+    # no playlist stored: the wall shows its map only
+    playlist = call(http, running.url, dash, "wall-playlist.data", {"wall-focus.data": mine.id})
+    assert playlist.status_code == 200 and playlist.json()["response"]["wall-playlist"] == {
+        "data": None
+    }
