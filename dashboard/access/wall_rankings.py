@@ -6,8 +6,9 @@ and no explanation of a score (those stay on /leader). The focus must lie in the
 signed-in account's subtree; a node outside is refused and logged, never answered.
 
 The scores come from the database's sums (``ranking_from_store``), the monthly found vs
-closed from per-day sums of the focus (``load_node_days``): never a month of daily facts
-per grid. The wall asks again every few minutes, not per fix.
+closed from per-day sums of the focus (``load_node_days``, its own read so the ranking
+never waits for a year of sums): never a month of daily facts per grid. The wall asks
+again every few minutes, not per fix.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ NO_DATA = "本期无数据"
 #: the full-screen view lists this many at each end; the side panel the first five
 FULL_SIZE = 10
 PANEL_SIZE = 5
+#: the month's figures the view shows (found, closed, red lapses)
+MEASURES = ("reported", "closed", "red")
 #: months of found vs closed in the chart, this month included
 CHART_MONTHS = 12
 
@@ -57,7 +60,7 @@ class WallRankRow:
 
 @dataclass(frozen=True)
 class WallRankings:
-    """The focus's ranking of this month, its found vs closed by month and a few figures."""
+    """The focus's ranking of this month and the month's figures."""
 
     focus_id: int
     focus_name: str
@@ -69,8 +72,6 @@ class WallRankings:
     #: units with no data this period (score None): named, never ranked
     no_data: list[str]
     ranked: int
-    #: (month "2026-11", found, closed), oldest first
-    monthly: list[tuple[str, int, int]]
     found: int
     closed: int
     red_lapses: int
@@ -101,18 +102,14 @@ def wall_rankings(
     """The ranking of the level below ``focus_id`` (the user's own node when None)."""
     node = _focus(tree, who, focus_id)
     level = LEVEL_BELOW[node.kind]
-    day = today or dt.datetime.now(services.settings.display_zone).date()
-    period = period_of("month", day)
-    months = _chart_months(period)
+    period = _this_month(services, today)
     with services.sessions() as db:
         staff = load_staff(db, node.path) if level == "staff" else None
         table = ranking_from_store(db, services.scheme, tree, period, level, node.id, staff)
-        days = load_node_days(
-            db, months[0].start, period.end, ["reported", "closed", "red"], node.path
-        )
+        days = load_node_days(db, period.start, period.end, MEASURES, node.path)
     rows = [_row(tree, level, r) for r in table.to_dict("records")]
     scored = sorted((r for r in rows if r.score is not None), key=_best_first)
-    totals = _month_totals(days, period)
+    totals = _totals(days)
     return WallRankings(
         focus_id=node.id,
         focus_name=node.name,
@@ -122,13 +119,36 @@ def wall_rankings(
         ranking=scored,
         no_data=[r.name for r in rows if r.score is None],
         ranked=len(scored),
-        monthly=_monthly(days, months),
         found=totals.get("reported", 0),
         closed=totals.get("closed", 0),
         red_lapses=totals.get("red", 0),
         red_units=sum(1 for r in rows if r.red_cards),
         yellow_units=sum(1 for r in rows if r.yellow_cards),
     )
+
+
+def wall_monthly(
+    services: Services,
+    tree: OrgTree,
+    who: SessionUser,
+    focus_id: int | None,
+    today: dt.date | None = None,
+) -> list[tuple[str, int, int]]:
+    """Found and closed per month under the focus, twelve months up to this one, oldest
+    first. Its own read: a year of a city's facts takes the database seconds to sum, and
+    the side panel's ranking must not wait for the chart."""
+    node = _focus(tree, who, focus_id)
+    months = _chart_months(_this_month(services, today))
+    with services.sessions() as db:
+        days = load_node_days(
+            db, months[0].start, months[-1].end, ["reported", "closed"], node.path
+        )
+    return _monthly(days, months)
+
+
+def _this_month(services: Services, today: dt.date | None) -> Period:
+    day = today or dt.datetime.now(services.settings.display_zone).date()
+    return period_of("month", day)
 
 
 def _focus(tree: OrgTree, who: SessionUser, focus_id: int | None) -> NodeInfo:
@@ -170,11 +190,10 @@ def _monthly(days: pd.DataFrame, months: list[Period]) -> list[tuple[str, int, i
     return [(k, int(r["reported"]), int(r["closed"])) for k, r in table.iterrows()]
 
 
-def _month_totals(days: pd.DataFrame, period: Period) -> dict[str, int]:
+def _totals(days: pd.DataFrame) -> dict[str, int]:
     if days.empty:
         return {}
-    inside = days[days["day"] >= pd.Timestamp(period.start)]
-    sums = inside.groupby("measure", observed=True)["value"].sum()
+    sums = days.groupby("measure", observed=True)["value"].sum()
     return {str(k): int(v) for k, v in sums.items()}
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.access.base import Refused
-from dashboard.access.wall_rankings import NO_RIGHT, OUTSIDE, wall_rankings
+from dashboard.access.wall_rankings import NO_RIGHT, OUTSIDE, wall_monthly, wall_rankings
 from dashboard.auth.current import SessionUser
 from dashboard.services import Services, make_redis
 from dashboard.settings import Settings
@@ -76,8 +76,9 @@ def test_a_community_wall_shows_its_grids_best_first_and_the_lapsed_one_last(
     # the month's figures: found 10 + 10, closed 10 + 5, one red lapse
     assert (shown.found, shown.closed, shown.red_lapses) == (20, 15, 1)
     assert shown.red_units == 1 and shown.yellow_units == 1
-    months = {m: (found, closed) for m, found, closed in shown.monthly}
-    assert len(shown.monthly) == 12 and shown.monthly[-1][0] == "2026-11"
+    monthly = wall_monthly(services, tree, _wall(record.community_a), None, today=NOVEMBER)
+    months = {m: (found, closed) for m, found, closed in monthly}
+    assert len(monthly) == 12 and monthly[0][0] == "2025-12" and monthly[-1][0] == "2026-11"
     assert months["2026-11"] == (20, 15) and months["2026-10"] == (10, 10)
 
 
@@ -117,6 +118,8 @@ def test_a_street_wall_may_focus_a_community_inside_but_never_one_outside(servic
     assert refused.value.message == OUTSIDE
     with pytest.raises(Refused, match=OUTSIDE):
         wall_rankings(services, tree, community_wall, 10**9, today=NOVEMBER)
+    with pytest.raises(Refused, match=OUTSIDE):
+        wall_monthly(services, tree, community_wall, record.community_a, today=NOVEMBER)
 
 
 def test_an_account_without_the_wall_permission_is_refused(services, tree, record):
