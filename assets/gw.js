@@ -535,6 +535,8 @@
     state: function () { return sound.ctx ? sound.ctx.state : "none"; },
   };
 
+  var rotation = { key: null, start: 0 };
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.gw = {
     mergeStaff: function (snapshot, delta) {
@@ -663,6 +665,60 @@
     },
     connection: function (connected) {
       return connected ? ["● 实时连接", "gw-conn gw-conn-ok"] : ["○ 连接中断，重连中…", "gw-conn gw-conn-bad"];
+    },
+    // The wall's playlist (dashboard/access/wall_playlist.py): which view is on and how
+    // long until the next. It starts over when the playlist changes; the map view only
+    // uncovers the live map, which kept running underneath.
+    rotateWall: function (tick, playlist) {
+      var views = (playlist && playlist.enabled && playlist.views) || [];
+      var out = ["gw-rank-view gw-hidden", "", "gw-next gw-hidden"];
+      if (views.length) {
+        var key = JSON.stringify(playlist);
+        var now = Date.now();
+        if (rotation.key !== key) { rotation.key = key; rotation.start = now; }
+        var span = Math.max(1, playlist.seconds) * 1000;
+        var elapsed = now - rotation.start;
+        var view = views[Math.floor(elapsed / span) % views.length];
+        out[0] = view === "rankings" ? "gw-rank-view" : "gw-rank-view gw-hidden";
+        if (views.length > 1) {
+          var left = Math.max(1, Math.ceil((span - (elapsed % span)) / 1000));
+          out[1] = "下一屏 " + left + "s";
+          out[2] = "gw-next gw-next-" + view;
+        }
+      } else {
+        rotation.key = null;
+      }
+      // a wall runs for months: only what differs from the page is handed to React each
+      // second (read from the page itself, so a re-rendered wall is never out of step)
+      var nu = window.dash_clientside.no_update;
+      var coverEl = document.getElementById("wall-rank-view");
+      var nextEl = document.getElementById("wall-next");
+      var onPage = [
+        coverEl && coverEl.className, nextEl && nextEl.textContent, nextEl && nextEl.className,
+      ];
+      return out.map(function (value, i) { return value === onPage[i] ? nu : value; });
+    },
+    wallChart: function (figure) {
+      if (!figure) { return window.dash_clientside.no_update; }
+      var scale = Math.max(1, window.innerWidth / 1920);
+      var fig = JSON.parse(JSON.stringify(figure));
+      var layout = fig.layout || {};
+      layout.font = layout.font || {};
+      layout.font.size = Math.round((layout.font.size || 16) * scale);
+      (layout.annotations || []).forEach(function (a) {
+        if (a.font && a.font.size) { a.font.size = Math.round(a.font.size * scale); }
+      });
+      if (layout.margin) {
+        ["l", "r", "t", "b"].forEach(function (k) {
+          if (layout.margin[k]) { layout.margin[k] = Math.round(layout.margin[k] * scale); }
+        });
+      }
+      (fig.data || []).forEach(function (trace) {
+        if (trace.line && trace.line.width) { trace.line.width *= scale; }
+        if (trace.marker && trace.marker.size) { trace.marker.size *= scale; }
+      });
+      fig.layout = layout;
+      return fig;
     },
   };
 })();

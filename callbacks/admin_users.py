@@ -18,6 +18,7 @@ from dashboard.access.users import (
     set_active,
     users_in_scope,
 )
+from dashboard.access.wall_playlist import VIEWS, set_wall_playlist, wall_accounts
 from dashboard.auth.current import SessionUser, user
 from dashboard.auth.permissions import Perm
 from dashboard.auth.views import client_address
@@ -74,6 +75,78 @@ def register(app: Dash, context: AppContext) -> None:
         notice, clear_password = answer
         rows = users_in_scope(context.services, tree, who)
         return notice, users_table(rows, who.id), clear_password
+
+    register_playlist(app, context)
+
+
+def register_playlist(app: Dash, context: AppContext) -> None:
+    """大屏轮播: list the wall accounts, show the chosen one's playlist, save it."""
+
+    @app.callback(
+        Output(ids.USR_WALL_ACCOUNT, "options"),
+        Input(ids.USR_TABLE, "children"),
+    )
+    def list_walls(_table: Any) -> list[dict[str, Any]]:
+        who = user()
+        if who is None or not who.can(Perm.MANAGE_USERS):
+            return []
+        try:
+            walls = wall_accounts(context.services, context.tree.get(), who)
+        except Refused:
+            return []
+        return [{"label": f"{w.display_name}（{w.username}）", "value": w.user_id} for w in walls]
+
+    @app.callback(
+        Output(ids.USR_WALL_VIEWS, "value"),
+        Output(ids.USR_WALL_SECONDS, "value"),
+        Output(ids.USR_WALL_ENABLED, "value"),
+        Input(ids.USR_WALL_ACCOUNT, "value"),
+        prevent_initial_call=True,
+    )
+    def show_playlist(user_id: int | None) -> tuple[Any, Any, Any]:
+        who = user()
+        if who is None or user_id is None or not who.can(Perm.MANAGE_USERS):
+            return no_update, no_update, no_update
+        walls = wall_accounts(context.services, context.tree.get(), who)
+        found = next((w for w in walls if w.user_id == user_id), None)
+        if found is None or found.playlist is None:  # a new playlist starts switched on
+            return list(VIEWS), 60, ["on"]
+        playlist = found.playlist
+        return list(playlist.views), playlist.seconds, ["on"] if playlist.enabled else []
+
+    @app.callback(
+        Output(ids.USR_WALL_MESSAGE, "children"),
+        Input(ids.USR_WALL_SAVE, "n_clicks"),
+        State(ids.USR_WALL_ACCOUNT, "value"),
+        State(ids.USR_WALL_VIEWS, "value"),
+        State(ids.USR_WALL_SECONDS, "value"),
+        State(ids.USR_WALL_ENABLED, "value"),
+        prevent_initial_call=True,
+    )
+    def save_playlist(_clicks: Any, user_id: Any, views: Any, seconds: Any, enabled: Any) -> Any:
+        who = user()
+        if who is None or not who.can(Perm.MANAGE_USERS):
+            return message("无权设置大屏轮播", "error")
+        if not _clicked():
+            return no_update
+        if user_id is None:
+            return message("请选择大屏账号", "error")
+        try:
+            saved = set_wall_playlist(
+                context.services,
+                context.tree.get(),
+                who,
+                pattern_int({"uid": user_id}, "uid"),
+                views if isinstance(views, list) else [],
+                seconds,
+                "on" in (enabled or []),
+                client_address(),
+            )
+        except Refused as exc:
+            return message(str(exc), "error")
+        names = " → ".join(VIEWS[v] for v in saved.views)
+        state = "已启用" if saved.enabled else "已停用"
+        return message(f"轮播已保存：{names}，每屏 {saved.seconds} 秒（{state}）", "ok")
 
 
 @dataclass(frozen=True)

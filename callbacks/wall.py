@@ -12,13 +12,24 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.access.base import Refused
 from dashboard.access.wall import build_alert_snapshot, build_snapshot
+from dashboard.access.wall_playlist import own_playlist
+from dashboard.access.wall_rankings import wall_monthly, wall_rankings
 from dashboard.auth.current import SessionUser, node_in_scope, scope_root, user
 from dashboard.auth.permissions import Perm
 from dashboard.context import AppContext
 from dashboard.realtime.incidents import open_items
 from data.org_tree import NodeInfo, OrgTree
 from layouts import ids
+from layouts.wall import (
+    empty_figure,
+    monthly_figure,
+    rank_message,
+    rank_panel,
+    rank_view,
+    view_message,
+)
 from streams.live_state import LiveState
 
 #: a picker lists at most this many nodes; above it, choose the level above first
@@ -60,6 +71,22 @@ def register(app: Dash, context: AppContext) -> None:
         Input(ids.WALL_REFRESH, "n_intervals"),
         Input(ids.WALL_SOCKET, "data-alert"),
     )(partial(load_alerts, context))
+    app.callback(
+        Output(ids.WALL_RANK_PANEL, "children"),
+        Output(ids.WALL_RANK_BODY, "children"),
+        Input(ids.WALL_FOCUS, "data"),
+        Input(ids.WALL_RANK_REFRESH, "n_intervals"),
+    )(partial(load_rankings, context))
+    app.callback(
+        Output(ids.WALL_RANK_FIGURE, "data"),
+        Input(ids.WALL_FOCUS, "data"),
+        Input(ids.WALL_RANK_REFRESH, "n_intervals"),
+    )(partial(load_monthly, context))
+    app.callback(
+        Output(ids.WALL_PLAYLIST, "data"),
+        Input(ids.WALL_FOCUS, "data"),
+        Input(ids.WALL_RANK_REFRESH, "n_intervals"),
+    )(partial(load_playlist, context))
     for function_name, dependencies, options in CLIENTSIDE:
         app.clientside_callback(  # type: ignore[no-untyped-call]  # Dash leaves it untyped
             ClientsideFunction(namespace="gw", function_name=function_name),
@@ -179,6 +206,44 @@ def load_alerts(
         return build_alert_snapshot(session, tree, focus, scope.path)
 
 
+# --- rankings and the rotation -------------------------------------------------------------
+
+
+def load_rankings(context: AppContext, focus_id: int | None, _tick: int | None) -> tuple[Any, Any]:
+    """龙虎榜 and the rankings view of the focus, this month: on load, on a new focus and
+    every few minutes. A focus outside the account's subtree gets the refusal's text."""
+    who = user()
+    if who is None or focus_id is None:
+        raise PreventUpdate
+    try:
+        rankings = wall_rankings(context.services, context.tree.get(), who, focus_id)
+    except Refused as refused:
+        return rank_message(refused.message), view_message(refused.message)
+    return rank_panel(rankings), rank_view(rankings)
+
+
+def load_monthly(context: AppContext, focus_id: int | None, _tick: int | None) -> Any:
+    """The rankings view's chart: found vs closed per month, twelve months (its own
+    callback, so the ranking beside the map never waits for a year of sums)."""
+    who = user()
+    if who is None or focus_id is None:
+        raise PreventUpdate
+    try:
+        monthly = wall_monthly(context.services, context.tree.get(), who, focus_id)
+    except Refused as refused:
+        return empty_figure(refused.message)
+    return monthly_figure(monthly)
+
+
+def load_playlist(
+    context: AppContext, _focus_id: int | None, _tick: int | None
+) -> dict[str, Any] | None:
+    """The signed-in wall's own playlist (None: the map only); read again with the
+    rankings, so a playlist changed on /admin/users reaches a running wall."""
+    playlist = own_playlist(context.services, user())
+    return playlist.as_data() if playlist is not None else None
+
+
 # --- merges in the browser (assets/gw.js, namespace "gw") --------------------------------
 
 #: what the alert merges set: banner, list, count, areas, announcement, and the map's size
@@ -269,6 +334,25 @@ CLIENTSIDE: list[Clientside] = [
         "clock",
         [Output(ids.WALL_CLOCK, "children"), Input(ids.WALL_CLOCK_TICK, "n_intervals")],
         {},
+    ),
+    # the playlist turns in the browser on the clock's tick: no server round trip per
+    # tick, and the map is only covered, never rebuilt (its socket stays connected)
+    (
+        "rotateWall",
+        [
+            Output(ids.WALL_RANK_VIEW, "className"),
+            Output(ids.WALL_NEXT, "children"),
+            Output(ids.WALL_NEXT, "className"),
+            Input(ids.WALL_CLOCK_TICK, "n_intervals"),
+            Input(ids.WALL_PLAYLIST, "data"),
+        ],
+        {},
+    ),
+    # the chart's type grows with the wall (a 4K wall reads it from as far as a 1080p one)
+    (
+        "wallChart",
+        [Output(ids.WALL_RANK_CHART, "figure"), Input(ids.WALL_RANK_FIGURE, "data")],
+        {"prevent_initial_call": True},
     ),
     (
         "connection",

@@ -31,6 +31,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "user_enable": "启用用户",
     "user_disable": "停用用户",
     "user_passwd": "重置密码",
+    "wall_playlist_set": "设置大屏轮播",
     "device_add": "登记终端",
     "device_rotate": "更换终端令牌",
     "device_revoke": "注销终端",

@@ -791,3 +791,21 @@ class AssessmentDirtyDay(Base):
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     node_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class WallPlaylist(Base):
+    """A wall account's timed rotation (playlist): its views in order and seconds per view.
+
+    Data, not code, so a remote control can later change it; no row or ``enabled`` off
+    means the wall shows its live map only (dashboard/access/wall_playlist.py).
+    """
+
+    __tablename__ = "wall_playlist"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    views: Mapped[list[str]] = mapped_column(JSON, default=list)
+    seconds: Mapped[int] = mapped_column(Integer, default=60)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)

@@ -8,6 +8,7 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.access.users import UserView
+from dashboard.access.wall_playlist import MAX_SECONDS, MIN_SECONDS, VIEWS
 from dashboard.auth.current import SessionUser
 from data.models import ROLE_LABELS
 from data.passwords import MIN_PASSWORD_LENGTH
@@ -112,5 +113,73 @@ def users_layout(
             form,
             html.Div(id=ids.USR_MESSAGE, className="gw-msg-slot"),
             html.Div(users_table(rows, who.id), id=ids.USR_TABLE, className="gw-table-wrap"),
+            playlist_form(),
         ],
+    )
+
+
+def playlist_form() -> html.Section:
+    """大屏轮播: a wall-role account's views in order, seconds per view, on or off.
+
+    The account list is filled by a callback (wall accounts of the admin's subtree only)."""
+    return html.Section(
+        [
+            html.H2("大屏轮播"),
+            html.P(
+                "为“大屏显示”账号设置画面轮播：按选择顺序轮流显示，每屏停留时间相同；"
+                "未设置或停用时大屏只显示实时地图。",
+                className="gw-hint",
+            ),
+            html.Div(
+                [
+                    _field(
+                        "大屏账号",
+                        dcc.Dropdown(
+                            labels=ZH_DROPDOWN_LABELS,
+                            id=ids.USR_WALL_ACCOUNT,
+                            options=[],
+                            placeholder="选择大屏账号",
+                            className="gw-select",
+                        ),
+                    ),
+                    _field(
+                        "轮播画面（按顺序）",
+                        dcc.Dropdown(
+                            labels=ZH_DROPDOWN_LABELS,
+                            id=ids.USR_WALL_VIEWS,
+                            options=[{"label": v, "value": k} for k, v in VIEWS.items()],
+                            value=list(VIEWS),
+                            multi=True,
+                            className="gw-select",
+                        ),
+                        wide=True,
+                    ),
+                    _field(
+                        "每屏停留（秒）",
+                        dcc.Input(
+                            id=ids.USR_WALL_SECONDS,
+                            type="number",
+                            min=MIN_SECONDS,
+                            max=MAX_SECONDS,
+                            step=1,
+                            value=60,
+                            className="gw-input",
+                        ),
+                    ),
+                    dcc.Checklist(
+                        id=ids.USR_WALL_ENABLED,
+                        options=[{"label": "启用轮播", "value": "on"}],
+                        value=["on"],
+                        className="gw-check",
+                    ),
+                    html.Button(
+                        "保存轮播", id=ids.USR_WALL_SAVE, className="gw-button gw-button-primary"
+                    ),
+                ],
+                className="gw-toolbar gw-form",
+            ),
+            html.Div(id=ids.USR_WALL_MESSAGE, className="gw-msg-slot"),
+        ],
+        className="gw-card",
+        style={"marginTop": "16px"},  # below the users table (pages.css spaces cards above)
     )
