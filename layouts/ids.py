@@ -301,3 +301,9 @@ LEADER_LOADING = "leader-loading"
 #: "nid" a node id of the breadcrumb)
 LEADER_ROW = "leader-row"
 LEADER_CRUMB = "leader-crumb"
+#: the map by score (得分地图): the map, its shaded areas, the legend or note under it,
+#: and the text of the area tapped last
+LEADER_MAP = "leader-map"
+LEADER_MAP_TILES = "leader-map-tiles"
+LEADER_MAP_AREAS = "leader-map-areas"
+LEADER_MAP_LEGEND = "leader-map-legend"
