@@ -162,6 +162,11 @@ def _map_panel(tile_url: str, tile_attribution: str) -> html.Section:
             )
         )
     layers.append(
+        # on a tablet one finger scrolls the page past the map (two move it; ctrl + wheel
+        # zooms with a mouse), so the page never gets stuck on the map
+        dl.GestureHandling()
+    )
+    layers.append(
         dl.GeoJSON(
             id=ids.LEADER_MAP_AREAS,
             style={"variable": "gwLeader.areaStyle"},
@@ -177,7 +182,6 @@ def _map_panel(tile_url: str, tile_attribution: str) -> html.Section:
                 center=[34.78, 113.68],
                 zoom=12,
                 zoomSnap=0.25,
-                scrollWheelZoom=False,  # the page scrolls past the map, as on the tablet
                 attributionControl=bool(tile_url),
                 className="gw-lead-map",
             ),

@@ -208,6 +208,10 @@ def test_the_map_is_shaded_by_score_and_a_tapped_area_drills_down(
     expect(legend).to_contain_text("70 分")
     expect(legend).to_contain_text("100 分")
     expect(legend).to_contain_text("本期无数据")
+    # one finger scrolls the page past the map on a tablet; two move the map
+    expect(page.locator("#leader-map")).to_have_attribute(
+        "data-gesture-handling-touch-content", "使用双指移动地图"
+    )
     page.locator(".gw-lead-mapbox").scroll_into_view_if_needed()
     _no_overflow(page, 1024)
     _settled(page, "得分/满分")
