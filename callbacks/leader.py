@@ -29,6 +29,7 @@ from dashboard.auth.current import SessionUser, scope_root, user
 from dashboard.context import AppContext
 from dashboard.display_time import display_now
 from data.assessment.periods import period_of
+from data.assessment.scheme import RatioIndicator, Scheme
 from data.record_ids import record_id
 from layouts import ids
 from layouts.leader import (
@@ -269,4 +270,16 @@ def detail_outputs(
         posts = staff_posts(context.services, tree, who, [unit_id]) if level == "staff" else {}
     except Refused as refused:
         return [message(refused.message, "error")], empty_figure("—")
-    return detail_panel(detail, posts.get(unit_id)), trend_figure(detail)
+    hours = seconds_rates(context.services.scheme)
+    return detail_panel(detail, posts.get(unit_id), hours), trend_figure(detail)
+
+
+def seconds_rates(scheme: Scheme) -> frozenset[str]:
+    """The rates whose both sides are sums of seconds (time on duty, online): the detail
+    panel shows them in hours."""
+    return frozenset(
+        code
+        for code, ind in scheme.indicators.items()
+        if isinstance(ind, RatioIndicator)
+        and all(m.endswith("_seconds") for m in (*ind.numerator, *ind.denominator))
+    )

@@ -400,12 +400,15 @@ def _cards(row: RankRow) -> list[Any]:
     return chips
 
 
-def detail_panel(detail: UnitDetail | None, post: str | None = None) -> list[Any]:
+def detail_panel(
+    detail: UnitDetail | None, post: str | None = None, hours: frozenset[str] = frozenset()
+) -> list[Any]:
     """A unit's indicators with their raw numbers, and the incidents behind deductions; a
-    staff member is named with their own post."""
+    staff member is named with their own post. ``hours``: the codes of rates of seconds
+    (on duty, online), shown in hours rather than as eight-digit second counts."""
     if detail is None:
         return [html.H2("得分明细", className="gw-lead-h2"), empty_state("点选一行查看得分明细")]
-    rows = [_indicator_row(ind) for ind in detail.indicators]
+    rows = [indicator_row(ind, ind.get("code") in hours) for ind in detail.indicators]
     what = post or (STAFF_LEVEL if detail.level == "staff" else LEVEL_LABELS[detail.level])
     if detail.score is None:
         score: list[Any] = [html.Strong(NO_DATA, className="gw-lead-score gw-lead-na")]
@@ -423,16 +426,21 @@ def detail_panel(detail: UnitDetail | None, post: str | None = None) -> list[Any
     return out
 
 
-def _indicator_row(ind: dict[str, Any]) -> list[Any]:
+def indicator_row(ind: dict[str, Any], in_hours: bool = False) -> list[Any]:
     """Label, raw numbers, points of one indicator; a rate with nothing to divide by does
-    not count (it is left out of the score, not given zero)."""
-    denominator = ind.get("denominator")
+    not count (it is left out of the score, not given zero). A median reads as seconds
+    over so many acknowledgements, a rate of seconds in hours."""
+    numerator, denominator = ind.get("numerator"), ind.get("denominator")
     if denominator is not None and denominator == 0:
         return [ind["label"], html.Span("本期无数据", className="gw-lead-na"), "不计入"]
     if ind.get("kind") == "deduction":
-        raw = f"扣 {_plain(ind.get('numerator'))}"
+        raw = f"扣 {_plain(numerator)}"
+    elif ind.get("kind") == "median":
+        raw = f"{_scaled(numerator, 1)} 秒（{_plain(denominator)} 次签收）"
+    elif in_hours:
+        raw = f"{_scaled(numerator, 3600)} / {_scaled(denominator, 3600)} 小时"
     else:
-        raw = _raw(ind.get("numerator"), denominator)
+        raw = _raw(numerator, denominator)
     return [ind["label"], raw, f"{_plain(ind.get('points'))} / {_plain(ind.get('weight'))}"]
 
 
@@ -465,11 +473,18 @@ def _raw(numerator: Any, denominator: Any) -> str:
     return f"{_plain(numerator)} / {_plain(denominator)}"
 
 
+def _scaled(value: Any, unit: float) -> str:
+    """A count of seconds in whole ``unit``s (1: seconds, 3600: hours)."""
+    if value is None or value != value:
+        return "—"
+    return _plain(round(float(value) / unit))
+
+
 def _plain(value: Any) -> str:
     if value is None or value != value:
         return "—"
     number = float(value)
-    return f"{number:.0f}" if number.is_integer() else f"{number:.2f}"
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
 
 
 # -- figures ----------------------------------------------------------------------------------

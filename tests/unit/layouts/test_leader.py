@@ -12,7 +12,7 @@ from dashboard.access.assessment import Kpi, LeaderView, RankRow
 from data.assessment.periods import parse_period
 from data.models import NodeKind
 from data.org_tree import NodeInfo
-from layouts.leader import kpi_tiles, ranking_table
+from layouts.leader import indicator_row, kpi_tiles, ranking_table
 
 GRID = NodeInfo(9, 3, NodeKind.GRID, 3, "第5网格", "/1/2/3/9/", 3, 34.7, 113.6)
 
@@ -70,3 +70,21 @@ def test_an_empty_period_has_no_data_tiles_not_zeros():
     empty = [Kpi("发现事件", 0, 12), Kpi("按时办理率", None, 0.9, percent=True)]
     assert all("本期无数据" in _text(t) for t in kpi_tiles(empty))
     assert "本期无数据" not in _text(kpi_tiles([Kpi("发现事件", 3, 0)]))
+
+
+def test_raw_numbers_read_as_seconds_hours_and_counts():
+    median = {"label": "签收用时中位数", "kind": "median", "numerator": 415.12, "denominator": 73}
+    online = {
+        "code": "staff_online_rate",
+        "label": "在岗在线率",
+        "kind": "ratio",
+        "numerator": 18_255_733.0,
+        "denominator": 30_168_000.0,
+        "points": 3.03,
+        "weight": 5,
+    }
+    none = {"label": "预警签收率", "kind": "ratio", "numerator": 0, "denominator": 0}
+    assert indicator_row({**median, "points": 4.83, "weight": 5})[1] == "415 秒（73 次签收）"
+    assert indicator_row(online, in_hours=True)[1] == "5,071 / 8,380 小时"
+    assert indicator_row(online)[1] == "18,255,733 / 30,168,000"
+    assert "本期无数据" in _text(indicator_row(none)[1])
