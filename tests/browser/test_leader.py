@@ -133,6 +133,9 @@ def test_a_leader_drills_from_the_street_to_staff_and_back(
     _no_overflow(page, TABLET[0])
     _settled(page, "得分/满分")
     screenshot(page, "leader-street-1180x820")
+    page.locator(".gw-lead-mapbox").scroll_into_view_if_needed()
+    expect(page.locator("#leader-map .gw-lead-area-label").first).to_be_visible()
+    screenshot(page, "leader-map-street-1180x820")
 
     _row(page, names.community_a).tap()
     expect(page.locator("#leader-crumbs")).to_contain_text(names.community_a)
@@ -171,13 +174,16 @@ def test_a_leader_drills_from_the_street_to_staff_and_back(
 def test_the_page_at_desk_and_small_tablet_sizes(
     leader_server: tuple[LiveServer, Record, Names], browser: Browser
 ):
-    server, record, _names = leader_server
+    server, record, names = leader_server
     for size in ((1920, 1080), (1024, 768)):
         context, page = _open(browser, server, size, record.community_a)
         expect(_row(page, "72.94")).to_be_visible()
         _no_overflow(page, size[0])
         _settled(page, "得分/满分")
         screenshot(page, f"leader-community-{size[0]}x{size[1]}")
+        page.locator(".gw-lead-mapbox").scroll_into_view_if_needed()
+        expect(page.locator("#leader-map path.gw-lead-area")).to_have_count(names.grids_a)
+        screenshot(page, f"leader-map-community-{size[0]}x{size[1]}")
         page.locator(".gw-lead-charts").scroll_into_view_if_needed()
         expect(page.locator("#leader-monthly .bars path").first).to_be_attached()
         screenshot(page, f"leader-charts-{size[0]}x{size[1]}")
