@@ -192,20 +192,23 @@ def _register_drill(app: Dash, context: AppContext) -> None:
         Output(ids.LEADER_UNIT, "data"),
         Input({"type": ids.LEADER_ROW, "uid": ALL, "lvl": ALL}, "n_clicks"),
         Input({"type": ids.LEADER_CRUMB, "nid": ALL}, "n_clicks"),
-        Input(ids.LEADER_MAP_AREAS, "clickData"),
+        # every tap counts, also a second one on the same spot (same clickData)
+        Input(ids.LEADER_MAP_AREAS, "n_clicks"),
+        State(ids.LEADER_MAP_AREAS, "clickData"),
         prevent_initial_call=True,
     )
-    def drill(_rows: list[Any], _crumbs: list[Any], _area: Any) -> tuple[Any, Any]:
-        return drill_target(context, ctx.triggered_id, ctx.triggered)
+    def drill(_rows: list[Any], _crumbs: list[Any], _taps: Any, area: Any) -> tuple[Any, Any]:
+        return drill_target(context, ctx.triggered_id, ctx.triggered, area)
 
 
 def drill_target(
-    context: AppContext, target: Any, triggered: list[dict[str, Any]]
+    context: AppContext, target: Any, triggered: list[dict[str, Any]], area: Any = None
 ) -> tuple[Any, Any]:
-    """A tapped row or map area drills into its unit (a staff member is only picked); a
-    crumb goes back. The view callback checks the scope of whatever node this names."""
+    """A tapped row or map area (``area``: the map's clickData) drills into its unit (a
+    staff member is only picked); a crumb goes back. The view callback checks the scope
+    of whatever node this names."""
     if target == ids.LEADER_MAP_AREAS:
-        return _area_target(context, triggered)
+        return _area_target(context, area)
     if not isinstance(target, dict) or not any(t.get("value") for t in triggered):
         return no_update, no_update  # a re-render, not a tap
     if target.get("type") == ids.LEADER_CRUMB:
@@ -222,10 +225,9 @@ def drill_target(
     return unit_id, {"level": level, "id": unit_id}
 
 
-def _area_target(context: AppContext, triggered: list[dict[str, Any]]) -> tuple[Any, Any]:
+def _area_target(context: AppContext, click: Any) -> tuple[Any, Any]:
     """A tapped area of the map: its node, as if its row had been tapped."""
-    click = next((t.get("value") for t in triggered), None)
-    props = (click or {}).get("properties") if isinstance(click, dict) else None
+    props = click.get("properties") if isinstance(click, dict) else None
     if not isinstance(props, dict) or props.get("role") != "child":
         return no_update, no_update
     node = context.tree.get().get(record_id(props.get("unit_id")))

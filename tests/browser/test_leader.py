@@ -231,6 +231,12 @@ def test_the_map_is_shaded_by_score_and_a_tapped_area_drills_down(
     expect(legend).to_contain_text("网格员级别无分区地图")
     expect(areas).to_have_count(0)
     screenshot(page, "leader-map-grid-1024x768")
+    # back up by the breadcrumb, and the same area answers a second tap
+    page.locator("#leader-crumbs button", has_text=names.community_a).tap()
+    expect(areas).to_have_count(names.grids_a)
+    lapsed.tap()
+    expect(page.locator("#leader-crumbs")).to_contain_text(names.grid_lapsed)
+    expect(areas).to_have_count(0)
 
     # a month with nothing in it says so on the tiles, not four zeros
     page.fill("#leader-value", "2026-05")
