@@ -1,6 +1,8 @@
 """Callbacks of /leader: the period and the node in focus → tiles, ranking and charts; a
 tapped row drills down one level (or, at staff level, picks the staff member); the
-breadcrumb goes back up; the detail panel explains the unit picked.
+breadcrumb goes back up; the detail panel explains the unit picked. The map by score is
+drawn from the ranking rows the main callback already has, and a tapped area drills down
+like its row.
 
 Node and staff ids from the browser only select inside the user's subtree: the access
 layer (dashboard/access/assessment.py) checks permission and scope on every call.
@@ -21,11 +23,13 @@ from dashboard.access.assessment import (
     read_period,
     unit_detail,
 )
+from dashboard.access.assessment_map import score_map, staff_posts
 from dashboard.access.base import Refused
 from dashboard.auth.current import SessionUser, scope_root, user
 from dashboard.context import AppContext
 from dashboard.display_time import display_now
 from data.assessment.periods import period_of
+from data.assessment.scheme import RatioIndicator, Scheme
 from data.record_ids import record_id
 from layouts import ids
 from layouts.leader import (
@@ -36,6 +40,7 @@ from layouts.leader import (
     empty_figure,
     kpi_tiles,
     leader_layout,
+    map_legend,
     monthly_figure,
     ranking_table,
     ranking_title,
@@ -55,7 +60,15 @@ def leader_page(context: AppContext, who: SessionUser, search: str | None) -> Co
     unit = None
     if scope is not None and scope.kind in KIND_LEVEL:
         unit = {"level": KIND_LEVEL[scope.kind], "id": scope.id}
-    return leader_layout(who, DEFAULT_KIND, default_value(DEFAULT_KIND, today), unit)
+    settings = context.services.settings
+    return leader_layout(
+        who,
+        DEFAULT_KIND,
+        default_value(DEFAULT_KIND, today),
+        unit,
+        settings.tile_url,
+        settings.tile_attribution,
+    )
 
 
 def default_value(kind: str, today: Any) -> str:
@@ -103,6 +116,9 @@ def _register_view(app: Dash, context: AppContext) -> None:
         Output(ids.LEADER_CATEGORIES, "figure"),
         Output(ids.LEADER_EXPORT_CSV, "href"),
         Output(ids.LEADER_EXPORT_XLSX, "href"),
+        Output(ids.LEADER_MAP_AREAS, "data"),
+        Output(ids.LEADER_MAP, "viewport"),
+        Output(ids.LEADER_MAP_LEGEND, "children"),
         Input(ids.LEADER_APPLY, "n_clicks"),
         Input(ids.LEADER_VALUE, "value"),
         Input(ids.LEADER_NODE, "data"),
@@ -110,6 +126,9 @@ def _register_view(app: Dash, context: AppContext) -> None:
     )
     def show(_apply: Any, value: str | None, node_id: Any, kind: str | None) -> tuple[Any, ...]:
         return view_outputs(context, kind, value, record_id(node_id))
+
+
+NO_AREAS: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 
 
 def view_outputs(
@@ -121,7 +140,14 @@ def view_outputs(
         if who is None:
             raise Refused(NO_USER)
         period = read_period(kind, value)
-        view = leader_view(context.services, context.tree.get(), who, node_id, period)
+        tree = context.tree.get()
+        view = leader_view(context.services, tree, who, node_id, period)
+        shaded = score_map(context.services, tree, who, view.node.id, view.rows)
+        posts = (
+            staff_posts(context.services, tree, who, [r.unit_id for r in view.rows])
+            if view.level == "staff"
+            else None
+        )
     except Refused as refused:
         blank = empty_figure("—")
         return (
@@ -134,18 +160,29 @@ def view_outputs(
             blank,
             "",
             "",
+            NO_AREAS,
+            no_update,
+            [],
         )
     query = urlencode({"node": view.node.id, "kind": kind, "value": value})
+    viewport = (
+        {"bounds": shaded.bounds, "transition": "fitBounds", "options": {"padding": [12, 12]}}
+        if shaded.bounds
+        else no_update
+    )
     return (
         "",
         crumbs(view.breadcrumb),
         ranking_title(view),
         kpi_tiles(view.kpis),
-        ranking_table(view),
+        ranking_table(view, posts),
         monthly_figure(view.monthly),
         category_figure(view.categories),
         f"/leader/export.csv?{query}",
         f"/leader/export.xlsx?{query}",
+        shaded.geojson,
+        viewport,
+        map_legend(shaded),
     )
 
 
@@ -155,24 +192,30 @@ def _register_drill(app: Dash, context: AppContext) -> None:
         Output(ids.LEADER_UNIT, "data"),
         Input({"type": ids.LEADER_ROW, "uid": ALL, "lvl": ALL}, "n_clicks"),
         Input({"type": ids.LEADER_CRUMB, "nid": ALL}, "n_clicks"),
+        # every tap counts, also a second one on the same spot (same clickData)
+        Input(ids.LEADER_MAP_AREAS, "n_clicks"),
+        State(ids.LEADER_MAP_AREAS, "clickData"),
         prevent_initial_call=True,
     )
-    def drill(_rows: list[Any], _crumbs: list[Any]) -> tuple[Any, Any]:
-        return drill_target(context, ctx.triggered_id, ctx.triggered)
+    def drill(_rows: list[Any], _crumbs: list[Any], _taps: Any, area: Any) -> tuple[Any, Any]:
+        return drill_target(context, ctx.triggered_id, ctx.triggered, area)
 
 
 def drill_target(
-    context: AppContext, target: Any, triggered: list[dict[str, Any]]
+    context: AppContext, target: Any, triggered: list[dict[str, Any]], area: Any = None
 ) -> tuple[Any, Any]:
-    """A tapped row drills into its unit (a staff member is only picked); a crumb goes back."""
+    """A tapped row or map area (``area``: the map's clickData) drills into its unit (a
+    staff member is only picked); a crumb goes back. The view callback checks the scope
+    of whatever node this names."""
+    if target == ids.LEADER_MAP_AREAS:
+        return _area_target(context, area)
     if not isinstance(target, dict) or not any(t.get("value") for t in triggered):
         return no_update, no_update  # a re-render, not a tap
     if target.get("type") == ids.LEADER_CRUMB:
         node = context.tree.get().get(record_id(target.get("nid")))
         if node is None:
             return no_update, no_update
-        unit = {"level": KIND_LEVEL[node.kind], "id": node.id} if node.kind in KIND_LEVEL else None
-        return node.id, unit
+        return node.id, _unit_of(node.id, node.kind)
     unit_id = record_id(target.get("uid"))
     level = str(target.get("lvl"))
     if unit_id is None:
@@ -180,6 +223,22 @@ def drill_target(
     if level == "staff":
         return no_update, {"level": "staff", "id": unit_id}
     return unit_id, {"level": level, "id": unit_id}
+
+
+def _area_target(context: AppContext, click: Any) -> tuple[Any, Any]:
+    """A tapped area of the map: its node, as if its row had been tapped."""
+    props = click.get("properties") if isinstance(click, dict) else None
+    if not isinstance(props, dict) or props.get("role") != "child":
+        return no_update, no_update
+    node = context.tree.get().get(record_id(props.get("unit_id")))
+    if node is None:
+        return no_update, no_update
+    return node.id, _unit_of(node.id, node.kind)
+
+
+def _unit_of(node_id: int, kind: Any) -> dict[str, Any] | None:
+    """The unit the detail panel explains for a node (the city is ranked by no one)."""
+    return {"level": KIND_LEVEL[kind], "id": node_id} if kind in KIND_LEVEL else None
 
 
 def _register_detail(app: Dash, context: AppContext) -> None:
@@ -208,7 +267,21 @@ def detail_outputs(
         return detail_panel(None), trend_figure(None)
     try:
         period = read_period(kind, value)
-        detail = unit_detail(context.services, context.tree.get(), who, level, unit_id, period)
+        tree = context.tree.get()
+        detail = unit_detail(context.services, tree, who, level, unit_id, period)
+        posts = staff_posts(context.services, tree, who, [unit_id]) if level == "staff" else {}
     except Refused as refused:
         return [message(refused.message, "error")], empty_figure("—")
-    return detail_panel(detail), trend_figure(detail)
+    hours = seconds_rates(context.services.scheme)
+    return detail_panel(detail, posts.get(unit_id), hours), trend_figure(detail)
+
+
+def seconds_rates(scheme: Scheme) -> frozenset[str]:
+    """The rates whose both sides are sums of seconds (time on duty, online): the detail
+    panel shows them in hours."""
+    return frozenset(
+        code
+        for code, ind in scheme.indicators.items()
+        if isinstance(ind, RatioIndicator)
+        and all(m.endswith("_seconds") for m in (*ind.numerator, *ind.denominator))
+    )

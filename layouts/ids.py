@@ -338,3 +338,9 @@ USR_WALL_SECONDS = "usr-wall-seconds"
 USR_WALL_ENABLED = "usr-wall-enabled"
 USR_WALL_SAVE = "usr-wall-save"
 USR_WALL_MESSAGE = "usr-wall-message"
+#: the map by score (得分地图): the map, its shaded areas, the legend or note under it,
+#: and the text of the area tapped last
+LEADER_MAP = "leader-map"
+LEADER_MAP_TILES = "leader-map-tiles"
+LEADER_MAP_AREAS = "leader-map-areas"
+LEADER_MAP_LEGEND = "leader-map-legend"

@@ -1,16 +1,20 @@
 """The leader page (/leader, 考核排名): period picker, KPI tiles, the 龙虎榜 of the level
-below the node in focus with a breadcrumb back, a unit's explanation and the charts.
+below the node in focus with a breadcrumb back, the map shaded by score, a unit's
+explanation and the charts.
 
 Tablet first: every tappable thing is at least 44 px high and nothing is told only on
-hover (cards show their reasons in the row; assets/leader.css).
+hover (cards show their reasons in the row; the map writes each area's name, rank and
+score on it and a tap drills down like the row; assets/leader.css, assets/leader.js).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import dash_leaflet as dl
 import plotly.graph_objects as go
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashboard.access.assessment import (
     LEVEL_LABELS,
@@ -20,6 +24,7 @@ from dashboard.access.assessment import (
     RankRow,
     UnitDetail,
 )
+from dashboard.access.assessment_map import NO_DATA, ScoreMap
 from dashboard.auth.current import SessionUser
 from dashboard.display_time import display_time
 from layouts import ids
@@ -27,6 +32,8 @@ from layouts.shell import app_page
 from layouts.tables import empty_state
 
 EMPTY = "本期暂无数据"
+#: the staff level holds every post (网格长, 网格员, 网格民警 …): each row names its own
+STAFF_LEVEL = "人员"
 PERIOD_KINDS: list[dict[str, str]] = [
     {"label": "日", "value": "day"},
     {"label": "周", "value": "week"},
@@ -50,7 +57,14 @@ GRAPH_STYLE = {"height": "300px"}
 COLORS = {"found": "#38bdf8", "closed": "#34d399", "score": "#fbbf24"}
 
 
-def leader_layout(who: SessionUser, kind: str, value: str, unit: dict[str, Any] | None) -> html.Div:
+def leader_layout(
+    who: SessionUser,
+    kind: str,
+    value: str,
+    unit: dict[str, Any] | None,
+    tile_url: str = "",
+    tile_attribution: str = "",
+) -> html.Div:
     """The page frame; the callbacks fill it for the period and the node in focus."""
     body = [
         _toolbar(kind, value),
@@ -59,12 +73,18 @@ def leader_layout(who: SessionUser, kind: str, value: str, unit: dict[str, Any] 
         html.Div(id=ids.LEADER_KPIS, className="gw-lead-kpis"),
         html.Div(
             [
-                html.Section(
+                html.Div(
                     [
-                        html.H2(id=ids.LEADER_TITLE, className="gw-lead-h2"),
-                        dcc.Loading(html.Div(id=ids.LEADER_RANKING), type="dot"),
+                        html.Section(
+                            [
+                                html.H2(id=ids.LEADER_TITLE, className="gw-lead-h2"),
+                                dcc.Loading(html.Div(id=ids.LEADER_RANKING), type="dot"),
+                            ],
+                            className="gw-lead-rank gw-lead-panel",
+                        ),
+                        _map_panel(tile_url, tile_attribution),
                     ],
-                    className="gw-lead-rank gw-lead-panel",
+                    className="gw-lead-left",
                 ),
                 html.Aside(
                     dcc.Loading(html.Div(id=ids.LEADER_DETAIL), type="dot"),
@@ -124,6 +144,85 @@ def _toolbar(kind: str, value: str) -> html.Div:
     )
 
 
+def _map_panel(tile_url: str, tile_attribution: str) -> html.Section:
+    """得分地图: the children of the node in focus shaded by score, with the legend under it.
+
+    Tiles only where the wall has them (settings.tile_url: the offline base layer); the
+    areas carry their name, rank and score on the map (assets/leader.js), so nothing
+    is told only on hover, and a tap drills down like a tap on the row.
+    """
+    layers: list[Component] = []
+    if tile_url:
+        layers.append(
+            dl.TileLayer(
+                id=ids.LEADER_MAP_TILES,
+                url=tile_url,
+                attribution=tile_attribution,
+                errorTileUrl="/assets/blank-tile.png",
+            )
+        )
+    layers.append(
+        # on a tablet one finger scrolls the page past the map (two move it; ctrl + wheel
+        # zooms with a mouse), so the page never gets stuck on the map
+        dl.GestureHandling()
+    )
+    layers.append(
+        dl.GeoJSON(
+            id=ids.LEADER_MAP_AREAS,
+            style={"variable": "gwLeader.areaStyle"},
+            onEachFeature={"variable": "gwLeader.areaLabel"},
+        )
+    )
+    return html.Section(
+        [
+            html.H2("得分地图", className="gw-lead-h2"),
+            dl.Map(
+                layers,
+                id=ids.LEADER_MAP,
+                center=[34.78, 113.68],
+                zoom=12,
+                zoomSnap=0.25,
+                attributionControl=bool(tile_url),
+                className="gw-lead-map",
+            ),
+            html.Div(id=ids.LEADER_MAP_LEGEND, className="gw-lead-legend"),
+        ],
+        className="gw-lead-mapbox gw-lead-panel",
+    )
+
+
+def map_legend(score_map: ScoreMap | None) -> list[Any]:
+    """The scale under the map (its two ends and the middle) and grey = 本期无数据; or the
+    note that says why there is no choropleth (staff level)."""
+    if score_map is None:
+        return []
+    if score_map.domain is None:
+        note = score_map.note or f"{NO_DATA}：各单位均无得分"
+        return [html.P(note, className="gw-app-note gw-lead-map-note")]
+    low, high = score_map.domain
+    return [
+        html.Div(
+            [
+                html.Div(className="gw-lead-legend-bar"),
+                html.Div(
+                    [
+                        html.Span(f"{low:.0f} 分"),
+                        html.Span(f"{(low + high) / 2:.0f}"),
+                        html.Span(f"{high:.0f} 分"),
+                    ],
+                    className="gw-lead-legend-ticks",
+                ),
+            ],
+            className="gw-lead-legend-scale",
+        ),
+        html.Div(
+            [html.Span(className="gw-lead-legend-none"), NO_DATA],
+            className="gw-lead-legend-item",
+        ),
+        html.Span("点按区域进入下一级", className="gw-lead-legend-hint"),
+    ]
+
+
 def _chart(title: str, graph_id: str) -> html.Section:
     return html.Section(
         [
@@ -162,7 +261,23 @@ def crumbs(path: list[Crumb]) -> list[Any]:
 
 
 def kpi_tiles(kpis: list[Kpi]) -> list[html.Div]:
+    """The tiles; a period with nothing at all in it says 本期无数据 on every tile instead
+    of a row of zeros that reads like a perfect month."""
+    if all(not k.value for k in kpis):
+        return [_empty_tile(k) for k in kpis]
     return [_tile(k) for k in kpis]
+
+
+def _empty_tile(kpi: Kpi) -> html.Div:
+    before = "" if kpi.previous is None else f"（上期 {_number(kpi.previous, kpi.percent)}）"
+    return html.Div(
+        [
+            html.Div(kpi.label, className="gw-lead-kpi-label"),
+            html.Div("—", className="gw-lead-kpi-value"),
+            html.Div(f"{NO_DATA}{before}", className="gw-lead-kpi-change"),
+        ],
+        className="gw-lead-kpi gw-lead-kpi-empty",
+    )
 
 
 def _tile(kpi: Kpi) -> html.Div:
@@ -199,23 +314,36 @@ def _change(value: float, percent: bool) -> str:
     return f"{value * 100:.1f} 点" if percent else f"{value:,.0f}"
 
 
+def level_label(level: str) -> str:
+    """The level's name in titles and headers: the staff level holds every post."""
+    return STAFF_LEVEL if level == "staff" else LEVEL_LABELS[level]
+
+
 def ranking_title(view: LeaderView) -> str:
-    return f"{view.node.name} · {LEVEL_LABELS[view.level]}排名 · {view.period.label()}"
+    return f"{view.node.name} · {level_label(view.level)}排名 · {view.period.label()}"
 
 
-def ranking_table(view: LeaderView) -> html.Div | html.Table:
-    """The 龙虎榜: a tappable row per unit, the top and bottom three marked."""
+def ranking_table(view: LeaderView, posts: dict[int, str] | None = None) -> Any:
+    """The 龙虎榜: a tappable row per unit, the top and bottom three marked; a unit with no
+    score says 本期无数据 and comes after the ranked ones (still tappable, to look inside).
+    At staff level each row names the member's own post."""
     if not view.rows:
         return empty_state(EMPTY)
     scored = [r for r in view.rows if r.score is not None]
-    if not scored:
-        return empty_state(EMPTY)
+    unscored = [r for r in view.rows if r.score is None]
     top, bottom = highlighted(scored)
     head = html.Thead(
-        html.Tr([html.Th(c) for c in ["名次", LEVEL_LABELS[view.level], "得分", "趋势", "红黄牌"]])
+        html.Tr([html.Th(c) for c in ["名次", level_label(view.level), "得分", "趋势", "红黄牌"]])
     )
-    body = [_row(r, view.level, r.unit_id in top, r.unit_id in bottom) for r in view.rows]
-    return html.Table([head, html.Tbody(body)], className="gw-table gw-lead-table")
+    body = [
+        _row(r, view.level, r.unit_id in top, r.unit_id in bottom, (posts or {}).get(r.unit_id))
+        for r in scored + unscored
+    ]
+    table = html.Table([head, html.Tbody(body)], className="gw-table gw-lead-table")
+    if scored:
+        return table
+    note = html.P(f"{NO_DATA}：所选期间没有可计分的记录", className="gw-app-note gw-lead-none")
+    return html.Div([note, table])
 
 
 def highlighted(scored: list[RankRow]) -> tuple[set[int], set[int]]:
@@ -228,16 +356,26 @@ def highlighted(scored: list[RankRow]) -> tuple[set[int], set[int]]:
     return top, bottom
 
 
-def _row(row: RankRow, level: str, top: bool, bottom: bool) -> html.Tr:
+def _row(row: RankRow, level: str, top: bool, bottom: bool, post: str | None) -> html.Tr:
     css = "gw-lead-row" + (" gw-lead-top" if top else "") + (" gw-lead-bottom" if bottom else "")
-    arrow, arrow_css = TREND_ARROWS.get(row.trend, TREND_ARROWS["flat"])
-    moved = f"{row.rank_change:+d}" if row.rank_change else "±0"
+    name: list[Any] = [row.name]
+    if post:
+        name.append(html.Span(post, className="gw-lead-post"))
+    if row.score is None:
+        score: Any = html.Span(NO_DATA, className="gw-lead-na")
+        trend: Any = "—"
+        css += " gw-lead-nodata"
+    else:
+        score = f"{row.score:.2f}"
+        arrow, arrow_css = TREND_ARROWS.get(row.trend, TREND_ARROWS["flat"])
+        moved = f"{row.rank_change:+d}" if row.rank_change else "±0"
+        trend = [html.Span(arrow, className=arrow_css), f" 名次 {moved}"]
     return html.Tr(
         [
             html.Td(str(row.rank) if row.rank is not None else "—", className="gw-lead-rankno"),
-            html.Td(row.name, className="gw-lead-name"),
-            html.Td(f"{row.score:.2f}" if row.score is not None else "—", className="gw-num"),
-            html.Td([html.Span(arrow, className=arrow_css), f" 名次 {moved}"]),
+            html.Td(name, className="gw-lead-name"),
+            html.Td(score, className="gw-num"),
+            html.Td(trend),
             html.Td(_cards(row)),
         ],
         id={"type": ids.LEADER_ROW, "uid": row.unit_id, "lvl": level},
@@ -262,15 +400,23 @@ def _cards(row: RankRow) -> list[Any]:
     return chips
 
 
-def detail_panel(detail: UnitDetail | None) -> list[Any]:
-    """A unit's indicators with their raw numbers, and the incidents behind deductions."""
+def detail_panel(
+    detail: UnitDetail | None, post: str | None = None, hours: frozenset[str] = frozenset()
+) -> list[Any]:
+    """A unit's indicators with their raw numbers, and the incidents behind deductions; a
+    staff member is named with their own post. ``hours``: the codes of rates of seconds
+    (on duty, online), shown in hours rather than as eight-digit second counts."""
     if detail is None:
         return [html.H2("得分明细", className="gw-lead-h2"), empty_state("点选一行查看得分明细")]
-    score = f"{detail.score:.2f}" if detail.score is not None else "—"
-    rows = [_indicator_row(ind) for ind in detail.indicators]
+    rows = [indicator_row(ind, ind.get("code") in hours) for ind in detail.indicators]
+    what = post or (STAFF_LEVEL if detail.level == "staff" else LEVEL_LABELS[detail.level])
+    if detail.score is None:
+        score: list[Any] = [html.Strong(NO_DATA, className="gw-lead-score gw-lead-na")]
+    else:
+        score = [html.Strong(f"{detail.score:.2f}", className="gw-lead-score"), " 分"]
     out: list[Any] = [
-        html.H2(f"{detail.name}（{LEVEL_LABELS[detail.level]}）", className="gw-lead-h2"),
-        html.Div([html.Strong(score, className="gw-lead-score"), " 分"]),
+        html.H2(f"{detail.name}（{what}）", className="gw-lead-h2"),
+        html.Div(score),
     ]
     if detail.cards:
         out.append(html.Div(detail.cards, className="gw-lead-reasons gw-lead-reasons-block"))
@@ -280,16 +426,21 @@ def detail_panel(detail: UnitDetail | None) -> list[Any]:
     return out
 
 
-def _indicator_row(ind: dict[str, Any]) -> list[Any]:
+def indicator_row(ind: dict[str, Any], in_hours: bool = False) -> list[Any]:
     """Label, raw numbers, points of one indicator; a rate with nothing to divide by does
-    not count (it is left out of the score, not given zero)."""
-    denominator = ind.get("denominator")
+    not count (it is left out of the score, not given zero). A median reads as seconds
+    over so many acknowledgements, a rate of seconds in hours."""
+    numerator, denominator = ind.get("numerator"), ind.get("denominator")
     if denominator is not None and denominator == 0:
         return [ind["label"], html.Span("本期无数据", className="gw-lead-na"), "不计入"]
     if ind.get("kind") == "deduction":
-        raw = f"扣 {_plain(ind.get('numerator'))}"
+        raw = f"扣 {_plain(numerator)}"
+    elif ind.get("kind") == "median":
+        raw = f"{_scaled(numerator, 1)} 秒（{_plain(denominator)} 次签收）"
+    elif in_hours:
+        raw = f"{_scaled(numerator, 3600)} / {_scaled(denominator, 3600)} 小时"
     else:
-        raw = _raw(ind.get("numerator"), denominator)
+        raw = _raw(numerator, denominator)
     return [ind["label"], raw, f"{_plain(ind.get('points'))} / {_plain(ind.get('weight'))}"]
 
 
@@ -322,11 +473,18 @@ def _raw(numerator: Any, denominator: Any) -> str:
     return f"{_plain(numerator)} / {_plain(denominator)}"
 
 
+def _scaled(value: Any, unit: float) -> str:
+    """A count of seconds in whole ``unit``s (1: seconds, 3600: hours)."""
+    if value is None or value != value:
+        return "—"
+    return _plain(round(float(value) / unit))
+
+
 def _plain(value: Any) -> str:
     if value is None or value != value:
         return "—"
     number = float(value)
-    return f"{number:.0f}" if number.is_integer() else f"{number:.2f}"
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
 
 
 # -- figures ----------------------------------------------------------------------------------

@@ -188,6 +188,11 @@ def test_every_page_works_with_zero_csp_violations(tiled_server: LiveServer, bro
     leader.goto(f"{server.url}/residents")
     expect(page.locator("#res-table tr[data-resident]").first).to_be_visible(timeout=15_000)
     leader.assert_clean("/residents")
+
+    leader.goto(f"{server.url}/leader")  # the map by score: tiles and shaded areas
+    expect(page.locator("#leader-map path.gw-lead-area").first).to_be_attached(timeout=15_000)
+    expect(page.locator("#leader-map .leaflet-tile-loaded").first).to_be_attached()
+    leader.assert_clean("/leader")
     leader.context.close()
 
     admin = Watched(browser)

@@ -1,6 +1,7 @@
 """The leader page on a touch tablet and at 1920x1080: the ranking, drilling from the street
-to one staff member and back, the XLSX export, and a street leader who never sees another
-street. The record is hand-made (tests/support/assessment.py), November 2026.
+to one staff member and back, the map shaded by score (a tapped area drills down), an empty
+period, the XLSX export, and a street leader who never sees another street. The record is
+hand-made (tests/support/assessment.py), November 2026.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from data.db import make_engine, make_sessionmaker
-from data.models import NodeKind, OrgNode, Role, Staff
+from data.models import POST_LABELS, NodeKind, OrgNode, Role, Staff
 from tests.support.assessment import Record, add_record
 from tests.support.browser import LiveServer, login_in_browser, screenshot, settled_box
 from tests.support.city import add_child_node
@@ -32,7 +33,10 @@ class Names:
     street: str
     community_a: str
     grid_good: str
+    grid_lapsed: str
+    grids_a: int
     staff_good: str
+    staff_good_post: str
     street_b: int
     community_b_name: str
 
@@ -56,7 +60,14 @@ def leader_server(
             street=street.name,
             community_a=db.get(OrgNode, record.community_a).name,
             grid_good=db.get(OrgNode, record.grid_good).name,
+            grid_lapsed=db.get(OrgNode, record.grid_lapsed).name,
+            grids_a=len(
+                db.scalars(select(OrgNode.id).where(OrgNode.parent_id == record.community_a)).all()
+            ),
             staff_good=db.scalar(select(Staff.name).where(Staff.id == record.staff_good)),
+            staff_good_post=POST_LABELS[
+                db.scalar(select(Staff.post).where(Staff.id == record.staff_good))
+            ],
             street_b=street_b.id,
             community_b_name=community_b.name,
         )
@@ -98,7 +109,12 @@ def _settled(page: Page, text: str) -> None:
 def _no_overflow(page: Page, width: int) -> None:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"the page scrolls sideways: {scroll} > {width}"
-    for selector in ("#leader-ranking table", ".gw-lead-kpis", ".gw-lead-charts"):
+    for selector in (
+        "#leader-ranking table",
+        ".gw-lead-kpis",
+        ".gw-lead-mapbox",
+        ".gw-lead-charts",
+    ):
         box = settled_box(page, selector)
         assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (selector, box)
 
@@ -117,6 +133,9 @@ def test_a_leader_drills_from_the_street_to_staff_and_back(
     _no_overflow(page, TABLET[0])
     _settled(page, "得分/满分")
     screenshot(page, "leader-street-1180x820")
+    page.locator(".gw-lead-mapbox").scroll_into_view_if_needed()
+    expect(page.locator("#leader-map .gw-lead-area-label").first).to_be_visible()
+    screenshot(page, "leader-map-street-1180x820")
 
     _row(page, names.community_a).tap()
     expect(page.locator("#leader-crumbs")).to_contain_text(names.community_a)
@@ -126,10 +145,12 @@ def test_a_leader_drills_from_the_street_to_staff_and_back(
     screenshot(page, "leader-community-1180x820")
 
     _row(page, names.grid_good).tap()
-    expect(page.locator("#leader-title")).to_contain_text("网格员排名")
+    expect(page.locator("#leader-title")).to_contain_text("人员排名")
+    # each staff member is named with their own post, in the row and in the detail
+    expect(_row(page, names.staff_good)).to_contain_text(names.staff_good_post)
     _row(page, names.staff_good).tap()
     expect(page.locator("#leader-detail")).to_contain_text(
-        f"{names.staff_good}（网格员）", timeout=WORK_MS
+        f"{names.staff_good}（{names.staff_good_post}）", timeout=WORK_MS
     )
     expect(page.locator("#leader-detail")).to_contain_text("100.00")
     screenshot(page, "leader-staff-1180x820")
@@ -153,22 +174,76 @@ def test_a_leader_drills_from_the_street_to_staff_and_back(
 def test_the_page_at_desk_and_small_tablet_sizes(
     leader_server: tuple[LiveServer, Record, Names], browser: Browser
 ):
-    server, record, _names = leader_server
+    server, record, names = leader_server
     for size in ((1920, 1080), (1024, 768)):
         context, page = _open(browser, server, size, record.community_a)
         expect(_row(page, "72.94")).to_be_visible()
         _no_overflow(page, size[0])
         _settled(page, "得分/满分")
         screenshot(page, f"leader-community-{size[0]}x{size[1]}")
+        page.locator(".gw-lead-mapbox").scroll_into_view_if_needed()
+        expect(page.locator("#leader-map path.gw-lead-area")).to_have_count(names.grids_a)
+        screenshot(page, f"leader-map-community-{size[0]}x{size[1]}")
         page.locator(".gw-lead-charts").scroll_into_view_if_needed()
         expect(page.locator("#leader-monthly .bars path").first).to_be_attached()
         screenshot(page, f"leader-charts-{size[0]}x{size[1]}")
         _row(page, "72.94").tap()  # a grid: its staff (no facts per staff in that grid)
-        expect(page.locator("#leader-title")).to_contain_text("网格员排名")
+        expect(page.locator("#leader-title")).to_contain_text("人员排名")
         page.locator("#leader-detail").scroll_into_view_if_needed()
         expect(page.locator("#leader-detail")).to_contain_text("72.94", timeout=WORK_MS)
         screenshot(page, f"leader-grid-{size[0]}x{size[1]}")
         context.close()
+
+
+def test_the_map_is_shaded_by_score_and_a_tapped_area_drills_down(
+    leader_server: tuple[LiveServer, Record, Names], browser: Browser
+):
+    server, record, names = leader_server
+    context, page = _open(browser, server, (1024, 768), record.community_a)
+    areas = page.locator("#leader-map path.gw-lead-area")
+    expect(areas).to_have_count(names.grids_a)
+    good = page.locator(f"#leader-map path.gw-lead-area-{record.grid_good}")
+    lapsed = page.locator(f"#leader-map path.gw-lead-area-{record.grid_lapsed}")
+    expect(good).to_have_attribute("fill", "#16a34a")  # the best: the green end
+    lapsed_fill = lapsed.get_attribute("fill")
+    assert lapsed_fill not in (None, "#16a34a", "#64748b"), lapsed_fill
+    # each area's name and score are written on the map; the legend names its ends and grey
+    labels = page.locator("#leader-map .gw-lead-area-label")
+    expect(labels.filter(has_text=names.grid_lapsed).first).to_contain_text("72.94 分")
+    legend = page.locator("#leader-map-legend")
+    expect(legend).to_contain_text("70 分")
+    expect(legend).to_contain_text("100 分")
+    expect(legend).to_contain_text("本期无数据")
+    # one finger scrolls the page past the map on a tablet; two move the map
+    expect(page.locator("#leader-map")).to_have_attribute(
+        "data-gesture-handling-touch-content", "使用双指移动地图"
+    )
+    page.locator(".gw-lead-mapbox").scroll_into_view_if_needed()
+    _no_overflow(page, 1024)
+    _settled(page, "得分/满分")
+    screenshot(page, "leader-map-1024x768")
+
+    lapsed.tap()
+    expect(page.locator("#leader-crumbs")).to_contain_text(names.grid_lapsed)
+    expect(page.locator("#leader-title")).to_contain_text("人员排名")
+    expect(page.locator("#leader-detail")).to_contain_text("72.94", timeout=WORK_MS)
+    # a grid's staff have no areas: its outline and a note instead of a scale
+    expect(legend).to_contain_text("网格员级别无分区地图")
+    expect(areas).to_have_count(0)
+    screenshot(page, "leader-map-grid-1024x768")
+    # back up by the breadcrumb, and the same area answers a second tap
+    page.locator("#leader-crumbs button", has_text=names.community_a).tap()
+    expect(areas).to_have_count(names.grids_a)
+    lapsed.tap()
+    expect(page.locator("#leader-crumbs")).to_contain_text(names.grid_lapsed)
+    expect(areas).to_have_count(0)
+
+    # a month with nothing in it says so on the tiles, not four zeros
+    page.fill("#leader-value", "2026-05")
+    page.press("#leader-value", "Enter")
+    expect(page.locator(".gw-lead-kpi-empty")).to_have_count(4)
+    expect(page.locator(".gw-lead-kpis")).to_contain_text("本期无数据")
+    context.close()
 
 
 def test_a_street_leader_never_sees_another_street(
