@@ -264,11 +264,14 @@ def test_the_refresh_keeps_the_month_sums_and_a_closure_changes_them(
     assert _month_row(sessions, city.grid_a, "closed") == 1.0
     assert _month_row(sessions, city.grid_b, "red") == 1.0
     with sessions() as db:  # a median is not summed into a month
-        assert db.scalar(
-            select(AssessmentFactMonth.value).where(
-                AssessmentFactMonth.measure == "ack_seconds_p50"
+        assert (
+            db.scalar(
+                select(AssessmentFactMonth.value).where(
+                    AssessmentFactMonth.measure == "ack_seconds_p50"
+                )
             )
-        ) is None
+            is None
+        )
     earlier = T0 - dt.timedelta(days=2)  # local day 28 November: the same month
     with sessions.begin() as db:
         grid = db.get(OrgNode, city.grid_a.id)
