@@ -27,6 +27,7 @@ from layouts.shell import app_page
 from layouts.tables import empty_state
 
 EMPTY = "本期暂无数据"
+NO_DATA = "本期无数据"
 PERIOD_KINDS: list[dict[str, str]] = [
     {"label": "日", "value": "day"},
     {"label": "周", "value": "week"},
@@ -207,9 +208,8 @@ def ranking_table(view: LeaderView) -> html.Div | html.Table:
     """The 龙虎榜: a tappable row per unit, the top and bottom three marked."""
     if not view.rows:
         return empty_state(EMPTY)
+    # units without data are listed too (after the ranked ones, unranked): 本期无数据
     scored = [r for r in view.rows if r.score is not None]
-    if not scored:
-        return empty_state(EMPTY)
     top, bottom = highlighted(scored)
     head = html.Thead(
         html.Tr([html.Th(c) for c in ["名次", LEVEL_LABELS[view.level], "得分", "趋势", "红黄牌"]])
@@ -236,7 +236,10 @@ def _row(row: RankRow, level: str, top: bool, bottom: bool) -> html.Tr:
         [
             html.Td(str(row.rank) if row.rank is not None else "—", className="gw-lead-rankno"),
             html.Td(row.name, className="gw-lead-name"),
-            html.Td(f"{row.score:.2f}" if row.score is not None else "—", className="gw-num"),
+            html.Td(
+                f"{row.score:.2f}" if row.score is not None else NO_DATA,
+                className="gw-num" if row.score is not None else "gw-num gw-lead-na",
+            ),
             html.Td([html.Span(arrow, className=arrow_css), f" 名次 {moved}"]),
             html.Td(_cards(row)),
         ],

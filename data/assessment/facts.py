@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Date, Row, delete, func, insert, literal, select, union_all
+from sqlalchemy import Date, Row, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -317,16 +317,28 @@ def load_sums(
     rows (1 Jan – 15 Mar = January and February summed + 1–15 March), so a month of a
     city is tens of thousands of rows read, not millions. Not for ``ack_seconds_p50``.
     """
-    parts = [_summed(part, per_staff, measures, node_path) for part in _parts(start, end)]
-    if len(parts) == 1:
-        only = parts[0].subquery()
-        query = select(only.c.unit, only.c.measure, func.sum(only.c.value))
-        query = query.group_by(only.c.unit, only.c.measure)
-    else:
-        both = union_all(*parts).subquery()
-        query = select(both.c.unit, both.c.measure, func.sum(both.c.value))
-        query = query.group_by(both.c.unit, both.c.measure)
-    return _frame(session.execute(query).all(), SUM_COLUMNS)
+    wanted = sorted(set(measures))
+    parts = [_summed(part, per_staff, wanted, node_path) for part in _parts(start, end)]
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    # one row per unit with a column per measure: a city's month is 17,350 rows to fetch,
+    # not 17,350 × 16 (fetching rows into Python is what costs, not summing them)
+    columns = [
+        func.sum(case((rows.c.measure == measure, rows.c.value))).label(f"m{i}")
+        for i, measure in enumerate(wanted)
+    ]
+    query = select(rows.c.unit, *columns).group_by(rows.c.unit)
+    result = session.execute(query).all()
+    names = ["unit", *wanted]
+    values = list(zip(*result, strict=True)) if result else [() for _ in names]
+    wide = pd.DataFrame(
+        {name: pd.Series(v, dtype="float64") for name, v in zip(names, values, strict=True)}
+    )
+    long = wide.melt(id_vars="unit", var_name="measure", value_name="value")
+    # a month minus its outside days leaves 0 (or float dust) where only those days had it
+    long = long[long["value"].abs() > 1e-9].reset_index(drop=True)
+    return long.assign(
+        unit=long["unit"].astype("int64"), measure=long["measure"].astype(MEASURE_DTYPE)
+    )[SUM_COLUMNS]
 
 
 def load_month_totals(
@@ -336,8 +348,7 @@ def load_month_totals(
     start .. end (month: its first day, measure, value): a node's KPIs and its monthly
     series without one row per grid or day."""
     parts = [
-        _summed(part, False, measures, node_path, by_month=True)
-        for part in _month_parts(start, end)
+        _summed(part, False, measures, node_path, by_month=True) for part in _parts(start, end)
     ]
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     query = select(rows.c.month, rows.c.measure, func.sum(rows.c.value)).group_by(
@@ -359,7 +370,7 @@ def load_unit_months(
     ``node_path`` together, or with ``staff_id`` that staff member's rows there."""
     parts = [
         _summed(part, staff_id is not None, measures, node_path, True, staff_id)
-        for part in _month_parts(start, end)
+        for part in _parts(start, end)
     ]
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     query = select(rows.c.month, rows.c.measure, func.sum(rows.c.value)).group_by(
@@ -369,35 +380,32 @@ def load_unit_months(
     return frame.assign(month=pd.to_datetime(frame["month"]))
 
 
-#: a part of a period: ("months", first month, last month) or ("days", first, last)
-_Part = tuple[str, dt.date, dt.date]
-
-
-def _month_parts(start: dt.date, end: dt.date) -> list[_Part]:
-    """``_parts`` with the days cut at month ends, so each day part has one month."""
-    out: list[_Part] = []
-    for kind, low, high in _parts(start, end):
-        while kind == "days" and high >= next_month(low):
-            out.append((kind, low, next_month(low) - dt.timedelta(days=1)))
-            low = next_month(low)
-        out.append((kind, low, high))
-    return out
+#: a part of a period: ("months", first month, last month, +1) or ("days", first, last,
+#: +1 added / −1 taken away)
+_Part = tuple[str, dt.date, dt.date, int]
 
 
 def _parts(start: dt.date, end: dt.date) -> list[_Part]:
-    """start .. end as the whole months inside it and the days of the partial months."""
-    first_full = start if start.day == 1 else next_month(start)
-    after = end + dt.timedelta(days=1)
-    last_full = end if after.day == 1 else end.replace(day=1) - dt.timedelta(days=1)
-    if first_full > last_full:
-        return [("days", start, end)]
-    parts: list[_Part] = []
-    if start < first_full:
-        parts.append(("days", start, first_full - dt.timedelta(days=1)))
-    parts.append(("months", first_full, last_full.replace(day=1)))
-    if last_full < end:
-        parts.append(("days", last_full + dt.timedelta(days=1), end))
-    return parts
+    """start .. end as whole months (monthly sums) and days (daily rows), reading as few
+    daily rows as it can: a month mostly inside the range is its monthly sum minus the
+    days outside (2–31 October = October − 1 October), a month mostly outside is its
+    days inside. Every days part lies in one month."""
+    months: list[dt.date] = []
+    days: list[_Part] = []
+    for month in month_starts(start, end):
+        last = next_month(month) - dt.timedelta(days=1)
+        low, high = max(start, month), min(end, last)
+        inside = (high - low).days + 1
+        if inside * 2 <= (last - month).days + 1 and (low, high) != (month, last):
+            days.append(("days", low, high, 1))
+            continue
+        months.append(month)
+        if low > month:
+            days.append(("days", month, low - dt.timedelta(days=1), -1))
+        if high < last:
+            days.append(("days", high + dt.timedelta(days=1), last, -1))
+    whole: list[_Part] = [("months", months[0], months[-1], 1)] if months else []
+    return whole + days
 
 
 def _summed(
@@ -409,7 +417,7 @@ def _summed(
     staff_id: int | None = None,
 ) -> Select[Any]:
     """The rows of one part (unit or month, measure, value) from the month or daily table."""
-    kind, low, high = part
+    kind, low, high, sign = part
     table: Any = AssessmentFactMonth if kind == "months" else AssessmentFact
     when = table.month if kind == "months" else table.day
     if by_month:
@@ -422,8 +430,12 @@ def _summed(
     else:
         # > 0, not != 0: the month table's key is (month, staff_id, …), a range scan
         who = (table.staff_id > 0) if per_staff else (table.staff_id == 0)
-    query = select(key, table.measure.label("measure"), table.value.label("value")).where(
-        when >= low, when <= high, who, table.measure.in_(sorted(set(measures)))
+    # months as a list of equal keys, not a range: the key (month, staff_id, …) then
+    # finds the grid (or staff) rows of each month without reading the others
+    span = when.in_(month_starts(low, high)) if kind == "months" else when.between(low, high)
+    value = table.value if sign > 0 else -table.value
+    query = select(key, table.measure.label("measure"), value.label("value")).where(
+        span, who, table.measure.in_(sorted(set(measures)))
     )
     if node_path is not None:
         grids = select(OrgNode.id).where(OrgNode.path.startswith(node_path, autoescape=True))

@@ -3,7 +3,8 @@
 ``assessment_fact_month`` keeps one row per month (its first day), grid, staff member
 (0 = the grid) and measure, recomputed from ``assessment_fact`` whenever days are
 stored, so a month's ranking reads tens of thousands of sums instead of millions of
-daily rows (docs/assessment.md "Storage"). Filled here from the facts already stored.
+daily rows (docs/assessment.md "Monthly sums"). Filled here from the facts already
+stored. ``ix_assessment_fact_measure_day`` lets the ack median read its few daily rows.
 
 Revision ID: 0009
 Revises: 0008
@@ -40,6 +41,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_assessment_fact_month_node", "assessment_fact_month", ["node_id", "month"]
     )
+    # the ack median reads its few daily rows by measure, not the whole month's days
+    op.create_index("ix_assessment_fact_measure_day", "assessment_fact", ["measure", "day"])
     _fill()
 
 
@@ -71,5 +74,6 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_assessment_fact_measure_day", table_name="assessment_fact")
     op.drop_index("ix_assessment_fact_month_node", table_name="assessment_fact_month")
     op.drop_table("assessment_fact_month")
