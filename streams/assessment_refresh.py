@@ -4,7 +4,9 @@ Every change that alters a grid's facts marks its day dirty in its own transacti
 (data/assessment/dirty.py); this loop recomputes the marked (day, grid) pairs every
 ``interval_s`` (at once again while a backlog remains). Every ``recent_every_s`` it
 also recomputes yesterday and today for all grids, which catches what no transition
-marks (an alert text leaving the SMS sender). Safe in several processes: dirty rows
+marks (an alert text leaving the SMS sender). Each recompute also rewrites, in its
+transaction, the monthly sums of the grids whose days changed (``store_facts`` →
+``rebuild_months``), which the rankings read. Safe in several processes: dirty rows
 are taken with ``SKIP LOCKED`` on PostgreSQL, and SQLite has one writer.
 """
 

@@ -3,9 +3,11 @@
 Every function takes the session user, checks ``Perm.VIEW_ASSESSMENT`` and bounds the
 work by the user's subtree: a node (or staff member) outside it is refused with a
 message fit to show, never answered with another street's numbers. The scores come
-from ``data.assessment.scoring`` (its public API only); this module chooses the level
-below the node in focus, loads the facts of the period and its previous period (and
-the twelve months the charts show) once, and hands back plain values.
+from ``data.assessment.scoring`` (its public API only) with the sums done by the
+database (``ranking_from_store``: stored monthly sums plus the edge days), and the
+tiles and charts from month-grouped sums: no daily fact row reaches pandas except the
+few the ack median needs. This module chooses the level below the node in focus and
+hands back plain values.
 """
 
 from __future__ import annotations
@@ -23,10 +25,15 @@ from dashboard.access.base import Refused, require
 from dashboard.auth.current import SessionUser
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
-from data.assessment.facts import load_facts, load_staff, utc_window
+from data.assessment.facts import load_month_totals, load_staff, utc_window
 from data.assessment.periods import Period, PeriodError, parse_period, split
 from data.assessment.scheme import Level
-from data.assessment.scoring import ScoringError, explain, ranking, score_units
+from data.assessment.scoring import (
+    ScoringError,
+    explain_from_store,
+    month_scores,
+    ranking_from_store,
+)
 from data.masking import mask_text
 from data.models import Incident, NodeKind, OrgNode
 from data.org_tree import NodeInfo, OrgTree
@@ -103,6 +110,8 @@ class RankRow:
     red_cards: int
     yellow_cards: int
     cards: str
+    #: False: no indicator applied in the period (score and rank None: "本期无数据")
+    has_data: bool = True
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,8 @@ class UnitDetail:
     incidents: list[dict[str, Any]]
     #: (month "2026-11", score or None)
     trend: list[tuple[str, float | None]]
+    #: False: no indicator applied in the period (score and rank None: "本期无数据")
+    has_data: bool = True
 
 
 # -- the public reads ------------------------------------------------------------------------
@@ -175,18 +186,19 @@ def leader_view(
     node = focus_node(tree, who, node_id)
     level = LEVEL_BELOW[node.kind]
     with services.sessions() as db:
-        facts = load_facts(db, _first_day(period), period.end, node.path)
         staff = load_staff(db, node.path) if level == "staff" else None
+        table = ranking_from_store(db, services.scheme, tree, period, level, node.id, staff)
+        tiles = kpis(db, node.path, period)
+        series = monthly(db, node.path, period)
         categories = _categories(db, services, node.path, period)
-    table = ranking(services.scheme, tree, facts, period, level, node.id, staff)
     return LeaderView(
         node=node,
         level=level,
         period=period,
         breadcrumb=breadcrumb(tree, who, node),
         rows=[_rank_row(r) for r in table.to_dict("records")],
-        kpis=kpis(facts, period),
-        monthly=monthly(facts, period),
+        kpis=tiles,
+        monthly=series,
         categories=categories,
     )
 
@@ -199,41 +211,44 @@ def unit_detail(
     unit_id: int,
     period: Period,
 ) -> UnitDetail:
-    """One unit's indicators with raw numbers, the incidents behind its deductions and its
-    score over the last twelve months; a unit outside the user's subtree is refused."""
+    """One unit's indicators with raw numbers, its rank among its siblings (the ranking
+    the user saw), the incidents behind its deductions and its score over the last
+    twelve months; a unit outside the user's subtree is refused."""
     scope = require(tree, who, Perm.VIEW_ASSESSMENT, NO_RIGHT)
-    unit_level, facts_path = _unit_scope(tree, who, scope, level, unit_id)
+    unit_level = _unit_level(tree, who, scope, level, unit_id)
     with services.sessions() as db:
         staff = load_staff(db, scope.path) if unit_level == "staff" else None
         if staff is not None and unit_id not in set(staff["staff_id"]):
             raise Refused(NO_STAFF)
-        facts = load_facts(db, _first_day(period), period.end, facts_path)
         try:
-            why = explain(
+            why = explain_from_store(
                 db,
                 services.scheme,
                 tree,
-                facts,
                 period,
                 unit_level,
                 unit_id,
                 services.settings.display_zone,
                 staff,
             )
+            trend = unit_trend(services, db, tree, period, unit_level, unit_id, staff)
         except ScoringError as err:
             raise Refused(str(err)) from None
         incidents = _deduction_rows(db, tree, why.incidents)
     row = why.row
+    # the user's own node is ranked among units outside their subtree: no rank shown
+    own = unit_level != "staff" and unit_id == scope.id
     return UnitDetail(
         unit_id=unit_id,
         level=unit_level,
         name=str(row["name"]),
         score=_float(row.get("score")),
-        rank=_int(row.get("rank")),
+        rank=None if own else _int(row.get("rank")),
         cards=str(row.get("cards") or ""),
         indicators=why.indicators.to_dict("records"),
         incidents=incidents,
-        trend=unit_trend(services, tree, facts, period, unit_level, unit_id, staff),
+        trend=trend,
+        has_data=bool(row.get("has_data", True)),
     )
 
 
@@ -244,9 +259,8 @@ def export_table(
     node = focus_node(tree, who, node_id)
     level = LEVEL_BELOW[node.kind]
     with services.sessions() as db:
-        facts = load_facts(db, period.previous().start, period.end, node.path)
         staff = load_staff(db, node.path) if level == "staff" else None
-    table = ranking(services.scheme, tree, facts, period, level, node.id, staff)
+        table = ranking_from_store(db, services.scheme, tree, period, level, node.id, staff)
     if len(table) > MAX_EXPORT_ROWS:
         raise Refused(TOO_BIG.format(rows=len(table), limit=MAX_EXPORT_ROWS))
     indicators = services.scheme.for_level(level)
@@ -270,10 +284,14 @@ def export_table(
 # -- KPI tiles and charts ---------------------------------------------------------------------
 
 
-def kpis(facts: pd.DataFrame, period: Period) -> list[Kpi]:
+#: the measures the tiles and the monthly chart add up
+KPI_MEASURES = ("reported", "closed", "handled", "handled_on_time", "red")
+
+
+def kpis(db: Session, path: str, period: Period) -> list[Kpi]:
     """Found, closed, on-time rate and overdue lapses, with the previous period beside them."""
-    now = _totals(facts, period)
-    before = _totals(facts, period.previous())
+    now = _totals(db, path, period)
+    before = _totals(db, path, period.previous())
     return [
         Kpi("发现事件", now["reported"], before["reported"]),
         Kpi("结案", now["closed"], before["closed"]),
@@ -287,13 +305,15 @@ def kpis(facts: pd.DataFrame, period: Period) -> list[Kpi]:
     ]
 
 
-def monthly(facts: pd.DataFrame, period: Period) -> list[tuple[str, int, int]]:
-    """Found and closed per month for the twelve months up to the period's end."""
-    grid = facts[(facts["staff_id"] == 0) & facts["measure"].isin(["reported", "closed"])]
+def monthly(db: Session, path: str, period: Period) -> list[tuple[str, int, int]]:
+    """Found and closed per month for the twelve months up to the period's end (one
+    month-grouped query: the stored monthly sums, and the days of a partial last month)."""
     months = [p.start.strftime("%Y-%m") for p in _chart_months(period)]
-    if grid.empty:
+    first = _chart_months(period)[0].start
+    sums = load_month_totals(db, first, period.end, ("reported", "closed"), path)
+    if sums.empty:
         return [(m, 0, 0) for m in months]
-    table = grid.assign(month=grid["day"].dt.strftime("%Y-%m")).pivot_table(
+    table = sums.assign(month=sums["month"].dt.strftime("%Y-%m")).pivot_table(
         index="month", columns="measure", values="value", aggfunc="sum", observed=True
     )
     table = table.reindex(index=months, columns=["reported", "closed"]).fillna(0)
@@ -302,32 +322,23 @@ def monthly(facts: pd.DataFrame, period: Period) -> list[tuple[str, int, int]]:
 
 def unit_trend(
     services: Services,
+    db: Session,
     tree: OrgTree,
-    facts: pd.DataFrame,
     period: Period,
     level: Level,
     unit_id: int,
     staff: pd.DataFrame | None,
 ) -> list[tuple[str, float | None]]:
-    """The unit's score in each of the twelve months up to the period's end."""
-    scope_id = unit_id
-    if level == "staff" and staff is not None:
-        scope_id = int(staff.loc[staff["staff_id"] == unit_id, "node_id"].iloc[0])
-    out: list[tuple[str, float | None]] = []
-    for month in _chart_months(period):
-        scored = score_units(services.scheme, tree, facts, month, level, scope_id, staff)
-        match = scored[scored["unit_id"] == unit_id]
-        score = _float(match["score"].iloc[0]) if not match.empty else None
-        out.append((month.start.strftime("%Y-%m"), score))
-    return out
+    """The unit's score in each of the twelve months up to the period's end (None: no
+    data that month), from the monthly sums in one grouped query."""
+    months = _chart_months(period)
+    scores = month_scores(db, services.scheme, tree, months, level, unit_id, staff)
+    return [
+        (month.start.strftime("%Y-%m"), _float(scores.iloc[i])) for i, month in enumerate(months)
+    ]
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def _first_day(period: Period) -> dt.date:
-    """The first day any part of the page needs: the previous period or the charts' year."""
-    return min(period.previous().start, _chart_months(period)[0].start)
 
 
 def _chart_months(period: Period) -> list[Period]:
@@ -336,14 +347,11 @@ def _chart_months(period: Period) -> list[Period]:
     return split(Period(dt.date(year, month + 1, 1), end), "month")
 
 
-def _totals(facts: pd.DataFrame, period: Period) -> dict[str, float]:
-    days = facts["day"]
-    inside = (days >= pd.Timestamp(period.start)) & (days <= pd.Timestamp(period.end))
-    grid = facts[inside & (facts["staff_id"] == 0)]
-    sums = grid.groupby("measure", observed=False)["value"].sum()
-    return {m: float(sums.get(m, 0.0)) for m in ("reported", "closed", "handled", "red")} | {
-        "handled_on_time": float(sums.get("handled_on_time", 0.0))
-    }
+def _totals(db: Session, path: str, period: Period) -> dict[str, float]:
+    """The KPI measures of the grids under ``path`` summed over the period, in SQL."""
+    sums = load_month_totals(db, period.start, period.end, KPI_MEASURES, path)
+    per_measure = sums.groupby("measure", observed=False)["value"].sum()
+    return {m: float(per_measure.get(m, 0.0)) for m in KPI_MEASURES}
 
 
 def _rate(numerator: float, denominator: float) -> float | None:
@@ -374,17 +382,17 @@ def _category_name(services: Services, code: str) -> str:
     return category.name if category is not None else code
 
 
-def _unit_scope(
+def _unit_level(
     tree: OrgTree, who: SessionUser, scope: NodeInfo, level: str, unit_id: int
-) -> tuple[Level, str]:
-    """The unit's level and the path whose facts it needs; refused outside the subtree."""
+) -> Level:
+    """The unit's level; a node outside the user's subtree (or the city) is refused."""
     if level == "staff":
-        return "staff", scope.path
+        return "staff"
     node = tree.get(unit_id)
     if node is None or not node.path.startswith(scope.path) or node.kind == NodeKind.CITY:
         log.warning("scope: user %s asked to explain node %s", who.username, unit_id)
         raise Refused(OUTSIDE)
-    return KIND_LEVEL[node.kind], node.path
+    return KIND_LEVEL[node.kind]
 
 
 def _deduction_rows(db: Session, tree: OrgTree, incidents: pd.DataFrame) -> list[dict[str, Any]]:
@@ -418,6 +426,7 @@ def _rank_row(r: dict[str, Any]) -> RankRow:
         red_cards=int(r.get("red_cards") or 0),
         yellow_cards=int(r.get("yellow_cards") or 0),
         cards=str(r.get("cards") or ""),
+        has_data=bool(r.get("has_data", True)),
     )
 
 

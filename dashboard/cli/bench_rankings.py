@@ -5,9 +5,12 @@ PostgreSQL database), writes synthetic daily facts (``dashboard/cli/bench_facts.
 then times each step on the stored facts with its peak memory (tracemalloc, measured in
 a second run of the step so tracing does not slow the timed one): a month's ranking of
 every level over the whole city, the drill-downs (one street's communities, one grid's
-staff) and the /leader callback equivalent (the ranking of a street's communities, the
-street's KPIs for the month and its monthly series over the window). With ``compare``
-the old path (``load_facts`` + ``ranking``: every daily row into pandas) is timed too.
+staff) and the leader page's own data functions (``leader_view`` of the city, a street
+and a community: ranking, KPI tiles, monthly series, categories; ``unit_detail`` of a
+grid and a community: explanation, deductions, twelve-month trend). The monthly sums
+(``assessment_fact_month``) are built from the daily facts when absent. With
+``compare`` the old path (``load_facts`` + ``ranking``: every daily row into pandas) is
+timed too.
 """
 
 from __future__ import annotations
@@ -26,16 +29,21 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from dashboard.access.assessment import leader_view, unit_detail
+from dashboard.auth.current import SessionUser
 from dashboard.cli.bench_facts import facts_days, load_city, write_facts
-from data.assessment.facts import load_facts, load_node_days, load_staff
+from dashboard.services import Services, make_redis
+from dashboard.settings import Settings
+from data.assessment.facts import load_facts, load_staff, rebuild_months
 from data.assessment.periods import Period, period_of
 from data.assessment.scheme import LEVELS, Level, Scheme, load_scheme
-from data.assessment.scoring import ranking, ranking_from_store, scheme_measures
+from data.assessment.scoring import ranking, ranking_from_store
 from data.db import make_engine
 from data.demo_city import seed_demo_city
-from data.models import AssessmentFact, NodeKind, OrgNode
+from data.incidents.categories import load_categories
+from data.models import AssessmentFact, AssessmentFactMonth, Base, NodeKind, OrgNode, Role
 from data.org_tree import OrgTree
 
 #: the issue's goals, seconds (memory in MB)
@@ -95,21 +103,42 @@ def _prepare(
         started = time.perf_counter()
         seed_demo_city(engine, scale, seed)
         say(f"seeded {scale} in {time.perf_counter() - started:.1f} s")
+    Base.metadata.tables["assessment_fact_month"].create(engine, checkfirst=True)  # pre-0009
     with Session(engine) as session:
-        if _count(session, AssessmentFact.day) > 0:
-            say(f"facts present: {_count(session, AssessmentFact.day):,} rows (kept)")
+        present = _count(session, AssessmentFact.day)
+        city = None if present else load_city(session, seed)
+    if present:
+        say(f"facts present: {present:,} rows (kept)")
+    else:
+        assert city is not None
+        start = _window_start(months)
+        days = (WINDOW_END - start).days + 1
+        started, rows = time.perf_counter(), 0
+        with engine.begin() as connection:
+            for facts in facts_days(city, start, days, incidents, seed):
+                rows += write_facts(connection, facts)
+        say(
+            f"wrote {rows:,} fact rows ({start} – {WINDOW_END})"
+            f" in {time.perf_counter() - started:.0f} s"
+        )
+    _prepare_months(engine, say)
+
+
+def _prepare_months(engine: Engine, say: Callable[..., Any]) -> None:
+    """The monthly sums of every month with facts, as the refresh keeps them, if absent."""
+    with Session(engine) as session:
+        if _count(session, AssessmentFactMonth.month) > 0:
+            say(f"monthly sums present: {_count(session, AssessmentFactMonth.month):,} rows")
             return
-        city = load_city(session, seed)
-    start = _window_start(months)
-    days = (WINDOW_END - start).days + 1
-    started, rows = time.perf_counter(), 0
-    with engine.begin() as connection:
-        for facts in facts_days(city, start, days, incidents, seed):
-            rows += write_facts(connection, facts)
-    say(
-        f"wrote {rows:,} fact rows ({start} – {WINDOW_END})"
-        f" in {time.perf_counter() - started:.0f} s"
-    )
+        first, last = session.execute(
+            select(func.min(AssessmentFact.day), func.max(AssessmentFact.day))
+        ).one()
+    started = time.perf_counter()
+    with Session(engine) as session, session.begin():
+        rebuild_months(session, first, last)
+    with Session(engine) as session:
+        rows = _count(session, AssessmentFactMonth.month)
+    say(f"summed {rows:,} monthly rows in {time.perf_counter() - started:.0f} s")
 
 
 def _has_table(engine: Engine) -> bool:
@@ -151,8 +180,19 @@ def measure(engine: Engine, compare: bool) -> list[Figure]:
                    GOALS["drill"]),
             _timed("drill: one grid's staff", functools.partial(new, "staff", grid),
                    GOALS["drill"]),
-            _timed("callback: street ranking + KPI + series",
-                   functools.partial(_callback, session, scheme, tree, period, street),
+        ]  # fmt: skip
+        page = functools.partial(_page, engine, scheme, tree, period)
+        community = _first_of(tree, NodeKind.COMMUNITY)
+        figures += [
+            _timed("leader_view: city (districts)", functools.partial(page, "view", root.id),
+                   None),
+            _timed("leader_view: one street (communities)",
+                   functools.partial(page, "view", street), GOALS["drill"]),
+            _timed("leader_view: one community (grids)",
+                   functools.partial(page, "view", community), GOALS["drill"]),
+            _timed("unit_detail: one grid", functools.partial(page, "detail", grid),
+                   GOALS["drill"]),
+            _timed("unit_detail: one community", functools.partial(page, "detail", community),
                    GOALS["drill"]),
         ]  # fmt: skip
         if compare:
@@ -182,18 +222,28 @@ def _old(
     return len(ranking(scheme, tree, facts, period, level, node, staff))
 
 
-def _callback(session: Session, scheme: Scheme, tree: OrgTree, period: Period, node: int) -> int:
-    """What /leader's data callback does for a node: its units' ranking, KPIs, a series."""
+def _page(
+    engine: Engine, scheme: Scheme, tree: OrgTree, period: Period, what: str, node: int
+) -> int:
+    """What /leader asks the access layer for: a node's view, or a unit's detail, as a
+    leader at the city (scope and permission checks included)."""
+    root = tree.root
+    assert root is not None
+    services = Services(
+        settings=Settings(database_url=engine.url.render_as_string(hide_password=False)),
+        engine=engine,
+        sessions=sessionmaker(engine),
+        redis=make_redis("redis://127.0.0.1:1/0"),  # never contacted by these reads
+        categories=load_categories(None),
+        scheme=scheme,
+    )
+    who = SessionUser(0, "bench", "基准", Role.LEADER, root.id)
+    if what == "view":
+        return len(leader_view(services, tree, who, node, period).rows)
     info = tree.get(node)
     assert info is not None
-    rows = _new(session, scheme, tree, period, "community", node)
-    measures = scheme_measures(scheme, "street")
-    year = Period(_window_start(12), period.end)
-    days = load_node_days(session, year.start, year.end, measures, info.path)
-    month = days[days["day"] >= pd.Timestamp(period.start)]
-    kpis = month.groupby("measure", observed=True)["value"].sum()
-    series = days.groupby([days["day"].dt.to_period("M"), "measure"], observed=True)["value"].sum()
-    return rows + len(kpis) + len(series)
+    level = {NodeKind.GRID: "grid", NodeKind.COMMUNITY: "community"}[info.kind]
+    return len(unit_detail(services, tree, who, level, node, period).trend)
 
 
 def _staff_for(session: Session, tree: OrgTree, level: Level, node: int) -> pd.DataFrame | None:

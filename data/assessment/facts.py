@@ -4,7 +4,10 @@ Computed from the record (incident history, incidents, alert deliveries) with on
 query per source and pandas group-bys: no Python loop over rows. Stored in
 ``assessment_fact`` (delete + insert of the recomputed days in the caller's
 transaction, the same on SQLite and PostgreSQL), so a year's ranking reads facts,
-not every incident. docs/assessment.md lists every measure and its attribution.
+not every incident. The months those days lie in are summed again, in SQL and in the
+same transaction, into ``assessment_fact_month`` (``rebuild_months``): the reads
+(``load_sums`` …) take whole months from there and only the partial edge days from the
+daily rows. docs/assessment.md lists every measure and its attribution.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy import Date, Row, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -22,6 +26,7 @@ from data.assessment.scheme import MEASURES
 from data.models import (
     AssessmentDirtyDay,
     AssessmentFact,
+    AssessmentFactMonth,
     Delivery,
     Incident,
     IncidentHistory,
@@ -32,6 +37,8 @@ from data.models import (
 from data.timezones import start_of_day
 
 COLUMNS = ["day", "node_id", "staff_id", "measure", "value"]
+#: not summable: never in ``assessment_fact_month``, read from the daily rows
+MEDIAN_MEASURE = "ack_seconds_p50"
 MEASURE_DTYPE = pd.CategoricalDtype(MEASURES)
 
 #: history actions counted as they are, attributed to the node after the transition
@@ -96,8 +103,15 @@ def store_facts(
     start: dt.date,
     end: dt.date,
     grid_ids: Collection[int] | None = None,
+    months: bool = True,
 ) -> int:
-    """Replace the computed measures of those days (and grids) with ``facts``; returns rows."""
+    """Replace the computed measures of those days (and grids) with ``facts``; returns rows.
+
+    With ``months`` the monthly sums of the grids whose daily rows changed are rebuilt
+    too (a refresh that changes nothing rewrites no month). A caller storing many weeks
+    (the history seed) passes False and calls ``rebuild_months`` once at the end.
+    """
+    changed = _changed_grids(session, facts, start, end, grid_ids) if months else set()
     statement = delete(AssessmentFact).where(
         AssessmentFact.day >= start,
         AssessmentFact.day <= end,
@@ -109,6 +123,8 @@ def store_facts(
     rows = _records(facts)
     if rows:
         session.execute(insert(AssessmentFact), rows)
+    if changed:
+        rebuild_months(session, start, end, sorted(changed))
     return len(rows)
 
 
@@ -118,10 +134,111 @@ def refresh_range(
     end: dt.date,
     tz: dt.tzinfo,
     grid_ids: Collection[int] | None = None,
+    months: bool = True,
 ) -> int:
     """Recompute and store the facts of local days start .. end (grids: all when None)."""
     facts = compute_facts(session, start, end, tz, grid_ids)
-    return store_facts(session, facts, start, end, grid_ids)
+    return store_facts(session, facts, start, end, grid_ids, months)
+
+
+def rebuild_months(
+    session: Session, start: dt.date, end: dt.date, grid_ids: Collection[int] | None = None
+) -> None:
+    """Sum again, in SQL, every month that local days start .. end touch (grids: all when
+    None) from the daily rows into ``assessment_fact_month``.
+
+    Whoever writes daily facts without ``store_facts`` (the history's duty seconds, the
+    bench, tests) calls this after. The median (``ack_seconds_p50``) is left out: a sum of
+    medians means nothing; it is read from the daily rows.
+    """
+    wanted = None if grid_ids is None else list(grid_ids)
+    for month in month_starts(start, end):
+        following = next_month(month)
+        cleared = delete(AssessmentFactMonth).where(AssessmentFactMonth.month == month)
+        daily = select(
+            literal(month, Date),
+            AssessmentFact.node_id,
+            AssessmentFact.staff_id,
+            AssessmentFact.measure,
+            func.sum(AssessmentFact.value),
+        ).where(
+            AssessmentFact.day >= month,
+            AssessmentFact.day < following,
+            AssessmentFact.measure != MEDIAN_MEASURE,
+        )
+        if wanted is not None:
+            cleared = cleared.where(AssessmentFactMonth.node_id.in_(wanted))
+            daily = daily.where(AssessmentFact.node_id.in_(wanted))
+        session.execute(cleared)
+        columns = ["month", "node_id", "staff_id", "measure", "value"]
+        summed = daily.group_by(
+            AssessmentFact.node_id, AssessmentFact.staff_id, AssessmentFact.measure
+        )
+        session.execute(insert(AssessmentFactMonth).from_select(columns, summed))
+
+
+def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The first day of every calendar month that start .. end touches."""
+    out: list[dt.date] = []
+    month = start.replace(day=1)
+    while month <= end:
+        out.append(month)
+        month = next_month(month)
+    return out
+
+
+def next_month(month: dt.date) -> dt.date:
+    """The first day of the month after the one ``month`` lies in."""
+    return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _changed_grids(
+    session: Session,
+    facts: pd.DataFrame,
+    start: dt.date,
+    end: dt.date,
+    grid_ids: Collection[int] | None,
+) -> set[int]:
+    """The grids whose stored computed rows of those days differ from ``facts``.
+
+    The refresh of yesterday and today for every grid runs every ten minutes; most grids
+    have not changed, and re-summing a month of a city each time would cost seconds.
+    """
+    query = select(
+        AssessmentFact.day,
+        AssessmentFact.node_id,
+        AssessmentFact.staff_id,
+        AssessmentFact.measure,
+        AssessmentFact.value,
+    ).where(
+        AssessmentFact.day >= start,
+        AssessmentFact.day <= end,
+        AssessmentFact.measure.in_(COMPUTED_MEASURES),
+    )
+    if grid_ids is not None:
+        query = query.where(AssessmentFact.node_id.in_(list(grid_ids)))
+    old = _frame_of(session.execute(query).all())
+    new = _frame_of(list(facts[COLUMNS].itertuples(index=False, name=None)))
+    keys = ["day", "node_id", "staff_id", "measure"]
+    both = old.merge(new, on=keys, how="outer", suffixes=("_old", "_new"))
+    differs = ~np.isclose(both["value_old"], both["value_new"], rtol=0.0, atol=0.0)
+    differs &= ~(both["value_old"].isna() & both["value_new"].isna())
+    return {int(n) for n in both.loc[differs, "node_id"].unique()}
+
+
+def _frame_of(rows: Sequence[Any]) -> pd.DataFrame:
+    """Fact rows as a frame with comparable columns (days as ISO text)."""
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
+    frame = pd.DataFrame(dict(zip(COLUMNS, values, strict=True)))
+    return frame.astype(
+        {
+            "day": "str",
+            "node_id": "int64",
+            "staff_id": "int64",
+            "measure": "str",
+            "value": "float64",
+        }
+    )
 
 
 def refresh_dirty(session: Session, tz: dt.tzinfo, limit: int = 1000) -> int:
@@ -195,19 +312,135 @@ def load_sums(
     """Each grid's (or, ``per_staff``, each staff member's) ``measures`` summed in SQL over
     local days start .. end, in the grids under ``node_path`` if given (``SUM_COLUMNS``).
 
-    One row per unit and measure instead of one per day: a month of a city is millions
-    of fact rows but only tens of thousands of sums, so the database adds them up.
+    One row per unit and measure instead of one per day: whole months are read from
+    ``assessment_fact_month`` and only the partial months at the edges from the daily
+    rows (1 Jan – 15 Mar = January and February summed + 1–15 March), so a month of a
+    city is tens of thousands of rows read, not millions. Not for ``ack_seconds_p50``.
     """
-    unit = AssessmentFact.staff_id if per_staff else AssessmentFact.node_id
-    query = _fact_rows(
-        select(unit, AssessmentFact.measure, func.sum(AssessmentFact.value)),
-        start,
-        end,
-        per_staff,
-        measures,
-        node_path,
-    ).group_by(unit, AssessmentFact.measure)
-    return _frame(session.execute(query).all(), SUM_COLUMNS)
+    wanted = sorted(set(measures))
+    parts = [_summed(part, per_staff, wanted, node_path) for part in _parts(start, end)]
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    # one row per unit with a column per measure: a city's month is 17,350 rows to fetch,
+    # not 17,350 × 16 (fetching rows into Python is what costs, not summing them)
+    columns = [
+        func.sum(case((rows.c.measure == measure, rows.c.value))).label(f"m{i}")
+        for i, measure in enumerate(wanted)
+    ]
+    query = select(rows.c.unit, *columns).group_by(rows.c.unit)
+    result = session.execute(query).all()
+    names = ["unit", *wanted]
+    values = list(zip(*result, strict=True)) if result else [() for _ in names]
+    wide = pd.DataFrame(
+        {name: pd.Series(v, dtype="float64") for name, v in zip(names, values, strict=True)}
+    )
+    long = wide.melt(id_vars="unit", var_name="measure", value_name="value")
+    # a month minus its outside days leaves 0 (or float dust) where only those days had it
+    long = long[long["value"].abs() > 1e-9].reset_index(drop=True)
+    return long.assign(
+        unit=long["unit"].astype("int64"), measure=long["measure"].astype(MEASURE_DTYPE)
+    )[SUM_COLUMNS]
+
+
+def load_month_totals(
+    session: Session, start: dt.date, end: dt.date, measures: Collection[str], node_path: str
+) -> pd.DataFrame:
+    """The grids under ``node_path`` summed per calendar month and measure over local days
+    start .. end (month: its first day, measure, value): a node's KPIs and its monthly
+    series without one row per grid or day."""
+    parts = [
+        _summed(part, False, measures, node_path, by_month=True) for part in _parts(start, end)
+    ]
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    query = select(rows.c.month, rows.c.measure, func.sum(rows.c.value)).group_by(
+        rows.c.month, rows.c.measure
+    )
+    frame = _frame(session.execute(query).all(), ["month", "measure", "value"])
+    return frame.assign(month=pd.to_datetime(frame["month"]))
+
+
+def load_unit_months(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    measures: Collection[str],
+    node_path: str,
+    staff_id: int | None = None,
+) -> pd.DataFrame:
+    """One unit's ``measures`` per calendar month (month, measure, value): the grids under
+    ``node_path`` together, or with ``staff_id`` that staff member's rows there."""
+    parts = [
+        _summed(part, staff_id is not None, measures, node_path, True, staff_id)
+        for part in _parts(start, end)
+    ]
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    query = select(rows.c.month, rows.c.measure, func.sum(rows.c.value)).group_by(
+        rows.c.month, rows.c.measure
+    )
+    frame = _frame(session.execute(query).all(), ["month", "measure", "value"])
+    return frame.assign(month=pd.to_datetime(frame["month"]))
+
+
+#: a part of a period: ("months", first month, last month, +1) or ("days", first, last,
+#: +1 added / −1 taken away)
+_Part = tuple[str, dt.date, dt.date, int]
+
+
+def _parts(start: dt.date, end: dt.date) -> list[_Part]:
+    """start .. end as whole months (monthly sums) and days (daily rows), reading as few
+    daily rows as it can: a month mostly inside the range is its monthly sum minus the
+    days outside (2–31 October = October − 1 October), a month mostly outside is its
+    days inside. Every days part lies in one month."""
+    months: list[dt.date] = []
+    days: list[_Part] = []
+    for month in month_starts(start, end):
+        last = next_month(month) - dt.timedelta(days=1)
+        low, high = max(start, month), min(end, last)
+        inside = (high - low).days + 1
+        if inside * 2 <= (last - month).days + 1 and (low, high) != (month, last):
+            days.append(("days", low, high, 1))
+            continue
+        months.append(month)
+        if low > month:
+            days.append(("days", month, low - dt.timedelta(days=1), -1))
+        if high < last:
+            days.append(("days", high + dt.timedelta(days=1), last, -1))
+    whole: list[_Part] = [("months", months[0], months[-1], 1)] if months else []
+    return whole + days
+
+
+def _summed(
+    part: _Part,
+    per_staff: bool,
+    measures: Collection[str],
+    node_path: str | None,
+    by_month: bool = False,
+    staff_id: int | None = None,
+) -> Select[Any]:
+    """The rows of one part (unit or month, measure, value) from the month or daily table."""
+    kind, low, high, sign = part
+    table: Any = AssessmentFactMonth if kind == "months" else AssessmentFact
+    when = table.month if kind == "months" else table.day
+    if by_month:
+        label = table.month if kind == "months" else literal(low.replace(day=1), Date)
+        key = label.label("month")
+    else:
+        key = (table.staff_id if per_staff else table.node_id).label("unit")
+    if staff_id is not None:
+        who = table.staff_id == staff_id
+    else:
+        # > 0, not != 0: the month table's key is (month, staff_id, …), a range scan
+        who = (table.staff_id > 0) if per_staff else (table.staff_id == 0)
+    # months as a list of equal keys, not a range: the key (month, staff_id, …) then
+    # finds the grid (or staff) rows of each month without reading the others
+    span = when.in_(month_starts(low, high)) if kind == "months" else when.between(low, high)
+    value = table.value if sign > 0 else -table.value
+    query = select(key, table.measure.label("measure"), value.label("value")).where(
+        span, who, table.measure.in_(sorted(set(measures)))
+    )
+    if node_path is not None:
+        grids = select(OrgNode.id).where(OrgNode.path.startswith(node_path, autoescape=True))
+        query = query.where(table.node_id.in_(grids))
+    return query
 
 
 def load_daily(

@@ -5,12 +5,16 @@ level asked for (a pandas group-by), never by averaging scores; staff members su
 their own rows. Each indicator gives points (docs/assessment.md); a unit's score is
 100 × the points it got over the weights of the indicators that apply to it (a rate
 with no denominator does not apply), so units with and without, say, alerts compare
-fairly. Ranks are dense (1 = best), ties listed by name.
+fairly. A unit to which no indicator applies (no incidents, no alerts, no duty, no
+deduction) has no data: its score is NaN, it gets no rank and is listed after the
+ranked units, by name (``has_data`` False; the page shows "本期无数据"), rather than
+a perfect 100 for doing nothing. Ranks are dense (1 = best), ties listed by name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +22,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from data.assessment.facts import deduction_incidents, load_daily, load_sums
+from data.assessment.facts import (
+    deduction_incidents,
+    load_daily,
+    load_sums,
+    load_unit_months,
+)
 from data.assessment.periods import Period
 from data.assessment.scheme import (
     MEASURES,
@@ -68,8 +77,9 @@ def ranking(
     ``facts`` must cover ``period`` and ``period.previous()``; ``staff`` (staff_id,
     name, node_id) names the staff members when ``level`` is ``staff``. Columns:
     unit_id, name, for each indicator ``<code>.numerator/.denominator/.value/.points``,
-    score, rank, prev_score, prev_rank, trend (up/down/flat), rank_change (+ = climbed),
-    cards (reasons, "；"-joined), red_cards, yellow_cards.
+    score (NaN: no data), has_data, rank (<NA>: no data), prev_score, prev_rank, trend
+    (up/down/flat; flat without a score to compare), rank_change (+ = climbed), cards
+    (reasons, "；"-joined), red_cards, yellow_cards.
     """
     now = score_units(scheme, tree, facts, period, level, node_id, staff)
     before = score_units(scheme, tree, facts, period.previous(), level, node_id, staff)
@@ -181,6 +191,7 @@ def score_totals(
     scored = units.set_index("unit_id")
     applicable_weight = pd.Series(0.0, index=scored.index)
     points = pd.Series(0.0, index=scored.index)
+    has_data = pd.Series(False, index=scored.index)
     for code, indicator in indicators.items():
         columns = indicator_columns(indicator, totals)
         for part in ("numerator", "denominator", "value", "points"):
@@ -188,8 +199,15 @@ def score_totals(
         applies = columns["applies"]
         points += columns["points"].where(applies, 0.0)
         applicable_weight += applies * indicator.weight
+        # a deduction always "applies" (nothing to deduct is full marks): it is data
+        # only when something was deducted
+        if isinstance(indicator, DeductionIndicator):
+            has_data |= columns["numerator"] > 0
+        else:
+            has_data |= applies.astype(bool)
     total = 100 * points / applicable_weight.where(applicable_weight > 0)
-    scored["score"] = total.round(2)
+    scored["score"] = total.where(has_data).round(2)
+    scored["has_data"] = has_data.astype(bool)
     scored = _with_cards(scored, scheme, level, totals)
     return _ranked(scored.reset_index())
 
@@ -316,10 +334,44 @@ def explain(
     tz: dt.tzinfo,
     staff: pd.DataFrame | None = None,
 ) -> Explanation:
-    """One unit's indicators with raw numbers, and the incidents behind its deductions."""
-    scored = score_units(
-        scheme, tree, facts, period, level, _scope_of(tree, level, unit_id, staff), staff
-    )
+    """One unit's indicators with raw numbers, and the incidents behind its deductions.
+
+    The row (score, rank, cards) is the unit's in the ranking of its siblings (the units
+    of ``level`` under its parent, or a staff member's grid): the ranking the user saw.
+    ``facts`` must cover the parent's subtree.
+    """
+    scope = sibling_scope(tree, level, unit_id, staff)
+    scored = score_units(scheme, tree, facts, period, level, scope, staff)
+    return _explanation(session, scheme, tree, scored, period, level, unit_id, tz, staff)
+
+
+def explain_from_store(
+    session: Session,
+    scheme: Scheme,
+    tree: OrgTree,
+    period: Period,
+    level: Level,
+    unit_id: int,
+    tz: dt.tzinfo,
+    staff: pd.DataFrame | None = None,
+) -> Explanation:
+    """``explain`` with the sums done by the database (``score_from_store``)."""
+    scope = sibling_scope(tree, level, unit_id, staff)
+    scored = score_from_store(session, scheme, tree, period, level, scope, staff)
+    return _explanation(session, scheme, tree, scored, period, level, unit_id, tz, staff)
+
+
+def _explanation(
+    session: Session,
+    scheme: Scheme,
+    tree: OrgTree,
+    scored: pd.DataFrame,
+    period: Period,
+    level: Level,
+    unit_id: int,
+    tz: dt.tzinfo,
+    staff: pd.DataFrame | None,
+) -> Explanation:
     match = scored[scored["unit_id"] == unit_id]
     if match.empty:
         raise ScoringError(f"{unit_id} 不是{level}级的考核对象")
@@ -340,6 +392,68 @@ def explain(
     grids, staff_id = _grids_of(tree, level, unit_id, staff)
     incidents = deduction_incidents(session, grids, period.start, period.end, tz, staff_id)
     return Explanation(row=row, indicators=pd.DataFrame(table), incidents=incidents)
+
+
+def month_scores(
+    session: Session,
+    scheme: Scheme,
+    tree: OrgTree,
+    months: Sequence[Period],
+    level: Level,
+    unit_id: int,
+    staff: pd.DataFrame | None = None,
+) -> pd.Series:
+    """One unit's score in each of ``months`` (consecutive calendar months, the last may
+    end early), indexed by each month's first day; NaN where it has no data.
+
+    Two queries for the whole span (the month sums, the ack rows), the months scored as
+    if they were units: the same score as ``score_from_store`` of each month.
+    """
+    if not months:
+        return pd.Series(dtype="float64")
+    per_staff = level == "staff"
+    path, staff_id = _unit_source(tree, level, unit_id, staff)
+    start, end = months[0].start, months[-1].end
+    wanted = scheme_measures(scheme, level)
+    sums = load_unit_months(session, start, end, wanted - {ACK_MEDIAN}, path, staff_id)
+    firsts = [pd.Timestamp(m.start.replace(day=1)) for m in months]
+    index = pd.Series(range(len(firsts)), index=firsts)
+    units = pd.DataFrame({"unit_id": index.to_numpy(), "name": [str(m) for m in firsts]})
+    totals = (
+        sums.assign(unit_id=sums["month"].map(index))
+        .dropna(subset=["unit_id"])
+        .groupby(["unit_id", "measure"], observed=True)["value"]
+        .sum()
+        .unstack("measure")
+        .reindex(index=units["unit_id"], columns=list(MEASURES))
+        .fillna(0.0)
+    )
+    if ACK_MEDIAN in wanted:
+        acks = load_daily(session, start, end, per_staff, ACK_MEASURES, path)
+        if staff_id is not None:
+            acks = acks[acks["unit"] == staff_id]
+        month_of = acks["day"].dt.to_period("M").dt.start_time.map(index)
+        acks = acks.assign(unit_id=month_of).dropna(subset=["unit_id"])
+        medians = _weighted_median(acks.astype({"unit_id": "int64"}))
+        totals[ACK_MEDIAN] = medians.reindex(totals.index)
+    else:
+        totals[ACK_MEDIAN] = np.nan
+    scored = score_totals(scheme, level, units, totals).set_index("unit_id")["score"]
+    return pd.Series(scored.reindex(units["unit_id"]).to_numpy(), index=firsts, dtype="float64")
+
+
+def sibling_scope(
+    tree: OrgTree, level: Level, unit_id: int, staff: pd.DataFrame | None = None
+) -> int:
+    """The node whose ranking of ``level`` lists the unit: its parent, a staff member's
+    grid, the unit itself when it has no parent (a tree of one)."""
+    if level == "staff":
+        return _scope_of(tree, level, unit_id, staff)
+    node = tree.get(unit_id)
+    if node is None:
+        raise ScoringError(f"未知的节点 {unit_id}")
+    parent = node.parent_id
+    return parent if parent is not None and tree.get(parent) is not None else unit_id
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -437,6 +551,22 @@ def _scope_of(tree: OrgTree, level: Level, unit_id: int, staff: pd.DataFrame | N
     if match.empty:
         raise ScoringError(f"未知的人员 {unit_id}")
     return int(match.iloc[0]["node_id"])
+
+
+def _unit_source(
+    tree: OrgTree, level: Level, unit_id: int, staff: pd.DataFrame | None
+) -> tuple[str, int | None]:
+    """Where a unit's facts are: the subtree path, and the staff member for staff (their
+    rows in their own grid, as the grid's staff ranking counts them)."""
+    if level == "staff":
+        grid = tree.get(_scope_of(tree, level, unit_id, staff))
+        if grid is None:
+            raise ScoringError(f"未知的人员 {unit_id}")
+        return grid.path, unit_id
+    node = tree.get(unit_id)
+    if node is None:
+        raise ScoringError(f"未知的节点 {unit_id}")
+    return node.path, None
 
 
 def _grids_of(

@@ -15,7 +15,8 @@ What is generated (see docs/benchmarks.md for the volumes):
   (``history_alerts``);
 * ``duty_seconds``/``online_seconds`` facts per staff member and day
   (``history_duty``: there is no record of them yet), and then every other daily fact
-  computed from the record just written (``data.assessment.facts.refresh_range``).
+  computed from the record just written (``data.assessment.facts.refresh_range``),
+  and the monthly sums of the window (``rebuild_months``).
 
 No outbox rows are written: the wall is never pushed the past.
 """
@@ -210,7 +211,8 @@ def compute_facts_of(
     conn: Connection, window: HistoryWindow, zone: dt.tzinfo, report: ProgressFn
 ) -> int:
     """The computed daily facts of the window's days (and its end day), a week at a time."""
-    from data.assessment.facts import refresh_range  # pandas: only when history is written
+    # pandas: only when history is written
+    from data.assessment.facts import rebuild_months, refresh_range
 
     days = [*window.days(), window.end_day]
     slices = [days[i : i + FACT_DAYS] for i in range(0, len(days), FACT_DAYS)]
@@ -218,8 +220,10 @@ def compute_facts_of(
     rows = 0
     report(STAGE_FACTS, 0, len(slices))
     for done, piece in enumerate(slices, start=1):
-        rows += refresh_range(session, piece[0], piece[-1], zone)
+        rows += refresh_range(session, piece[0], piece[-1], zone, months=False)
         report(STAGE_FACTS, done, len(slices))
+    # every month once at the end (the duty seconds were written without a refresh)
+    rebuild_months(session, days[0], days[-1])
     session.close()
     return rows
 

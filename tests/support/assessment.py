@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.assessment.facts import rebuild_months
 from data.models import AssessmentFact, NodeKind, OrgNode, Staff
 
 NOVEMBER = dt.date(2026, 11, 10)
@@ -92,6 +93,8 @@ def add_record(sessions: sessionmaker[Session]) -> Record:
             + _facts(OCTOBER, lapsed.id, 0, PERFECT)
         )
         db.add_all(rows)
+        db.flush()
+        rebuild_months(db, OCTOBER, NOVEMBER)  # written by hand: sum the months as a refresh
         return Record(
             street=street.id,
             community_a=a.id,

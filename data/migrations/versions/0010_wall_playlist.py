@@ -4,7 +4,7 @@
 rankings), seconds per view and an enabled flag (dashboard/access/wall_playlist.py).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 22:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

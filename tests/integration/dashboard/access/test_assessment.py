@@ -80,7 +80,11 @@ def test_a_community_ranks_its_grids_as_computed_by_hand(services, tree, record)
         -1,
     )
     assert "结案率低于 60%" in lapsed.cards
-    assert view.rows[-1].unit_id == record.grid_lapsed  # worst last
+    ranked = [r for r in view.rows if r.has_data]
+    assert [r.unit_id for r in ranked] == [record.grid_good, record.grid_lapsed]  # worst last
+    idle = view.rows[len(ranked) :]  # the grids without any activity: no score, no rank
+    assert idle and all((r.score, r.rank, r.trend) == (None, None, "flat") for r in idle)
+    assert [r.name for r in idle] == sorted(r.name for r in idle)
     tiles = {k.label: (k.value, k.previous) for k in view.kpis}
     assert tiles["发现事件"] == (20, 10)
     assert tiles["结案"] == (15, 10)
@@ -116,6 +120,15 @@ def test_explain_gives_each_indicator_its_raw_numbers(services, tree, record):
     closure = next(i for i in detail.indicators if i["code"] == "closure_rate")
     assert (closure["numerator"], closure["denominator"], closure["points"]) == (5, 10, 7.5)
     assert dict(detail.trend)["2026-11"] == 72.94 and dict(detail.trend)["2026-10"] == 100.0
+    assert dict(detail.trend)["2026-09"] is None  # no data that month
+    assert detail.rank == 2 and detail.has_data  # among its community's grids, as listed
+
+
+def test_a_grid_without_activity_has_no_score(services, tree, record):
+    leader = _who(Role.LEADER, record.street)
+    detail = unit_detail(services, tree, leader, "grid", record.grid_b, NOVEMBER)
+    assert (detail.score, detail.rank, detail.has_data) == (None, None, False)
+    assert {score for _month, score in detail.trend} == {None}
 
 
 def test_outside_the_subtree_is_refused_with_a_message(services, tree, record):
@@ -152,5 +165,6 @@ def test_the_export_rows_have_chinese_headers(services, tree, record):
     _view, header, rows = export_table(services, tree, leader, None, NOVEMBER)
     assert header[:3] == ["名次", "网格", "得分"]
     assert "结案率（得分）" in header
-    last = rows[-1]
-    assert (last[0], last[2], last[3], last[6], last[7], last[8]) == (2, 72.94, 100.0, "下降", 2, 1)
+    lapsed = next(row for row in rows if row[0] == 2)
+    assert (lapsed[2], lapsed[3], lapsed[6], lapsed[7], lapsed[8]) == (72.94, 100.0, "下降", 2, 1)
+    assert rows[-1][:3] == [None, rows[-1][1], None]  # no data: unranked, unscored, last

@@ -25,15 +25,23 @@ from data.assessment.facts import (
     deduction_incidents,
     load_facts,
     load_staff,
+    load_sums,
     refresh_dirty,
 )
 from data.assessment.periods import Period
 from data.assessment.scheme import load_scheme
-from data.assessment.scoring import explain, ranking
+from data.assessment.scoring import explain, explain_from_store, ranking
 from data.incidents import deadlines, workflow
 from data.incidents.actors import Actor
 from data.incidents.intake import report
-from data.models import AssessmentDirtyDay, Delivery, NodeKind, OrgNode, Staff
+from data.models import (
+    AssessmentDirtyDay,
+    AssessmentFactMonth,
+    Delivery,
+    NodeKind,
+    OrgNode,
+    Staff,
+)
 from data.org_tree import OrgTree
 from streams.assessment_refresh import AssessmentRefresh, run_assessment_refresh
 
@@ -225,6 +233,72 @@ def test_rankings_and_explain_read_the_stored_facts(
         staff = load_staff(db, city.grid_a.path)
         worker = explain(db, scheme, tree, facts, period, "staff", city.worker, TZ, staff)
         assert worker.row["name"] in set(staff["name"]) and worker.incidents.empty
+        # the rank is the one among its siblings (its community's grids), as the user saw it
+        siblings = ranking(scheme, tree, facts, period, "grid", city.grid_b.parent_id)
+        seen = siblings[siblings["unit_id"] == city.grid_b.id].iloc[0]["rank"]
+        assert why.row["rank"] == seen and seen == len(siblings[siblings["has_data"]])
+        stored = explain_from_store(db, scheme, tree, period, "grid", city.grid_b.id, TZ)
+        assert (stored.row["rank"], stored.row["score"]) == (seen, lapsed["score"])
+
+
+def _month_row(
+    sessions: sessionmaker[Session], grid: OrgNode, measure: str, month: dt.date = DAY
+) -> float | None:
+    with sessions() as db:
+        return db.scalar(
+            select(AssessmentFactMonth.value).where(
+                AssessmentFactMonth.month == month.replace(day=1),
+                AssessmentFactMonth.node_id == grid.id,
+                AssessmentFactMonth.staff_id == 0,
+                AssessmentFactMonth.measure == measure,
+            )
+        )
+
+
+def test_the_refresh_keeps_the_month_sums_and_a_closure_changes_them(
+    sessions: sessionmaker[Session], city: City
+) -> None:
+    assert _month_row(sessions, city.grid_a, "closed") is None  # nothing refreshed yet
+    with sessions.begin() as db:
+        refresh_dirty(db, TZ)
+    assert _month_row(sessions, city.grid_a, "closed") == 1.0
+    assert _month_row(sessions, city.grid_b, "red") == 1.0
+    with sessions() as db:  # a median is not summed into a month
+        assert (
+            db.scalar(
+                select(AssessmentFactMonth.value).where(
+                    AssessmentFactMonth.measure == "ack_seconds_p50"
+                )
+            )
+            is None
+        )
+    earlier = T0 - dt.timedelta(days=2)  # local day 28 November: the same month
+    with sessions.begin() as db:
+        grid = db.get(OrgNode, city.grid_a.id)
+        assert grid is not None
+        incident = _report(db, grid, now=earlier)
+        desk = _desk(grid)
+        doer = Actor("grid_staff", "worker", grid.path, staff_id=city.worker)
+        for minutes, (action, actor, kw) in enumerate([
+            ("accept", desk, {}),
+            ("dispatch", desk, {"assignee_staff_id": city.worker}),
+            ("start", doer, {}),
+            ("handle", doer, {"note": "好了"}),
+            ("verify", Actor("grid_staff", "checker", grid.path, staff_id=city.checker), {}),
+            ("close", _desk(grid, 901), {}),
+        ], start=1):  # fmt: skip
+            workflow.apply(db, incident, action, actor, now=earlier + minutes * MINUTE, **kw)
+    with sessions() as db:
+        marked = set(db.execute(select(AssessmentDirtyDay.day, AssessmentDirtyDay.node_id)))
+    assert (dt.date(2026, 11, 28), city.grid_a.id) in marked
+    assert _month_row(sessions, city.grid_a, "closed") == 1.0  # until the refresh runs
+    with sessions.begin() as db:
+        refresh_dirty(db, TZ)
+    assert _month_row(sessions, city.grid_a, "closed") == 2.0
+    assert _month_row(sessions, city.grid_a, "reported") == 3.0
+    with sessions() as db:  # the month as the page reads it: the month row, not the days
+        sums = load_sums(db, DAY.replace(day=1), DAY, False, ["closed"], city.grid_a.path)
+    assert sums["value"].tolist() == [2.0]
 
 
 @pytest.fixture

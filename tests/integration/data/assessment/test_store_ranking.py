@@ -1,8 +1,10 @@
 """The database-summed ranking equals the pandas one on random stored facts (SQLite, PostgreSQL).
 
-``ranking_from_store`` sums each period in SQL; ``ranking`` sums the daily rows that
-``load_facts`` returns. On any facts table, for every level and for the drill-downs,
-both must give the same table, to the last column.
+``ranking_from_store`` sums each period in SQL (whole months from the monthly sums,
+edge days from the daily rows); ``ranking`` sums the daily rows that ``load_facts``
+returns. On any facts table, for every level and for the drill-downs, both must give
+the same table, to the last column; ``load_sums`` of any range (across month edges
+too) the same sums as the daily rows; ``month_scores`` each month's ``score_from_store``.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.assessment.facts import load_facts, load_staff
-from data.assessment.periods import Period
+from data.assessment.facts import load_facts, load_staff, load_sums, rebuild_months
+from data.assessment.periods import Period, split
 from data.assessment.scheme import LEVELS, MEASURES, Level, load_scheme
-from data.assessment.scoring import ranking, ranking_from_store
+from data.assessment.scoring import month_scores, ranking, ranking_from_store, score_from_store
 from data.models import AssessmentFact, NodeKind
 from data.org_tree import OrgTree
 
 PERIOD = Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
 FIRST = PERIOD.previous().start - dt.timedelta(days=3)  # a few days outside both periods
+LAST = PERIOD.end + dt.timedelta(days=2)
 SCHEME = load_scheme()
 
 
@@ -87,14 +90,83 @@ def _both(session: Session, tree: OrgTree, level: Level, node: int) -> tuple[pd.
 def test_sums_in_sql_rank_as_the_daily_rows_do(
     sessions: sessionmaker[Session], seed: int, density: float
 ) -> None:
+    tree = _store(sessions, seed, density)
+    with sessions() as db:
+        for level, node in _scopes(tree):
+            old, new = _both(db, tree, level, node)
+            assert len(new) > 0
+            pd.testing.assert_frame_equal(new, old, obj=f"{level} under {node}")
+
+
+def _store(sessions: sessionmaker[Session], seed: int, density: float) -> OrgTree:
+    """Random daily facts, and their monthly sums as the refresh keeps them."""
     with sessions.begin() as db:
         tree = OrgTree.load(db)
         db.execute(delete(AssessmentFact))
         rows = _random_facts(db, tree, seed, density)
         if rows:
             db.execute(insert(AssessmentFact), rows)
+        rebuild_months(db, FIRST, LAST)
+    return tree
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    first=st.integers(0, (LAST - FIRST).days),
+    length=st.integers(0, 70),
+    per_staff=st.booleans(),
+)
+def test_sums_across_month_edges_are_the_daily_rows_summed(
+    sessions: sessionmaker[Session], seed: int, first: int, length: int, per_staff: bool
+) -> None:
+    tree = _store(sessions, seed, 0.3)
+    start = FIRST + dt.timedelta(days=first)
+    end = min(start + dt.timedelta(days=length), LAST)
+    summable = [m for m in MEASURES if m != "ack_seconds_p50"]
+    street = min(n.path for n in tree.nodes.values() if n.kind == NodeKind.STREET)
     with sessions() as db:
-        for level, node in _scopes(tree):
-            old, new = _both(db, tree, level, node)
-            assert len(new) > 0
-            pd.testing.assert_frame_equal(new, old, obj=f"{level} under {node}")
+        for path in (None, street):
+            stored = load_sums(db, start, end, per_staff, summable, path)
+            daily = load_facts(db, start, end, path)
+            rows = daily[(daily["staff_id"] != 0) if per_staff else (daily["staff_id"] == 0)]
+            rows = rows[rows["measure"].isin(summable)]
+            unit = "staff_id" if per_staff else "node_id"
+            expected = rows.groupby([unit, "measure"], observed=True)["value"].sum()
+            got = stored.set_index(["unit", "measure"])["value"]
+            got.index = got.index.set_names([unit, "measure"])
+            pd.testing.assert_series_equal(
+                got.sort_index(), expected.sort_index(), check_index_type=False, check_names=False
+            )
+
+
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_units_months_score_as_each_month_does(
+    sessions: sessionmaker[Session], seed: int
+) -> None:
+    tree = _store(sessions, seed, 0.6)
+    months = split(Period(FIRST.replace(day=1), PERIOD.end - dt.timedelta(days=4)), "month")
+    street = min(n.id for n in tree.nodes.values() if n.kind == NodeKind.STREET)
+    grid = min(n.id for n in tree.nodes.values() if n.kind == NodeKind.GRID)
+    with sessions() as db:
+        staff = load_staff(db, tree.nodes[grid].path)
+        units: list[tuple[Level, int, int]] = [
+            ("street", street, tree.nodes[street].parent_id or street),
+            ("grid", grid, tree.nodes[grid].parent_id or grid),
+            ("staff", int(staff.iloc[0]["staff_id"]), grid),
+        ]
+        for level, unit, scope in units:
+            scores = month_scores(db, SCHEME, tree, months, level, unit, staff)
+            for month, score in zip(months, scores, strict=True):
+                table = score_from_store(db, SCHEME, tree, month, level, scope, staff)
+                one = table.loc[table["unit_id"] == unit, "score"].iloc[0]
+                assert (pd.isna(one) and pd.isna(score)) or one == score, (level, month)

@@ -117,11 +117,15 @@ def test_grids_are_scored_ranked_compared_and_carded_as_worked_out_by_hand() -> 
         (6, "社区甲 · 网格1", 78.75, 2),
         (8, "社区乙 · 网格1", 55.0, 3),
     ]
-    assert _rows(table, "unit_id", "prev_score", "prev_rank", "trend", "rank_change") == [
-        (7, 100.0, 1, "down", 0),
+    # the day before grid 7 had no data: no score, no rank, nothing to compare (flat)
+    assert _rows(table, "unit_id", "prev_score", "prev_rank", "trend", "rank_change")[1:] == [
         (6, 100.0, 1, "down", -1),
         (8, 25.0, 2, "up", -1),
     ]
+    grid_7 = table.iloc[0]
+    assert pd.isna(grid_7["prev_score"]) and pd.isna(grid_7["prev_rank"])
+    assert (grid_7["trend"], grid_7["rank_change"]) == ("flat", 0)
+    assert table["has_data"].all()
     assert _rows(table, "unit_id", "cards", "red_cards", "yellow_cards") == [
         (7, "有红牌", 1, 0),
         (6, "", 0, 0),
@@ -154,8 +158,37 @@ def test_staff_members_are_scored_from_their_own_rows() -> None:
 
 
 def test_equal_scores_share_a_dense_rank_listed_by_name() -> None:
-    table = score_units(SCHEME, _tree(), FACTS, Period(BEFORE, BEFORE), "grid", 1)
+    closed_7 = _facts([(BEFORE, 7, 0, "reported", 3), (BEFORE, 7, 0, "closed", 3)])
+    facts = pd.concat([FACTS, closed_7], ignore_index=True)
+    table = score_units(SCHEME, _tree(), facts, Period(BEFORE, BEFORE), "grid", 1)
     assert _rows(table, "unit_id", "score", "rank") == [(6, 100.0, 1), (7, 100.0, 1), (8, 25.0, 2)]
+
+
+def test_a_unit_with_no_data_has_no_score_and_no_rank_and_comes_last_by_name() -> None:
+    # the day before, grid 7 had no incident, no alert and no lapse: not a perfect 100
+    table = ranking(SCHEME, _tree(), FACTS, Period(BEFORE, BEFORE), "grid", 1)
+    assert _rows(table, "unit_id", "has_data") == [(6, True), (8, True), (7, False)]
+    empty = table.iloc[-1]
+    assert pd.isna(empty["score"]) and pd.isna(empty["rank"])
+    assert (empty["trend"], empty["rank_change"]) == ("flat", 0)
+    assert list(table["rank"][:2]) == [1, 2]
+    # the community of grids 6 and 7 has data (grid 6's): a no-data grid adds nothing
+    communities = score_units(SCHEME, _tree(), FACTS, Period(BEFORE, BEFORE), "community", 1)
+    assert _rows(communities, "unit_id", "score", "has_data") == [(4, 100.0, True), (5, 25.0, True)]
+
+
+def test_units_without_data_are_listed_by_name_after_the_ranked_ones() -> None:
+    nothing = _facts([(DAY, 8, 0, "reported", 1)])
+    table = score_units(SCHEME, _tree(), nothing, PERIOD, "grid", 1)
+    # 社区乙 · 网格1 (8) is ranked; 社区甲 · 网格1 (6) and · 网格2 (7) follow by name
+    assert _rows(table, "unit_id", "rank") == [(8, 1), (6, pd.NA), (7, pd.NA)]
+
+
+def test_a_deduction_alone_is_data() -> None:
+    lapse_only = _facts([(DAY, 6, 0, "yellow", 2)])
+    table = score_units(SCHEME, _tree(), lapse_only, PERIOD, "grid", 4)
+    row = table[table["unit_id"] == 6].iloc[0]
+    assert (row["score"], row["rank"], row["has_data"]) == (90.0, 1, True)
 
 
 def test_an_unknown_node_is_a_clear_error() -> None:
@@ -211,10 +244,13 @@ def test_more_lapses_never_raise_a_score(
     measure, extra, grid = more
     worse = pd.concat([facts, _facts([(DAY, grid, 0, measure, float(extra))])], ignore_index=True)
     before, after = _scores(scheme, facts), _scores(scheme, worse)
-    assert after[grid] <= before[grid]
-    assert {g: s for g, s in after.items() if g != grid} == {
-        g: s for g, s in before.items() if g != grid
-    }
+    assert after[grid] <= (100.0 if pd.isna(before[grid]) else before[grid])  # a lapse is data
+    others = [g for g in before if g != grid]
+    assert [_same(before[g], after[g]) for g in others] == [True] * len(others)
+
+
+def _same(a: float, b: float) -> bool:
+    return (pd.isna(a) and pd.isna(b)) or a == b
 
 
 @settings(max_examples=60, deadline=None)
