@@ -189,7 +189,7 @@ def leader_view(
         staff = load_staff(db, node.path) if level == "staff" else None
         table = ranking_from_store(db, services.scheme, tree, period, level, node.id, staff)
         tiles = kpis(db, node.path, period)
-        series = monthly(db, node.path, period)
+        series = found_and_closed(db, node.path, period)
         categories = _categories(db, services, node.path, period)
     return LeaderView(
         node=node,
@@ -305,11 +305,11 @@ def kpis(db: Session, path: str, period: Period) -> list[Kpi]:
     ]
 
 
-def monthly(db: Session, path: str, period: Period) -> list[tuple[str, int, int]]:
+def found_and_closed(db: Session, path: str, period: Period) -> list[tuple[str, int, int]]:
     """Found and closed per month for the twelve months up to the period's end (one
     month-grouped query: the stored monthly sums, and the days of a partial last month)."""
-    months = [p.start.strftime("%Y-%m") for p in _chart_months(period)]
-    first = _chart_months(period)[0].start
+    months = [p.start.strftime("%Y-%m") for p in chart_months(period)]
+    first = chart_months(period)[0].start
     sums = load_month_totals(db, first, period.end, ("reported", "closed"), path)
     if sums.empty:
         return [(m, 0, 0) for m in months]
@@ -331,7 +331,7 @@ def unit_trend(
 ) -> list[tuple[str, float | None]]:
     """The unit's score in each of the twelve months up to the period's end (None: no
     data that month), from the monthly sums in one grouped query."""
-    months = _chart_months(period)
+    months = chart_months(period)
     scores = month_scores(db, services.scheme, tree, months, level, unit_id, staff)
     return [
         (month.start.strftime("%Y-%m"), _float(scores.iloc[i])) for i, month in enumerate(months)
@@ -341,7 +341,8 @@ def unit_trend(
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _chart_months(period: Period) -> list[Period]:
+def chart_months(period: Period) -> list[Period]:
+    """The calendar months of the twelve up to the period's end (the last one cut at it)."""
     end = period.end
     year, month = divmod(end.year * 12 + end.month - 1 - (CHART_MONTHS - 1), 12)
     return split(Period(dt.date(year, month + 1, 1), end), "month")

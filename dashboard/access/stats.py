@@ -4,13 +4,12 @@ node's own total, found vs closed per month and the red/yellow card list.
 Every read checks ``Perm.VIEW_ASSESSMENT`` and the user's subtree through
 ``dashboard.access.assessment.focus_node`` (a node outside is refused with a message,
 logged, never answered). The database does the sums (``score_from_store``,
-``load_sums``, ``load_node_days``): no daily fact reaches pandas, so a city-wide view
+``load_sums``, ``load_month_totals``): no daily fact reaches pandas, so a city-wide view
 costs one grouped query per level, not millions of rows.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -27,12 +26,13 @@ from dashboard.access.assessment import (
     Crumb,
     breadcrumb,
     focus_node,
+    found_and_closed,
 )
 from dashboard.access.base import Refused
 from dashboard.auth.current import SessionUser
 from dashboard.services import Services
-from data.assessment.facts import load_daily, load_node_days, load_staff, load_sums
-from data.assessment.periods import Period, split
+from data.assessment.facts import load_daily, load_staff, load_sums
+from data.assessment.periods import Period
 from data.assessment.scheme import Level, Scheme
 from data.assessment.scoring import (
     ACK_MEASURES,
@@ -49,7 +49,6 @@ from data.org_tree import NodeInfo, OrgTree
 #: the card list shows (and the page says so) at most this many cards, red first
 MAX_CARDS = 500
 #: the months of the found vs closed chart, the period's own month included
-CHART_MONTHS = 12
 #: the counts beside the rates (found = incidents reported, closed = 结案)
 COUNT_MEASURES = ("reported", "closed")
 #: the four rates the seed platforms chart (调查发现率, 处置交办率, 上报反馈率, 结案率)
@@ -166,7 +165,7 @@ def stats_view(
     scheme = services.scheme
     with services.sessions() as db:
         sums = read_sums(db, scheme, tree, node, period, staff="staff" in CARD_LEVELS[node.kind])
-        monthly = monthly_counts(db, node, period)
+        monthly = found_and_closed(db, node.path, period)
     cards, cards_total = _cards(scheme, tree, node, sums, MAX_CARDS)
     return StatsView(
         node=node,
@@ -287,28 +286,6 @@ def score_level(
 def columns(scheme: Scheme, level: Level) -> list[Column]:
     """The scheme's indicators at ``level``, in file order."""
     return [Column(code, ind.label, ind.kind) for code, ind in scheme.for_level(level).items()]
-
-
-def monthly_counts(db: Session, node: NodeInfo, period: Period) -> list[tuple[str, int, int]]:
-    """Found and closed per month for the twelve months up to the period's end, summed by
-    the database per day (``load_node_days``), then per month here (≤ 366 × 2 rows)."""
-    months = chart_months(period)
-    days = load_node_days(db, months[0].start, period.end, COUNT_MEASURES, node.path)
-    labels = [m.start.strftime("%Y-%m") for m in months]
-    if days.empty:
-        return [(m, 0, 0) for m in labels]
-    table = days.assign(month=days["day"].dt.strftime("%Y-%m")).pivot_table(
-        index="month", columns="measure", values="value", aggfunc="sum", observed=True
-    )
-    table = table.reindex(index=labels, columns=list(COUNT_MEASURES)).fillna(0)
-    return [(m, int(r["reported"]), int(r["closed"])) for m, r in table.iterrows()]
-
-
-def chart_months(period: Period) -> list[Period]:
-    """The calendar months of the twelve up to the period's end (the last one cut at it)."""
-    end = period.end
-    year, month = divmod(end.year * 12 + end.month - 1 - (CHART_MONTHS - 1), 12)
-    return split(Period(dt.date(year, month + 1, 1), end), "month")
 
 
 # -- helpers ----------------------------------------------------------------------------------

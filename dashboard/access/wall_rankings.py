@@ -6,8 +6,8 @@ and no explanation of a score (those stay on /leader). The focus must lie in the
 signed-in account's subtree; a node outside is refused and logged, never answered.
 
 The scores come from the database's sums (``ranking_from_store``), the monthly found vs
-closed from per-day sums of the focus (``load_node_days``, its own read so the ranking
-never waits for a year of sums): never a month of daily facts per grid. The wall asks
+closed from the monthly sums of the focus (``found_and_closed``, its own read so the
+ranking never waits for a year of sums): never a month of daily facts per grid. The wall asks
 again every few minutes, not per fix.
 """
 
@@ -20,13 +20,13 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.access.assessment import LEVEL_BELOW, LEVEL_LABELS
+from dashboard.access.assessment import LEVEL_BELOW, LEVEL_LABELS, found_and_closed
 from dashboard.access.base import Refused, require
 from dashboard.auth.current import SessionUser
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
-from data.assessment.facts import load_node_days, load_staff
-from data.assessment.periods import Period, period_of, split
+from data.assessment.facts import load_month_totals, load_staff
+from data.assessment.periods import Period, period_of
 from data.assessment.scoring import ranking_from_store
 from data.org_tree import NodeInfo, OrgTree
 
@@ -40,8 +40,6 @@ FULL_SIZE = 10
 PANEL_SIZE = 5
 #: the month's figures the view shows (found, closed, red lapses)
 MEASURES = ("reported", "closed", "red")
-#: months of found vs closed in the chart, this month included
-CHART_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -106,10 +104,10 @@ def wall_rankings(
     with services.sessions() as db:
         staff = load_staff(db, node.path) if level == "staff" else None
         table = ranking_from_store(db, services.scheme, tree, period, level, node.id, staff)
-        days = load_node_days(db, period.start, period.end, MEASURES, node.path)
+        sums = load_month_totals(db, period.start, period.end, MEASURES, node.path)
     rows = [_row(tree, level, r) for r in table.to_dict("records")]
     scored = sorted((r for r in rows if r.score is not None), key=_best_first)
-    totals = _totals(days)
+    totals = _totals(sums)
     return WallRankings(
         focus_id=node.id,
         focus_name=node.name,
@@ -138,12 +136,8 @@ def wall_monthly(
     first. Its own read: a year of a city's facts takes the database seconds to sum, and
     the side panel's ranking must not wait for the chart."""
     node = _focus(tree, who, focus_id)
-    months = _chart_months(_this_month(services, today))
     with services.sessions() as db:
-        days = load_node_days(
-            db, months[0].start, months[-1].end, ["reported", "closed"], node.path
-        )
-    return _monthly(days, months)
+        return found_and_closed(db, node.path, _this_month(services, today))
 
 
 def _this_month(services: Services, today: dt.date | None) -> Period:
@@ -166,35 +160,11 @@ def _best_first(row: WallRankRow) -> tuple[int, float, str]:
     return (row.rank if row.rank is not None else 1 << 30, -(row.score or 0.0), row.name)
 
 
-def _chart_months(period: Period) -> list[Period]:
-    end = period.end
-    year, month = divmod(end.year * 12 + end.month - 1 - (CHART_MONTHS - 1), 12)
-    return split(Period(dt.date(year, month + 1, 1), end), "month")
-
-
-def _month_key(days: pd.DataFrame) -> pd.Series:
-    return days["day"].dt.strftime("%Y-%m")
-
-
-def _monthly(days: pd.DataFrame, months: list[Period]) -> list[tuple[str, int, int]]:
-    """Found and closed per month, every month present (0 when nothing happened)."""
-    keys = [m.start.strftime("%Y-%m") for m in months]
-    if days.empty:
-        return [(k, 0, 0) for k in keys]
-    table = (
-        days.assign(month=_month_key(days))
-        .pivot_table(index="month", columns="measure", values="value", aggfunc="sum", observed=True)
-        .reindex(index=keys, columns=["reported", "closed"])
-        .fillna(0)
-    )
-    return [(k, int(r["reported"]), int(r["closed"])) for k, r in table.iterrows()]
-
-
-def _totals(days: pd.DataFrame) -> dict[str, int]:
-    if days.empty:
+def _totals(sums: pd.DataFrame) -> dict[str, int]:
+    if sums.empty:
         return {}
-    sums = days.groupby("measure", observed=True)["value"].sum()
-    return {str(k): int(v) for k, v in sums.items()}
+    per_measure = sums.groupby("measure", observed=True)["value"].sum()
+    return {str(k): int(v) for k, v in per_measure.items()}
 
 
 def _row(tree: OrgTree, level: str, r: dict[str, Any]) -> WallRankRow:

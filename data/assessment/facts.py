@@ -468,23 +468,6 @@ def load_daily(
     return frame.assign(day=pd.to_datetime(frame["day"]))
 
 
-def load_node_days(
-    session: Session, start: dt.date, end: dt.date, measures: Collection[str], node_path: str
-) -> pd.DataFrame:
-    """The grids under ``node_path`` summed per day and measure (day, measure, value): a
-    node's KPIs and monthly series without one row per grid."""
-    query = _fact_rows(
-        select(AssessmentFact.day, AssessmentFact.measure, func.sum(AssessmentFact.value)),
-        start,
-        end,
-        False,
-        measures,
-        node_path,
-    ).group_by(AssessmentFact.day, AssessmentFact.measure)
-    frame = _frame(session.execute(query).all(), ["day", "measure", "value"])
-    return frame.assign(day=pd.to_datetime(frame["day"]))
-
-
 def _fact_rows(
     query: _Query,
     start: dt.date,

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard.access.assessment import read_period
+from dashboard.access.assessment import chart_months, read_period
 from dashboard.access.stats import (
     MAX_CARDS,
     NO_STAFF_CARDS,
     CardRow,
     StatsView,
-    chart_months,
     columns,
     first_cards,
     natural_key,
