@@ -30,11 +30,12 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.db import rows_changed
@@ -125,14 +126,48 @@ class SmsSender:
         self.bucket = TokenBucket(r, gateway.name, self.config.rate_per_s, self.config.burst)
 
     # -- queue operations --------------------------------------------------
-    def reclaim_stale(self) -> int:
-        """Queue again the rows of senders that died while holding them."""
-        cutoff = self.clock() - dt.timedelta(seconds=self.config.lease_s)
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """One transaction that cannot outlive a frozen sender on PostgreSQL.
+
+        A sender stopped (SIGSTOP, a stalled VM) between a statement and its commit would
+        hold its rows' locks for as long as it stays frozen, and every other sender's
+        take-over would wait on them. PostgreSQL ends a session idle in a transaction for
+        longer than the lease, which frees the locks; the frozen sender finds its
+        connection gone when it resumes, and its fence keeps it from sending anything the
+        taker took over.
+        """
         with self.sessions() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                limit_ms = max(1000, int(self.config.lease_s * 1000))
+                session.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {limit_ms}"))
+            yield session
+
+    def reclaim_stale(self) -> int:
+        """Queue again the rows of senders that died while holding them.
+
+        Rows another transaction holds are skipped (``SKIP LOCKED``), never waited on: a
+        live holder is renewing them, a frozen one loses them when its session is ended
+        (``_transaction``), and the next round takes them.
+        """
+        cutoff = self.clock() - dt.timedelta(seconds=self.config.lease_s)
+        with self._transaction() as session:
+            stale = session.scalars(
+                select(Delivery.id)
+                .where(Delivery.state == DeliveryState.SENDING, Delivery.claimed_at < cutoff)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not stale:
+                return 0
             result = session.execute(
                 update(Delivery)
-                .where(Delivery.state == DeliveryState.SENDING, Delivery.claimed_at < cutoff)
-                .values(state=DeliveryState.QUEUED, claimed_by=None, claimed_at=None)
+                .where(
+                    Delivery.id.in_(stale),
+                    Delivery.state == DeliveryState.SENDING,
+                    Delivery.claimed_at < cutoff,
+                )
+                .values(state=DeliveryState.QUEUED, claimed_by=None, claimed_at=None),
+                execution_options={"synchronize_session": False},
             )
             return rows_changed(result)
 
@@ -146,7 +181,7 @@ class SmsSender:
         """
         token = f"{self.name}:{uuid.uuid4().hex[:12]}"
         now = self.clock()
-        with self.sessions() as session, session.begin():
+        with self._transaction() as session:
             ids = session.scalars(
                 select(Delivery.id)
                 .where(Delivery.state == DeliveryState.QUEUED, Delivery.next_attempt_at <= now)
@@ -179,7 +214,7 @@ class SmsSender:
 
     def renew(self, token: str) -> int:
         """Push the lease forward on every row this claim still holds."""
-        with self.sessions() as session, session.begin():
+        with self._transaction() as session:
             result = session.execute(
                 update(Delivery)
                 .where(Delivery.claimed_by == token, Delivery.state == DeliveryState.SENDING)
@@ -189,7 +224,7 @@ class SmsSender:
 
     def fence(self, delivery: Delivery, token: str) -> bool:
         """True if the row is still ours (and renewed): the check right before sending."""
-        with self.sessions() as session, session.begin():
+        with self._transaction() as session:
             result = session.execute(
                 update(Delivery)
                 .where(
@@ -204,7 +239,7 @@ class SmsSender:
     def release(self, token: str) -> int:
         """Give back the rows of a claim that were never sent (stopping): queued at once,
         their attempt not counted, instead of waiting out the lease."""
-        with self.sessions() as session, session.begin():
+        with self._transaction() as session:
             result = session.execute(
                 update(Delivery)
                 .where(Delivery.claimed_by == token, Delivery.state == DeliveryState.SENDING)
@@ -241,7 +276,7 @@ class SmsSender:
                 "failed_at": now,
                 "last_error": (result.error or "")[:MAX_ERROR_CHARS],
             }
-        with self.sessions() as session, session.begin():
+        with self._transaction() as session:
             done = session.execute(update(Delivery).where(*mine).values(**values))
         if not rows_changed(done):
             log.warning(
