@@ -345,24 +345,47 @@ def load_sum_table(
     What the ranking reads: no long frame to build and pivot back for 17,350 grids.
     """
     wanted = sorted(set(measures))
-    parts = [_summed(part, per_staff, wanted, node_path) for part in _parts(start, end)]
-    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    # one row per unit with a column per measure: a city's month is 17,350 rows to fetch,
-    # not 17,350 × 16 (fetching rows into Python is what costs, not summing them)
-    columns = [
-        func.sum(case((rows.c.measure == measure, rows.c.value))).label(f"m{i}")
-        for i, measure in enumerate(wanted)
+    # one statement per part (the whole months, each edge's days), added up here: a
+    # single month's rows come in key order and are summed as they stream, where a union
+    # of parts would first be copied and sorted (~4× slower for a city's previous month)
+    tables = [
+        _part_table(session, _summed(part, per_staff, wanted, node_path), wanted, part[0] == "days")
+        for part in _parts(start, end)
     ]
-    query = select(rows.c.unit, *columns).group_by(rows.c.unit).order_by(rows.c.unit)
+    tables = [t for t in tables if len(t)]
+    if not tables:
+        return np.zeros(0, np.int64), wanted, np.zeros((0, len(wanted)), np.float64)
+    every = np.concatenate([t[:, 0] for t in tables])
+    ids, where = np.unique(every, return_inverse=True)
+    values = np.zeros((len(ids), len(wanted)), dtype=np.float64)
+    np.add.at(values, where, np.concatenate([t[:, 1:] for t in tables]))
+    # a month minus its outside days leaves 0 (or float dust) where only those days had it
+    values[np.abs(values) <= 1e-9] = 0.0
+    return ids.astype(np.int64), wanted, values
+
+
+def _part_table(
+    session: Session, part: Select[Any], measures: list[str], days: bool = False
+) -> npt.NDArray[np.float64]:
+    """One part's sums: a float array of unit and ``measures`` columns (0 where none).
+
+    One row per unit with a column per measure: a city's month is 17,350 rows to fetch,
+    not 17,350 × 16 (fetching rows into Python is what costs, not summing them).
+    """
+    rows = part.subquery()
+    columns = [func.sum(case((rows.c.measure == measure, rows.c.value))) for measure in measures]
+    # daily rows grouped by ``unit + 0``, not ``unit``: else SQLite walks the (node_id,
+    # day) index grid by grid to save a sort, one table lookup per row (a city's day
+    # 0.3 s, two weeks 10 s, against 0.14 s and 2.7 s through (measure, day) and a sort)
+    unit = rows.c.unit + 0 if days else rows.c.unit
+    query = select(unit, *columns).group_by(unit)
     # Core, not the ORM: its per-row processing costs more than SQLite's sums here
     result = _core_rows(session, query)
     if not result:
-        return np.zeros(0, np.int64), wanted, np.zeros((0, len(wanted)), np.float64)
-    table = np.array(result, dtype=np.float64).reshape(len(result), len(wanted) + 1)
-    values = np.nan_to_num(table[:, 1:], nan=0.0)
-    # a month minus its outside days leaves 0 (or float dust) where only those days had it
-    values[np.abs(values) <= 1e-9] = 0.0
-    return table[:, 0].astype(np.int64), wanted, values
+        return np.zeros((0, len(measures) + 1), np.float64)
+    # plain tuples: numpy reads a Row object element by element (~20 µs a row)
+    table = np.array([tuple(row) for row in result], dtype=np.float64)
+    return np.nan_to_num(table, nan=0.0)
 
 
 def load_month_totals(

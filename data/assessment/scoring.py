@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from data.assessment.facts import (
@@ -106,10 +108,18 @@ def ranking_from_store(
     units = unit_list(tree, level, node_id, staff)
     owners = None if level == "staff" else grid_owners(tree, level, node_id)
     path = _scope_path(tree, node_id)
-    now, before = (
-        _stored_totals(session, scheme, span, level, units, owners, path)
-        for span in (period, period.previous())
-    )
+    args = (scheme, period.previous(), level, units, owners, path)
+    engine = _second_reader(session)
+    if engine is None:
+        now = _stored_totals(session, scheme, period, level, units, owners, path)
+        before = _stored_totals(session, *args)
+    else:
+        # the previous period on a second connection meanwhile: the database sums while
+        # this thread sums (sqlite3 and psycopg let go of the GIL while they wait)
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(_totals_apart, engine, *args)
+            now = _stored_totals(session, scheme, period, level, units, owners, path)
+            before = later.result()
     # the previous period only lends its score and rank: no cards, columns or sorting
     return _compared(
         score_totals(scheme, level, units, now), _scores_only(scheme, level, units, before)
@@ -197,6 +207,40 @@ def _stored_totals(
     acks = acks.assign(unit_id=owner)[owner >= 0]
     totals[ACK_MEDIAN] = _weighted_median(acks).reindex(totals.index)
     return totals
+
+
+def _totals_apart(engine: Engine, *args: Any) -> pd.DataFrame:
+    """``_stored_totals`` on a connection of its own (another thread's)."""
+    with Session(engine) as session:
+        return _stored_totals(session, *args)
+
+
+def _second_reader(session: Session) -> Engine | None:
+    """The engine to read the previous period from on a second connection, or None when
+    that connection could see something else than ``session``: its own writes not yet
+    committed (pending objects, an SQLite write transaction, a PostgreSQL transaction
+    with an id), or an in-memory SQLite database (one per connection)."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or session.new or session.dirty or session.deleted:
+        return None
+    if bind.dialect.name == "sqlite":
+        database = bind.url.database or ""
+        if database in ("", ":memory:") or "mode=memory" in database:
+            return None
+        if session.in_transaction():
+            raw = session.connection().connection.dbapi_connection
+            if raw is None or getattr(raw, "in_transaction", True):
+                return None
+        return bind
+    if bind.dialect.name == "postgresql":
+        if session.in_transaction():
+            written = session.connection().exec_driver_sql(
+                "SELECT pg_current_xact_id_if_assigned()"
+            )
+            if written.scalar() is not None:
+                return None
+        return bind
+    return None
 
 
 def _owner_of(ids: npt.NDArray[np.int64], owners: pd.DataFrame | None) -> npt.NDArray[np.int64]:
