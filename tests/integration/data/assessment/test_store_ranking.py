@@ -206,7 +206,8 @@ def test_a_ranking_in_a_transaction_that_wrote_facts_counts_them_in_both_periods
         )
         rebuild_months(db, day, day)
         assert _second_reader(db) is None
-        for level, node in (("grid", root.id), ("community", street)):
+        scopes: list[tuple[Level, int]] = [("grid", root.id), ("community", street)]
+        for level, node in scopes:
             old, new = _both(db, tree, level, node)
             pd.testing.assert_frame_equal(new, old, obj=f"{level} under {node}")
         db.rollback()
