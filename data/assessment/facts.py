@@ -380,11 +380,10 @@ def _part_table(
     unit = rows.c.unit + 0 if days else rows.c.unit
     query = select(unit, *columns).group_by(unit)
     # Core, not the ORM: its per-row processing costs more than SQLite's sums here
-    result = _core_rows(session, query)
+    result = _driver_rows(session, query)
     if not result:
         return np.zeros((0, len(measures) + 1), np.float64)
-    # plain tuples: numpy reads a Row object element by element (~20 µs a row)
-    table = np.array([tuple(row) for row in result], dtype=np.float64)
+    table = np.array(result, dtype=np.float64)
     return np.nan_to_num(table, nan=0.0)
 
 
@@ -511,7 +510,8 @@ def load_daily(
         measures,
         node_path,
     )
-    frame = _frame(_core_rows(session, query), DAILY_COLUMNS)
+    # the driver's tuples: the day as SQLite's text or PostgreSQL's date, to_datetime takes both
+    frame = _frame(_driver_rows(session, query), DAILY_COLUMNS)
     return frame.assign(day=pd.to_datetime(frame["day"]))
 
 
@@ -543,7 +543,20 @@ def _core_rows(session: Session, query: Select[*tuple[Any, ...]]) -> Sequence[Ro
     return session.connection().execute(query).all()
 
 
-def _frame(rows: Sequence[Row[*tuple[Any, ...]]], columns: list[str]) -> pd.DataFrame:
+def _driver_rows(session: Session, query: Select[*tuple[Any, ...]]) -> Sequence[Any]:
+    """The rows of ``query`` as the driver's plain tuples (ints, floats, text or dates as
+    the driver returns them): for tens of thousands of numbers SQLAlchemy's ``Row``
+    objects cost as much as the query (and numpy reads a ``Row`` element by element)."""
+    session.flush()
+    result = session.connection().execute(query)
+    try:
+        cursor = result.cursor
+        return result.all() if cursor is None else list(cursor.fetchall())
+    finally:
+        result.close()
+
+
+def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
     """Rows as a frame with float values and categorical measures (as ``load_facts``).
 
     Built column by column: pandas inspects every row object it is given (~50 µs each).
