@@ -13,12 +13,20 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.assessment.facts import load_facts, load_staff, load_sums, rebuild_months
+from data.assessment import facts
+from data.assessment.facts import (
+    load_facts,
+    load_month_totals,
+    load_staff,
+    load_sums,
+    rebuild_months,
+)
 from data.assessment.periods import Period, split
 from data.assessment.scheme import LEVELS, MEASURES, Level, load_scheme
 from data.assessment.scoring import (
@@ -211,3 +219,27 @@ def test_a_ranking_in_a_transaction_that_wrote_facts_counts_them_in_both_periods
             old, new = _both(db, tree, level, node)
             pd.testing.assert_frame_equal(new, old, obj=f"{level} under {node}")
         db.rollback()
+
+
+def test_a_big_subtree_read_through_a_subquery_sums_as_a_listed_one(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to ``GRID_LIST_MAX`` nodes a subtree is bound as a list of ids, above it as a
+    subquery (the small test city never has that many: the limit is lowered here)."""
+    tree = _store(sessions, 5, 0.3)
+    street = min(n.path for n in tree.nodes.values() if n.kind == NodeKind.STREET)
+    summable = [m for m in MEASURES if m != "ack_seconds_p50"]
+    start, end = PERIOD.previous().start, PERIOD.end
+    with sessions() as db:
+        listed = (
+            load_sums(db, start, end, False, summable, street),
+            load_month_totals(db, start, end, summable, street),
+        )
+        monkeypatch.setattr(facts, "GRID_LIST_MAX", 0)
+        queried = (
+            load_sums(db, start, end, False, summable, street),
+            load_month_totals(db, start, end, summable, street),
+        )
+    assert len(listed[0]) > 0
+    for one, other in zip(listed, queried, strict=True):
+        pd.testing.assert_frame_equal(one, other)
