@@ -473,11 +473,15 @@ def _summed(
         key = label.label("month")
     else:
         key = (table.staff_id if per_staff else table.node_id).label("unit")
-    if staff_id is not None:
-        who = table.staff_id == staff_id
-    else:
-        # > 0, not != 0: the month table's key is (month, staff_id, …), a range scan
-        who = (table.staff_id > 0) if per_staff else (table.staff_id == 0)
+    staff = table.staff_id
+    if kind == "months" and isinstance(scope, list) and low.replace(day=1) < high.replace(day=1):
+        # a few listed grids over several months: ``staff_id + 0`` keeps SQLite off the
+        # key (month, staff_id, …), which it walks for every grid (a community's twelve
+        # months 61 ms), and on ``(node_id, month)`` for the grids listed (0.5 ms)
+        staff = table.staff_id + 0
+    # > 0, not != 0: the month table's key is (month, staff_id, …), a range scan
+    everyone = (staff > 0) if per_staff else (staff == 0)
+    who = everyone if staff_id is None else (staff == staff_id)
     # months as a list of equal keys, not a range: the key (month, staff_id, …) then
     # finds the grid (or staff) rows of each month without reading the others
     span = when.in_(month_starts(low, high)) if kind == "months" else when.between(low, high)
