@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import os
 import resource
 import tempfile
 import time
@@ -76,7 +77,10 @@ def bench_rankings(
     say = console.print if console is not None else functools.partial(print, flush=True)
     with _engine(database) as engine:
         _prepare(engine, scale, months, incidents_per_year, seed, say)
+        before = os.getloadavg()[0]
         figures = measure(engine, compare)
+    # the machine may be shared: the figures move 2–3× with its load
+    say(f"load average (1 min) before/after timing: {before:.2f} / {os.getloadavg()[0]:.2f}")
     _print_figures(figures, say)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     say(f"process peak RSS (seeding and writing included): {peak:,.0f} MB")

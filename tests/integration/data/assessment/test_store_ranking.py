@@ -13,15 +13,29 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.assessment.facts import load_facts, load_staff, load_sums, rebuild_months
+from data.assessment import facts
+from data.assessment.facts import (
+    load_facts,
+    load_month_totals,
+    load_staff,
+    load_sums,
+    rebuild_months,
+)
 from data.assessment.periods import Period, split
 from data.assessment.scheme import LEVELS, MEASURES, Level, load_scheme
-from data.assessment.scoring import month_scores, ranking, ranking_from_store, score_from_store
+from data.assessment.scoring import (
+    _second_reader,
+    month_scores,
+    ranking,
+    ranking_from_store,
+    score_from_store,
+)
 from data.models import AssessmentFact, NodeKind
 from data.org_tree import OrgTree
 
@@ -170,3 +184,62 @@ def test_a_units_months_score_as_each_month_does(
                 table = score_from_store(db, SCHEME, tree, month, level, scope, staff)
                 one = table.loc[table["unit_id"] == unit, "score"].iloc[0]
                 assert (pd.isna(one) and pd.isna(score)) or one == score, (level, month)
+
+
+def test_a_ranking_in_a_transaction_that_wrote_facts_counts_them_in_both_periods(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The previous period is read on a second connection only when that connection sees
+    what the session sees: after an uncommitted write both periods come from the session."""
+    tree = _store(sessions, 11, 0.3)
+    root = tree.root
+    assert root is not None
+    street = min(n.id for n in tree.nodes.values() if n.kind == NodeKind.STREET)
+    grid = min(n.id for n in tree.nodes.values() if n.kind == NodeKind.GRID)
+    with sessions() as db:
+        db.execute(select(AssessmentFact.day).limit(1)).all()  # a read: a second reader is fine
+        assert _second_reader(db) is not None
+        day = PERIOD.previous().start + dt.timedelta(days=3)
+        db.execute(
+            delete(AssessmentFact).where(
+                AssessmentFact.day == day,
+                AssessmentFact.node_id == grid,
+                AssessmentFact.staff_id == 0,
+                AssessmentFact.measure == "red",
+            )
+        )
+        db.execute(
+            insert(AssessmentFact),
+            [{"day": day, "node_id": grid, "staff_id": 0, "measure": "red", "value": 7.0}],
+        )
+        rebuild_months(db, day, day)
+        assert _second_reader(db) is None
+        scopes: list[tuple[Level, int]] = [("grid", root.id), ("community", street)]
+        for level, node in scopes:
+            old, new = _both(db, tree, level, node)
+            pd.testing.assert_frame_equal(new, old, obj=f"{level} under {node}")
+        db.rollback()
+
+
+def test_a_big_subtree_read_through_a_subquery_sums_as_a_listed_one(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to ``GRID_LIST_MAX`` nodes a subtree is bound as a list of ids, above it as a
+    subquery (the small test city never has that many: the limit is lowered here)."""
+    tree = _store(sessions, 5, 0.3)
+    street = min(n.path for n in tree.nodes.values() if n.kind == NodeKind.STREET)
+    summable = [m for m in MEASURES if m != "ack_seconds_p50"]
+    start, end = PERIOD.previous().start, PERIOD.end
+    with sessions() as db:
+        listed = (
+            load_sums(db, start, end, False, summable, street),
+            load_month_totals(db, start, end, summable, street),
+        )
+        monkeypatch.setattr(facts, "GRID_LIST_MAX", 0)
+        queried = (
+            load_sums(db, start, end, False, summable, street),
+            load_month_totals(db, start, end, summable, street),
+        )
+    assert len(listed[0]) > 0
+    for one, other in zip(listed, queried, strict=True):
+        pd.testing.assert_frame_equal(one, other)
