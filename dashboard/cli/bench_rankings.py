@@ -33,6 +33,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.access.assessment import leader_view, unit_detail
+from dashboard.access.stats import stats_view
+from dashboard.access.wall_rankings import wall_rankings
 from dashboard.auth.current import SessionUser
 from dashboard.cli.bench_facts import facts_days, load_city, write_facts
 from dashboard.services import Services, make_redis
@@ -198,6 +200,9 @@ def measure(engine: Engine, compare: bool) -> list[Figure]:
                    GOALS["drill"]),
             _timed("unit_detail: one community", functools.partial(page, "detail", community),
                    GOALS["drill"]),
+            _timed("stats_view: city", functools.partial(page, "stats", root.id), None),
+            _timed("stats_view: one street", functools.partial(page, "stats", street), None),
+            _timed("wall_rankings: city", functools.partial(page, "wall", root.id), None),
         ]  # fmt: skip
         if compare:
             figures += [
@@ -244,6 +249,10 @@ def _page(
     who = SessionUser(0, "bench", "基准", Role.LEADER, root.id)
     if what == "view":
         return len(leader_view(services, tree, who, node, period).rows)
+    if what == "stats":
+        return len(stats_view(services, tree, who, node, period).rows)
+    if what == "wall":
+        return wall_rankings(services, tree, who, node, today=period.end).ranked
     info = tree.get(node)
     assert info is not None
     level = {NodeKind.GRID: "grid", NodeKind.COMMUNITY: "community"}[info.kind]
