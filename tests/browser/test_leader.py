@@ -1,4 +1,4 @@
-"""The leader page on a touch tablet and at 1920x1080: the ranking, drilling from the street
+"""The leader page on a touch tablet and at 1920x1080: the ranking, drilling from the city
 to one staff member and back, the map shaded by score (a tapped area drills down), an empty
 period, the XLSX export, and a street leader who never sees another street. The record is
 hand-made (tests/support/assessment.py), November 2026.
@@ -30,6 +30,9 @@ WORK_MS = 20_000
 
 @dataclass(frozen=True)
 class Names:
+    city: int
+    city_name: str
+    district: str
     street: str
     community_a: str
     grid_good: str
@@ -56,7 +59,13 @@ def leader_server(
         street_b = add_child_node(db, district, NodeKind.STREET, "乙街道", "T-B")
         community_b = add_child_node(db, street_b, NodeKind.COMMUNITY, "乙社区", "T-B-1")
         add_child_node(db, community_b, NodeKind.GRID, "乙第1网格", "T-B-1-1")
+        assert district is not None and district.parent_id is not None
+        city = db.get(OrgNode, district.parent_id)
+        assert city is not None
         names = Names(
+            city=city.id,
+            city_name=city.name,
+            district=district.name,
             street=street.name,
             community_a=db.get(OrgNode, record.community_a).name,
             grid_good=db.get(OrgNode, record.grid_good).name,
@@ -119,11 +128,16 @@ def _no_overflow(page: Page, width: int) -> None:
         assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (selector, box)
 
 
-def test_a_leader_drills_from_the_street_to_staff_and_back(
+def test_a_leader_drills_from_the_city_to_staff_and_back(
     leader_server: tuple[LiveServer, Record, Names], browser: Browser
 ):
-    server, record, names = leader_server
-    context, page = _open(browser, server, TABLET, record.street)
+    server, _record, names = leader_server
+    context, page = _open(browser, server, TABLET, names.city)
+    expect(page.locator("#leader-title")).to_contain_text("区县排名")
+    _row(page, names.district).tap()
+    expect(page.locator("#leader-title")).to_contain_text("街道排名")
+    _row(page, names.street).tap()
+    expect(page.locator("#leader-title")).to_contain_text("社区排名")
     expect(_row(page, names.community_a)).to_be_visible()
     expect(page.locator(".gw-lead-kpi").first).to_contain_text("20")  # found in November
     assert names.community_b_name not in page.locator("#leader-ranking").inner_text()
@@ -158,6 +172,11 @@ def test_a_leader_drills_from_the_street_to_staff_and_back(
     page.locator("#leader-crumbs button", has_text=names.street).tap()
     expect(page.locator("#leader-title")).to_contain_text("社区排名")
     expect(_row(page, names.community_a)).to_be_visible()
+    page.locator("#leader-crumbs button", has_text=names.city_name).tap()
+    expect(page.locator("#leader-title")).to_contain_text("区县排名")
+    _row(page, names.district).tap()
+    _row(page, names.street).tap()
+    expect(page.locator("#leader-title")).to_contain_text("社区排名")
 
     with page.expect_download() as download:
         page.locator("#leader-export-xlsx").tap()
