@@ -76,7 +76,13 @@ def test_parallel_guesses_get_no_more_checks_than_the_account_limit(running: Run
     ]
     limit = running.app.services.settings.login_max_failures_account
     checks = _checks(running, AuditLog.actor == username)
-    assert 1 <= checks <= limit, f"{checks} passwords checked against a limit of {limit}"
+    # the right password clears the account's count (as it must), so guesses that reach the
+    # server only after it is accepted (a loaded machine spreads the burst out) may be
+    # checked up to the limit again: at most limit before it (itself included) and limit
+    # after it, never the 30 of 40 the review saw
+    accepted = any(a.status_code == 302 for a in answers)
+    bound = 2 * limit if accepted else limit
+    assert 1 <= checks <= bound, f"{checks} passwords checked against a bound of {bound}"
 
     # a locked account refuses the right password too, and says until when
     if not any(a.status_code == 302 for a in answers):
