@@ -26,7 +26,7 @@ from dashboard.auth.current import SessionUser
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
 from data.assessment.facts import load_month_totals, load_staff, utc_window
-from data.assessment.periods import Period, PeriodError, parse_period, split
+from data.assessment.periods import Period, PeriodError, parse_period, split, to_date
 from data.assessment.scheme import Level
 from data.assessment.scoring import (
     ScoringError,
@@ -180,15 +180,22 @@ def breadcrumb(tree: OrgTree, who: SessionUser, node: NodeInfo) -> list[Crumb]:
 
 
 def leader_view(
-    services: Services, tree: OrgTree, who: SessionUser, node_id: int | None, period: Period
+    services: Services,
+    tree: OrgTree,
+    who: SessionUser,
+    node_id: int | None,
+    period: Period,
+    today: dt.date | None = None,
 ) -> LeaderView:
-    """The ranking of the level below the node, the KPI tiles and the charts' data."""
+    """The ranking of the level below the node, the KPI tiles and the charts' data; a
+    running period is scored and compared up to today (``to_date``)."""
     node = focus_node(tree, who, node_id)
     level = LEVEL_BELOW[node.kind]
+    scored = to_date(period, today or _today(services))
     with services.sessions() as db:
         staff = load_staff(db, node.path) if level == "staff" else None
-        table = ranking_from_store(db, services.scheme, tree, period, level, node.id, staff)
-        tiles = kpis(db, node.path, period)
+        table = ranking_from_store(db, services.scheme, tree, scored, level, node.id, staff)
+        tiles = kpis(db, node.path, scored)
         series = found_and_closed(db, node.path, period)
         categories = _categories(db, services, node.path, period)
     return LeaderView(
@@ -258,9 +265,10 @@ def export_table(
     """The ranking as an export: Chinese headers and one row per unit; too big is refused."""
     node = focus_node(tree, who, node_id)
     level = LEVEL_BELOW[node.kind]
+    scored = to_date(period, _today(services))
     with services.sessions() as db:
         staff = load_staff(db, node.path) if level == "staff" else None
-        table = ranking_from_store(db, services.scheme, tree, period, level, node.id, staff)
+        table = ranking_from_store(db, services.scheme, tree, scored, level, node.id, staff)
     if len(table) > MAX_EXPORT_ROWS:
         raise Refused(TOO_BIG.format(rows=len(table), limit=MAX_EXPORT_ROWS))
     indicators = services.scheme.for_level(level)
@@ -339,6 +347,10 @@ def unit_trend(
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _today(services: Services) -> dt.date:
+    return dt.datetime.now(services.settings.display_zone).date()
 
 
 def chart_months(period: Period) -> list[Period]:

@@ -26,7 +26,7 @@ from dashboard.auth.current import SessionUser
 from dashboard.auth.permissions import Perm
 from dashboard.services import Services
 from data.assessment.facts import load_month_totals, load_staff
-from data.assessment.periods import Period, period_of
+from data.assessment.periods import Period, period_of, to_date
 from data.assessment.scoring import ranking_from_store
 from data.org_tree import NodeInfo, OrgTree
 
@@ -141,8 +141,9 @@ def wall_monthly(
 
 
 def _this_month(services: Services, today: dt.date | None) -> Period:
+    """This month up to today: its trend compares like for like (``to_date``)."""
     day = today or dt.datetime.now(services.settings.display_zone).date()
-    return period_of("month", day)
+    return to_date(period_of("month", day), day)
 
 
 def _focus(tree: OrgTree, who: SessionUser, focus_id: int | None) -> NodeInfo:

@@ -53,6 +53,19 @@ class Period:
         return str(self.start) if self.days == 1 else f"{self.start} – {self.end}"
 
 
+def to_date(period: Period, today: dt.date) -> Period:
+    """The part of ``period`` up to ``today`` when the period is still running.
+
+    A running period compared with its whole previous one reads as a collapse (on the 2nd of
+    a month: two days against thirty-one); cut at today, its ``previous()`` is the same
+    number of days just before it, so the comparison is like for like (同期). A period
+    that has ended, or not begun, is returned as it is.
+    """
+    if period.start <= today < period.end:
+        return Period(period.start, today)
+    return period
+
+
 def period_of(kind: Kind, day: dt.date) -> Period:
     """The calendar ``kind`` (day, ISO week, month, quarter, year) that contains ``day``."""
     if kind == "day" or kind == "range":

@@ -6,6 +6,7 @@ below the focus, this month and its trend; a focus outside the wall's subtree is
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -24,6 +25,8 @@ from data.org_tree import OrgTree
 from tests.support.accounts import login, make_user
 from tests.support.assessment import NOVEMBER, Record, add_record
 from tests.support.dash_calls import call
+
+MONTH_END = dt.date(2026, 11, 30)
 
 
 @pytest.fixture
@@ -57,7 +60,9 @@ def _wall(node_id: int) -> SessionUser:
 def test_a_community_wall_shows_its_grids_best_first_and_the_lapsed_one_last(
     services, tree, record
 ):
-    shown = wall_rankings(services, tree, _wall(record.community_a), None, today=NOVEMBER)
+    # on the month's last day the month is whole and compared with the 30 days before it
+    # (a running month is compared to date: see test_mid_month_the_trend_compares_like_for_like)
+    shown = wall_rankings(services, tree, _wall(record.community_a), None, today=MONTH_END)
     assert (shown.focus_id, shown.level, shown.level_label) == (record.community_a, "grid", "网格")
     assert shown.period_label == "2026年11月"
     best, worst = shown.ranking[0], shown.ranking[-1]
@@ -156,3 +161,11 @@ def test_the_wall_callback_answers_its_own_subtree_and_refuses_the_rest(running)
     assert playlist.status_code == 200 and playlist.json()["response"]["wall-playlist"] == {
         "data": None
     }
+
+
+def test_mid_month_the_trend_compares_like_for_like(services, tree, record):
+    """On 10 November the month so far (1–10) is compared with 22–31 October, not with
+    the whole of October: the lapsed grid's perfect October (the 10th) is not in it."""
+    shown = wall_rankings(services, tree, _wall(record.community_a), None, today=NOVEMBER)
+    lapsed = next(r for r in shown.ranking if r.unit_id == record.grid_lapsed)
+    assert lapsed.score == 72.94 and lapsed.trend == "flat"  # nothing to compare with

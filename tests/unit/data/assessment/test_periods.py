@@ -17,6 +17,7 @@ from data.assessment.periods import (
     parse_period,
     period_of,
     split,
+    to_date,
 )
 
 D = dt.date
@@ -88,3 +89,27 @@ def test_split_tiles_the_range_without_gaps_or_overlaps(start: D, length: int, k
     assert sum(part.days for part in parts) == period.days
     for part in parts[1:-1]:
         assert part == period_of(kind, part.start)  # inner parts are whole periods
+
+
+@given(
+    start=days,
+    kind=st.sampled_from(["day", "week", "month", "quarter", "year"]),
+    offset=st.integers(min_value=-400, max_value=400),
+)
+def test_a_running_period_is_cut_at_today_and_compared_like_for_like(
+    start: D, kind: Kind, offset: int
+) -> None:
+    period = period_of(kind, start)
+    today = start + dt.timedelta(days=offset)
+    cut = to_date(period, today)
+    if period.start <= today < period.end:  # running: up to today, the previous as long
+        assert (cut.start, cut.end) == (period.start, today)
+        assert cut.previous().days == cut.days and cut.previous().end < period.start
+    else:  # ended or not begun: as it is
+        assert cut == period
+
+
+def test_on_the_second_of_a_month_it_is_compared_with_the_two_days_before() -> None:
+    cut = to_date(period_of("month", D(2026, 12, 1)), D(2026, 12, 2))
+    assert (cut.start, cut.end) == (D(2026, 12, 1), D(2026, 12, 2))
+    assert (cut.previous().start, cut.previous().end) == (D(2026, 11, 29), D(2026, 11, 30))
