@@ -95,9 +95,9 @@ def leader_layout(
         ),
         html.Div(
             [
-                _chart("每月发现与结案（近 12 个月）", ids.LEADER_MONTHLY),
-                _chart("本期事件类别", ids.LEADER_CATEGORIES),
-                _chart("所选单位得分趋势（近 12 个月）", ids.LEADER_TREND),
+                chart_panel("每月发现与结案（近 12 个月）", ids.LEADER_MONTHLY),
+                chart_panel("本期事件类别", ids.LEADER_CATEGORIES),
+                chart_panel("所选单位得分趋势（近 12 个月）", ids.LEADER_TREND),
             ],
             className="gw-lead-charts",
         ),
@@ -223,7 +223,13 @@ def map_legend(score_map: ScoreMap | None) -> list[Any]:
     ]
 
 
-def _chart(title: str, graph_id: str) -> html.Section:
+def chart_panel(
+    title: str,
+    graph_id: str,
+    class_name: str = "gw-lead-chart gw-lead-panel",
+    style: dict[str, str] | None = None,
+) -> html.Section:
+    """A titled panel with an empty Plotly graph the callbacks fill (also /stats's)."""
     return html.Section(
         [
             html.H2(title, className="gw-lead-h2"),
@@ -231,18 +237,19 @@ def _chart(title: str, graph_id: str) -> html.Section:
                 id=graph_id,
                 figure=empty_figure(),
                 config={"displayModeBar": False, "responsive": True},
-                style=GRAPH_STYLE,
+                style=style or GRAPH_STYLE,
             ),
         ],
-        className="gw-lead-chart gw-lead-panel",
+        className=class_name,
     )
 
 
 # -- parts the callbacks fill -------------------------------------------------------------------
 
 
-def crumbs(path: list[Crumb]) -> list[Any]:
-    """The breadcrumb: every node but the last is a button back up."""
+def crumbs(path: list[Crumb], crumb_type: str = ids.LEADER_CRUMB) -> list[Any]:
+    """The breadcrumb: every node but the last is a button back up (``crumb_type`` names
+    the page's pattern-matching id)."""
     out: list[Any] = []
     for i, crumb in enumerate(path):
         if i:
@@ -253,7 +260,7 @@ def crumbs(path: list[Crumb]) -> list[Any]:
             out.append(
                 html.Button(
                     crumb.name,
-                    id={"type": ids.LEADER_CRUMB, "nid": crumb.node_id},
+                    id={"type": crumb_type, "nid": crumb.node_id},
                     className="gw-lead-crumb",
                 )
             )

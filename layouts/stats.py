@@ -18,7 +18,8 @@ from dashboard.access.assessment import LEVEL_LABELS, Crumb
 from dashboard.access.stats import SEED_RATES, CardRow, Cell, Column, StatsRow, StatsView
 from dashboard.auth.current import SessionUser
 from layouts import ids
-from layouts.leader import PERIOD_KINDS, PLACEHOLDERS
+from layouts.leader import PERIOD_KINDS, PLACEHOLDERS, chart_panel
+from layouts.leader import crumbs as leader_crumbs
 from layouts.shell import app_page
 from layouts.tables import empty_state
 
@@ -53,11 +54,18 @@ def stats_layout(who: SessionUser, kind: str, value: str) -> html.Div:
         ),
         html.Div(
             [
-                _chart(
+                chart_panel(
                     "四项比率（调查发现率 · 处置交办率 · 上报反馈率 · 结案率）",
                     ids.STATS_RATES_CHART,
+                    "gw-lead-panel gw-stats-chart",
+                    GRAPH_STYLE,
                 ),
-                _chart("每月发现与结案（近 12 个月）", ids.STATS_MONTHLY),
+                chart_panel(
+                    "每月发现与结案（近 12 个月）",
+                    ids.STATS_MONTHLY,
+                    "gw-lead-panel gw-stats-chart",
+                    GRAPH_STYLE,
+                ),
             ],
             className="gw-stats-charts",
         ),
@@ -119,41 +127,12 @@ def _panel_head(title: Any, csv_id: str, xlsx_id: str) -> html.Div:
     )
 
 
-def _chart(title: str, graph_id: str) -> html.Section:
-    return html.Section(
-        [
-            html.H2(title, className="gw-lead-h2"),
-            dcc.Graph(
-                id=graph_id,
-                figure=empty_figure(),
-                config={"displayModeBar": False, "responsive": True},
-                style=GRAPH_STYLE,
-            ),
-        ],
-        className="gw-lead-panel gw-stats-chart",
-    )
-
-
 # -- parts the callbacks fill -------------------------------------------------------------------
 
 
 def crumbs(path: list[Crumb]) -> list[Any]:
-    """The breadcrumb: every node but the last is a button back up."""
-    out: list[Any] = []
-    for i, crumb in enumerate(path):
-        if i:
-            out.append(html.Span("›", className="gw-lead-crumb-sep"))
-        if i == len(path) - 1:
-            out.append(html.Span(crumb.name, className="gw-lead-crumb gw-lead-crumb-here"))
-        else:
-            out.append(
-                html.Button(
-                    crumb.name,
-                    id={"type": ids.STATS_CRUMB, "nid": crumb.node_id},
-                    className="gw-lead-crumb",
-                )
-            )
-    return out
+    """The breadcrumb as /leader's, with /stats's ids."""
+    return leader_crumbs(path, ids.STATS_CRUMB)
 
 
 def title(view: StatsView) -> str:

@@ -479,6 +479,10 @@ def test_a_claim_takes_at_most_one_batch(
     assert not {d.id for d in mine} & {d.id for d in theirs}
 
 
+# row locks and the idle-in-transaction limit are PostgreSQL's: this case runs there only
+@pytest.mark.parametrize(
+    "engine", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_a_sender_frozen_inside_a_transaction_blocks_no_take_over(
     sessions: sessionmaker[Session], engine: Engine, r: redis.Redis
 ) -> None:
@@ -486,8 +490,6 @@ def test_a_sender_frozen_inside_a_transaction_blocks_no_take_over(
     holds its rows' locks. The take-over skips them instead of waiting for ever, and on
     PostgreSQL the frozen session is ended after the lease, so the next round takes them.
     (Seen once in the full suite: the SIGSTOP test hung in ``reclaim_stale``.)"""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row locks and idle-in-transaction limits are PostgreSQL's")
     issue_at(sessions, NodeKind.GRID)
     config = SenderConfig(batch=100, lease_s=1.0)
     frozen = SmsSender(sessions, OutboxGateway(engine), r, name="frozen", config=config)
